@@ -1,0 +1,77 @@
+//! Typed hook-tool errors.
+
+/// A hook tool could not be run or failed.
+///
+/// The message never contains `key=value` argument values or stdin, which may carry
+/// secrets; it does carry the tool's stderr, which Juju writes for the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum ToolError {
+    /// The tool is not on `PATH`.
+    #[error("hook tool `{tool}` not found on PATH (is this process running inside a Juju hook?)")]
+    Missing {
+        /// Tool name.
+        tool: String,
+    },
+    /// The tool ran and exited non-zero (or was killed).
+    #[error("`{tool} {args}` failed ({status}): {stderr}")]
+    Failed {
+        /// Tool name.
+        tool: String,
+        /// Arguments, with `key=value` values redacted.
+        args: String,
+        /// Exit code, or the signal description.
+        status: String,
+        /// What the tool wrote to stderr, trimmed.
+        stderr: String,
+        /// The exit code, when there was one.
+        code: Option<i32>,
+    },
+    /// The tool's output was not what its `--format=json` promises.
+    #[error("`{tool}` printed output that is not the expected JSON: {reason}")]
+    BadOutput {
+        /// Tool name.
+        tool: String,
+        /// Parse error.
+        reason: String,
+    },
+    /// Running the tool failed at the OS level.
+    #[error("cannot run hook tool `{tool}`: {source}")]
+    Io {
+        /// Tool name.
+        tool: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The call was refused before running anything (e.g. a non-leader app write).
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl ToolError {
+    /// The tool's exit code, for a tool that ran and failed.
+    pub fn exit_code(&self) -> Option<i32> {
+        match self {
+            ToolError::Failed { code, .. } => *code,
+            _ => None,
+        }
+    }
+}
+
+/// Arguments for display: values of `key=value` arguments replaced by `…`.
+pub(crate) fn redact(args: &[&str]) -> String {
+    args.iter()
+        .map(|a| match a.split_once('=') {
+            Some((k, _)) if !k.starts_with('-') => format!("{k}=…"),
+            _ => (*a).to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_values_but_not_options() {
+        assert_eq!(super::redact(&["--format=json", "password=s3cret", "-r", "db:1"]), "--format=json password=… -r db:1");
+    }
+}

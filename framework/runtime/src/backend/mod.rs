@@ -1,0 +1,60 @@
+//! The hook environment behind one trait, [`Backend`].
+//!
+//! Each hook-tool family has its own trait and module (config, relation, leader, status,
+//! log, unit, ports, action, state); [`Backend`] is all of them. [`JujuTools`] runs the
+//! real Juju hook tools as subprocesses; the `testing` feature provides an in-memory
+//! implementation so everything above this trait runs in unit tests.
+
+mod action;
+mod config;
+mod error;
+mod exec;
+mod leader;
+mod log;
+mod ports;
+mod relation;
+mod state;
+mod status;
+mod unit;
+
+pub use action::ActionTools;
+pub use config::ConfigTools;
+pub use error::ToolError;
+pub use exec::JujuTools;
+pub use leader::LeaderTools;
+pub use log::{LogLevel, LogTools};
+pub use ports::{Port, PortTools, Protocol};
+pub use relation::RelationTools;
+pub use state::StateTools;
+pub use status::{StatusInfo, StatusTools, WorkloadStatus};
+pub use unit::UnitTools;
+
+/// A string-to-string settings map (relation databags, leader settings, unit state).
+pub type Settings = std::collections::BTreeMap<String, String>;
+
+/// Every hook tool the framework uses.
+pub trait Backend:
+    ConfigTools
+    + RelationTools
+    + LeaderTools
+    + StatusTools
+    + LogTools
+    + UnitTools
+    + PortTools
+    + ActionTools
+    + StateTools
+{
+}
+
+impl<T> Backend for T where
+    T: ConfigTools
+        + RelationTools
+        + LeaderTools
+        + StatusTools
+        + LogTools
+        + UnitTools
+        + PortTools
+        + ActionTools
+        + StateTools
+{
+}

@@ -1,0 +1,109 @@
+//! The state of the hook being dispatched, reachable from handlers (which take no
+//! arguments) through a thread-local.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use crate::backend::{Backend, LogLevel};
+use crate::hook::HookInfo;
+use crate::kv::Kv;
+use crate::metadata::Metadata;
+use crate::triggers::Triggers;
+
+/// Flag transitions seen by the dispatcher.
+#[derive(Debug, Default)]
+pub(crate) struct Watch {
+    /// Flags that transitioned (set→unset or unset→set) in the current iteration.
+    pub pending: Vec<String>,
+    /// Whether a set flag was cleared since the dispatcher last looked.
+    pub cleared: bool,
+}
+
+impl Watch {
+    pub fn change(&mut self, flag: &str) {
+        if !self.pending.iter().any(|f| f == flag) {
+            self.pending.push(flag.to_string());
+        }
+    }
+}
+
+/// Everything one hook invocation works on.
+pub(crate) struct Context {
+    pub backend: Rc<dyn Backend>,
+    pub hook: HookInfo,
+    pub metadata: Metadata,
+    /// Defaults from `config.yaml`.
+    pub config_defaults: BTreeMap<String, serde_json::Value>,
+    pub charm_dir: PathBuf,
+    pub kv: RefCell<Kv>,
+    pub triggers: RefCell<Triggers>,
+    pub watch: RefCell<Watch>,
+    /// Errors returned by trigger callbacks; they fail the running handler.
+    pub callback_errors: RefCell<Vec<anyhow::Error>>,
+    /// Log records not yet sent to `juju-log`.
+    pub logs: RefCell<Vec<(LogLevel, String)>>,
+    /// Ids of the handlers invoked so far, in order.
+    pub invoked: RefCell<Vec<String>>,
+}
+
+impl Context {
+    pub fn new(
+        backend: Rc<dyn Backend>,
+        hook: HookInfo,
+        metadata: Metadata,
+        config_defaults: BTreeMap<String, serde_json::Value>,
+        charm_dir: PathBuf,
+        kv: Kv,
+    ) -> Context {
+        Context {
+            backend,
+            hook,
+            metadata,
+            config_defaults,
+            charm_dir,
+            kv: RefCell::new(kv),
+            triggers: RefCell::default(),
+            watch: RefCell::default(),
+            callback_errors: RefCell::default(),
+            logs: RefCell::default(),
+            invoked: RefCell::default(),
+        }
+    }
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Rc<Context>>> = const { RefCell::new(None) };
+}
+
+/// Makes `ctx` the current hook context until the guard is dropped.
+pub(crate) fn enter(ctx: Rc<Context>) -> Entered {
+    let previous = CURRENT.with(|c| c.borrow_mut().replace(ctx));
+    Entered { previous }
+}
+
+/// Restores the previous context when dropped (also on panic).
+pub(crate) struct Entered {
+    previous: Option<Rc<Context>>,
+}
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        CURRENT.with(|c| *c.borrow_mut() = previous);
+    }
+}
+
+/// The current context, if a hook is being dispatched on this thread.
+pub(crate) fn try_current() -> Option<Rc<Context>> {
+    CURRENT.with(|c| c.borrow().clone())
+}
+
+/// The current context. Calling the flag API outside a dispatch is a programming error
+/// (there is no unit state to act on), so it panics with a message saying so.
+pub(crate) fn current() -> Rc<Context> {
+    try_current().unwrap_or_else(|| {
+        panic!("charms_reactive: flag and hook-tool functions can only be used while a hook is dispatched (from handlers, #[startup] functions or trigger callbacks)")
+    })
+}

@@ -1,0 +1,82 @@
+//! The charm binary's entry point.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::rc::Rc;
+
+use anyhow::Context as _;
+
+use crate::backend::JujuTools;
+use crate::context::Context;
+use crate::handler;
+use crate::hook::HookInfo;
+use crate::logging;
+use crate::metadata::{config_defaults, Metadata};
+use crate::run::run_hook;
+use crate::unit_state::UnitStateDb;
+
+/// Runs the hook this process was started for, with handlers ordered by crate name
+/// (use [`main_with_layers`] or [`crate::charm_main!`] for layer order). Exit code 0 on
+/// success; on failure the error chain is printed on stderr (and sent to `juju-log`) and
+/// the code is 1.
+pub fn main() -> ExitCode {
+    main_with_layers(&[])
+}
+
+/// Like [`main`], with the layer order from the build: handlers of the first layer run
+/// before those of the second within an iteration, and so on.
+pub fn main_with_layers(layers: &[&str]) -> ExitCode {
+    let _ = tracing::subscriber::set_global_default(logging::subscriber(logging::level_from_env(), true));
+    match run_from_env(layers) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ERROR {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn charm_dir() -> anyhow::Result<PathBuf> {
+    for var in ["CHARM_DIR", "JUJU_CHARM_DIR"] {
+        if let Some(dir) = std::env::var_os(var).filter(|d| !d.is_empty()) {
+            return Ok(PathBuf::from(dir));
+        }
+    }
+    std::env::current_dir().context("CHARM_DIR is not set and the working directory is unreadable")
+}
+
+fn run_from_env(layers: &[&str]) -> anyhow::Result<()> {
+    let dispatch_path = std::env::var("JUJU_DISPATCH_PATH").ok();
+    let argv0 = std::env::args_os().next().map(|a| a.to_string_lossy().into_owned());
+    let hook = HookInfo::from_env(dispatch_path.as_deref(), argv0.as_deref()).map_err(anyhow::Error::msg)?;
+    let charm_dir = charm_dir()?;
+    let metadata = Metadata::load(&charm_dir)?;
+    let defaults = config_defaults(&charm_dir)?;
+    let (db, kv) = UnitStateDb::open(&UnitStateDb::default_path(&charm_dir))?;
+    let ctx = Rc::new(Context::new(Rc::new(JujuTools::new()), hook, metadata, defaults, charm_dir, kv));
+    let handlers = handler::handlers(layers, &|_| true);
+    let startups = handler::startups(layers, &|_| true);
+    match run_hook(ctx.clone(), &handlers, &startups) {
+        Ok(()) => Ok(db.commit(&ctx.kv.borrow())?),
+        Err(e) => {
+            db.rollback();
+            Err(e)
+        }
+    }
+}
+
+/// Defines `main` for a charm binary made of layer crates, naming each crate so the
+/// linker keeps its handlers and giving the runtime their order.
+///
+/// ```ignore
+/// charms_reactive::charm_main!(layer_base, layer_apt, hello);
+/// ```
+#[macro_export]
+macro_rules! charm_main {
+    ($($layer:ident),* $(,)?) => {
+        $( #[allow(unused_imports)] use $layer as _; )*
+        fn main() -> ::std::process::ExitCode {
+            $crate::main_with_layers(&[$(::core::stringify!($layer)),*])
+        }
+    };
+}

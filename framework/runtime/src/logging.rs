@@ -1,0 +1,112 @@
+//! `tracing` events to `juju-log` and stderr.
+//!
+//! Every event goes to stderr at once (Juju records a hook's stderr too). For `juju-log`
+//! the records of a hook are buffered and sent when the hook ends, consecutive records of
+//! one level joined into one call, and immediately for warnings and errors: one
+//! subprocess per log line would cost more than the whole dispatch.
+//!
+//! The level comes from `CHARMS_REACTIVE_LOG` (`error`, `warn`, `info` (default),
+//! `debug`, `trace`). Dispatch detail is at DEBUG; each invocation is logged at INFO as
+//! `Invoking reactive handler: <id>`.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+
+use tracing::field::{Field, Visit};
+use tracing::level_filters::LevelFilter;
+use tracing::{Event, Subscriber};
+use tracing_subscriber::layer::{Context as LayerContext, Layer, SubscriberExt};
+use tracing_subscriber::Registry;
+
+use crate::backend::LogLevel;
+use crate::context::{try_current, Context};
+
+/// The level filter chosen by `CHARMS_REACTIVE_LOG`.
+pub fn level_from_env() -> LevelFilter {
+    match std::env::var("CHARMS_REACTIVE_LOG").unwrap_or_default().to_ascii_lowercase().as_str() {
+        "off" => LevelFilter::OFF,
+        "error" => LevelFilter::ERROR,
+        "warn" | "warning" => LevelFilter::WARN,
+        "debug" => LevelFilter::DEBUG,
+        "trace" => LevelFilter::TRACE,
+        _ => LevelFilter::INFO,
+    }
+}
+
+/// The subscriber used by hooks.
+pub fn subscriber(level: LevelFilter, stderr: bool) -> impl Subscriber + Send + Sync {
+    Registry::default().with(JujuLogLayer { level, stderr })
+}
+
+struct JujuLogLayer {
+    level: LevelFilter,
+    stderr: bool,
+}
+
+struct Message(String);
+
+impl Visit for Message {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            let _ = write!(self.0, "{value:?}");
+        } else {
+            let _ = write!(self.0, " {}={value:?}", field.name());
+        }
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            self.0.push_str(value);
+        } else {
+            let _ = write!(self.0, " {}={value}", field.name());
+        }
+    }
+}
+
+impl<S: Subscriber> Layer<S> for JujuLogLayer {
+    fn enabled(&self, meta: &tracing::Metadata<'_>, _: LayerContext<'_, S>) -> bool {
+        *meta.level() <= self.level
+    }
+
+    fn on_event(&self, event: &Event<'_>, _: LayerContext<'_, S>) {
+        let meta = event.metadata();
+        if *meta.level() > self.level {
+            return;
+        }
+        let mut msg = Message(String::new());
+        event.record(&mut msg);
+        let level = LogLevel::from_tracing(meta.level());
+        if self.stderr {
+            let _ = writeln!(std::io::stderr().lock(), "{} {}", level.as_str(), msg.0);
+        }
+        if let Some(ctx) = try_current() {
+            ctx.logs.borrow_mut().push((level, msg.0));
+            if level >= LogLevel::Warning {
+                flush(&ctx);
+            }
+        }
+    }
+}
+
+/// Sends buffered records to `juju-log`, one call per run of records of the same level.
+/// A failing `juju-log` is reported on stderr only: logging must not fail a hook.
+pub(crate) fn flush(ctx: &Context) {
+    let records = std::mem::take(&mut *ctx.logs.borrow_mut());
+    let mut i = 0;
+    while i < records.len() {
+        let level = records[i].0;
+        let mut j = i;
+        let mut text = String::new();
+        while j < records.len() && records[j].0 == level {
+            if j > i {
+                text.push('\n');
+            }
+            text.push_str(&records[j].1);
+            j += 1;
+        }
+        if let Err(e) = ctx.backend.juju_log(level, &text) {
+            let _ = writeln!(std::io::stderr().lock(), "WARNING cannot send log to juju-log: {e}");
+        }
+        i = j;
+    }
+}

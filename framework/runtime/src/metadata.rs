@@ -1,0 +1,116 @@
+//! The parts of the charm's `metadata.yaml` and `config.yaml` the runtime needs.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+/// One relation endpoint declared in `metadata.yaml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointMeta {
+    /// Endpoint (relation) name.
+    pub name: String,
+    /// `requires`, `provides` or `peers`.
+    pub role: String,
+    /// Interface name.
+    pub interface: String,
+}
+
+/// Charm metadata: name and relation endpoints.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Metadata {
+    /// Charm name.
+    pub name: String,
+    /// Endpoints of all three roles, sorted by name.
+    pub endpoints: Vec<EndpointMeta>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum EndpointSpec {
+    Interface(String),
+    Full { interface: String },
+}
+
+#[derive(Deserialize, Default)]
+struct RawMetadata {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    requires: BTreeMap<String, EndpointSpec>,
+    #[serde(default)]
+    provides: BTreeMap<String, EndpointSpec>,
+    #[serde(default)]
+    peers: BTreeMap<String, EndpointSpec>,
+}
+
+impl Metadata {
+    /// Parses `metadata.yaml` text.
+    pub fn parse(text: &str) -> Result<Metadata, serde_yaml::Error> {
+        let raw: RawMetadata = serde_yaml::from_str(text)?;
+        let mut endpoints = Vec::new();
+        for (role, map) in [("requires", raw.requires), ("provides", raw.provides), ("peers", raw.peers)] {
+            for (name, spec) in map {
+                let interface = match spec {
+                    EndpointSpec::Interface(i) | EndpointSpec::Full { interface: i } => i,
+                };
+                endpoints.push(EndpointMeta { name, role: role.to_string(), interface });
+            }
+        }
+        endpoints.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(Metadata { name: raw.name, endpoints })
+    }
+
+    /// Reads `<charm_dir>/metadata.yaml`; a missing file gives empty metadata.
+    pub fn load(charm_dir: &Path) -> anyhow::Result<Metadata> {
+        let path = charm_dir.join("metadata.yaml");
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Metadata::parse(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Metadata::default()),
+            Err(e) => Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
+        }
+    }
+
+    /// Names of the endpoints with this role and interface, sorted.
+    pub fn endpoints_for(&self, role: &str, interface: &str) -> Vec<String> {
+        self.endpoints
+            .iter()
+            .filter(|e| e.role == role && e.interface == interface)
+            .map(|e| e.name.clone())
+            .collect()
+    }
+}
+
+/// Default values of the options in `config.yaml` (options without a default are absent).
+pub fn config_defaults(charm_dir: &Path) -> anyhow::Result<BTreeMap<String, serde_json::Value>> {
+    let path = charm_dir.join("config.yaml");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        Err(e) => anyhow::bail!("cannot read {}: {e}", path.display()),
+    };
+    parse_config_defaults(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// Parses the defaults out of `config.yaml` text.
+pub fn parse_config_defaults(
+    text: &str,
+) -> Result<BTreeMap<String, serde_json::Value>, serde_yaml::Error> {
+    #[derive(Deserialize, Default)]
+    struct Raw {
+        #[serde(default)]
+        options: BTreeMap<String, Opt>,
+    }
+    #[derive(Deserialize)]
+    struct Opt {
+        default: Option<serde_json::Value>,
+    }
+    let raw: Option<Raw> = serde_yaml::from_str(text)?;
+    Ok(raw
+        .unwrap_or_default()
+        .options
+        .into_iter()
+        .filter_map(|(k, o)| o.default.map(|d| (k, d)))
+        .collect())
+}

@@ -1,0 +1,52 @@
+//! One hook from start to end, independent of where its state and hook tools come from
+//! (the real entry point and the test harness both use it).
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+
+use anyhow::{anyhow, Context as _};
+
+use crate::auto_flags;
+use crate::backend::LogLevel;
+use crate::context::{self, Context};
+use crate::dispatch::{dispatch, panic_message};
+use crate::handler::{Handler, StartupDef};
+use crate::logging;
+
+/// Runs startup functions, automatic flags and the dispatch. On success the caller
+/// commits `ctx.kv`; on error it must discard it. Logs are flushed to `juju-log` either
+/// way, the error included.
+pub(crate) fn run_hook(
+    ctx: Rc<Context>,
+    handlers: &[Handler],
+    startups: &[(String, &'static StartupDef)],
+) -> anyhow::Result<()> {
+    let _entered = context::enter(ctx.clone());
+    let result = run_phases(&ctx, handlers, startups);
+    if let Err(e) = &result {
+        // Straight to juju-log: the caller prints the error on stderr itself.
+        ctx.logs.borrow_mut().push((LogLevel::Error, format!("Hook error: {e:#}")));
+    }
+    logging::flush(&ctx);
+    result
+}
+
+fn run_phases(ctx: &Context, handlers: &[Handler], startups: &[(String, &'static StartupDef)]) -> anyhow::Result<()> {
+    let restricted = ctx.hook.is_restricted();
+    if !restricted {
+        for (id, startup) in startups {
+            let result = catch_unwind(AssertUnwindSafe(startup.func))
+                .unwrap_or_else(|p| Err(anyhow!("panicked: {}", panic_message(&p))));
+            result.with_context(|| format!("startup function {id} failed"))?;
+        }
+        auto_flags::on_start(ctx)?;
+        if let Some(e) = ctx.callback_errors.borrow_mut().drain(..).next() {
+            return Err(e.context("while setting automatic flags"));
+        }
+    }
+    dispatch(ctx, handlers)?;
+    if !restricted {
+        auto_flags::on_end(ctx);
+    }
+    Ok(())
+}

@@ -1,0 +1,140 @@
+//! Code generation: the handler item plus its link-time registration.
+
+use proc_macro::TokenStream;
+use proc_macro2::{Span, TokenStream as TokenStream2};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{ItemFn, ReturnType};
+
+use crate::conditions::{self, Condition};
+
+/// Expands a handler attribute named `name` (the outermost of its stack).
+pub fn handler(name: &str, attr: TokenStream, item: TokenStream) -> TokenStream {
+    match try_handler(name, attr.into(), item.into()) {
+        Ok(tokens) => tokens.into(),
+        Err(err) => err.to_compile_error().into(),
+    }
+}
+
+fn try_handler(name: &str, attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
+    let mut func: ItemFn = syn::parse2(item)?;
+    let mut conds: Vec<Condition> = Vec::new();
+    let mut kept = Vec::new();
+    // Attributes nearest the `fn` first, like charms.reactive's bottom-up decorators.
+    for attr in func.attrs.drain(..).rev() {
+        match conditions::reactive_name(&attr) {
+            Some(sibling) => {
+                let args = match &attr.meta {
+                    syn::Meta::Path(_) => TokenStream2::new(),
+                    syn::Meta::List(list) => list.tokens.clone(),
+                    syn::Meta::NameValue(nv) => {
+                        return Err(syn::Error::new(nv.span(), "use #[attr(\"...\")]"))
+                    }
+                };
+                conds.push(conditions::parse(&sibling, attr.span(), args)?);
+            }
+            None => kept.push(attr),
+        }
+    }
+    kept.reverse();
+    func.attrs = kept;
+    conds.push(conditions::parse(name, Span::call_site(), attr)?);
+    conditions::check_combination(&conds)?;
+    check_signature(&func)?;
+
+    let ident = &func.sig.ident;
+    let fn_name = ident.to_string();
+    let static_name = format_ident!("__REACTIVE_HANDLER_{}", fn_name.to_uppercase());
+    let cond_tokens = conds.iter().map(conditions::to_tokens);
+    let line = quote_spanned!(ident.span()=> line!());
+    let func_ref = quote_spanned!(ident.span()=> #ident);
+    Ok(quote! {
+        #func
+
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals)]
+        #[::charms_reactive::__private::linkme::distributed_slice(::charms_reactive::__private::HANDLERS)]
+        #[linkme(crate = ::charms_reactive::__private::linkme)]
+        static #static_name: ::charms_reactive::__private::HandlerDef =
+            ::charms_reactive::__private::HandlerDef {
+                name: #fn_name,
+                module: ::core::module_path!(),
+                file: ::core::file!(),
+                line: #line,
+                func: #func_ref,
+                conditions: &[#(#cond_tokens),*],
+            };
+    })
+}
+
+/// Expands `#[startup]`.
+pub fn startup(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let attr = TokenStream2::from(attr);
+    let result = (|| -> syn::Result<TokenStream2> {
+        if !attr.is_empty() {
+            return Err(syn::Error::new(Span::call_site(), "#[startup] takes no arguments"));
+        }
+        let func: ItemFn = syn::parse2(item.into())?;
+        if let Some(other) = func.attrs.iter().find(|a| conditions::reactive_name(a).is_some()) {
+            return Err(syn::Error::new(
+                other.span(),
+                "#[startup] functions run unconditionally at hook start; they take no conditions",
+            ));
+        }
+        check_signature(&func)?;
+        let ident = &func.sig.ident;
+        let fn_name = ident.to_string();
+        let static_name = format_ident!("__REACTIVE_STARTUP_{}", fn_name.to_uppercase());
+        let line = quote_spanned!(ident.span()=> line!());
+        let func_ref = quote_spanned!(ident.span()=> #ident);
+        Ok(quote! {
+            #func
+
+            #[doc(hidden)]
+            #[allow(non_upper_case_globals)]
+            #[::charms_reactive::__private::linkme::distributed_slice(::charms_reactive::__private::STARTUP)]
+            #[linkme(crate = ::charms_reactive::__private::linkme)]
+            static #static_name: ::charms_reactive::__private::StartupDef =
+                ::charms_reactive::__private::StartupDef {
+                    name: #fn_name,
+                    module: ::core::module_path!(),
+                    file: ::core::file!(),
+                    line: #line,
+                    func: #func_ref,
+                };
+        })
+    })();
+    result.unwrap_or_else(|e| e.to_compile_error()).into()
+}
+
+/// A handler is `fn name() -> anyhow::Result<()>`: no arguments, no generics, not async.
+/// The exact return type is checked by the compiler when the function is stored in the
+/// registration (`func: name` has type `fn() -> anyhow::Result<()>`).
+fn check_signature(func: &ItemFn) -> syn::Result<()> {
+    let sig = &func.sig;
+    let wrong = |span: Span, what: &str| {
+        Err(syn::Error::new(
+            span,
+            format!("reactive handlers must be `fn name() -> anyhow::Result<()>`: {what}"),
+        ))
+    };
+    if let Some(a) = &sig.asyncness {
+        return wrong(a.span(), "async functions are not supported");
+    }
+    if !sig.generics.params.is_empty() {
+        return wrong(sig.generics.span(), "no generic parameters");
+    }
+    if !sig.inputs.is_empty() {
+        return wrong(
+            sig.inputs.span(),
+            "handlers take no arguments (read flags and endpoints through the API)",
+        );
+    }
+    if sig.variadic.is_some() || sig.abi.is_some() {
+        return wrong(sig.span(), "no ABI or variadics");
+    }
+    if let ReturnType::Default = sig.output {
+        return wrong(sig.ident.span(), "missing return type anyhow::Result<()>");
+    }
+    Ok(())
+}
