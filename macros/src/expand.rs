@@ -31,7 +31,8 @@ fn try_handler(name: &str, attr: TokenStream2, item: TokenStream2) -> syn::Resul
                         return Err(syn::Error::new(nv.span(), "use #[attr(\"...\")]"))
                     }
                 };
-                conds.push(conditions::parse(&sibling, attr.span(), args)?);
+                let name_span = attr.path().segments.last().map_or(attr.span(), |s| s.ident.span());
+                conds.push(conditions::parse(&sibling, name_span, args)?);
             }
             None => kept.push(attr),
         }

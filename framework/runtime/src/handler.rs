@@ -85,33 +85,33 @@ impl std::fmt::Debug for HandlerDef {
 
 impl Handler {
     fn new(def: &'static HandlerDef) -> Handler {
-        let mut phase = None;
-        let mut watched = Vec::new();
-        for cond in def.conditions {
-            match cond {
-                Condition::Restricted(_) => phase = Some(Phase::Restricted),
-                Condition::Hook(_) => phase = phase.or(Some(Phase::Hooks)),
-                Condition::Action(_) => phase = phase.or(Some(Phase::Action)),
-                Condition::WhenAll(f)
-                | Condition::WhenAny(f)
-                | Condition::WhenNone(f)
-                | Condition::WhenNotAll(f) => {
-                    watched.extend(f.iter().copied());
-                    if phase.is_none() || phase == Some(Phase::Hooks) {
-                        phase = Some(Phase::Flags);
-                    }
-                }
-                Condition::FileChanged(_) | Condition::OnlyOnce => {}
-            }
-        }
+        let has = |pred: fn(&Condition) -> bool| def.conditions.iter().any(pred);
+        // The macros reject conflicting combinations; what remains is ranked.
+        let phase = if has(|c| matches!(c, Condition::Restricted(_))) {
+            Phase::Restricted
+        } else if has(|c| matches!(c, Condition::Action(_))) {
+            Phase::Action
+        } else if has(|c| matches!(c, Condition::Hook(_))) {
+            Phase::Hooks
+        } else if has(|c| {
+            matches!(c, Condition::WhenAll(_) | Condition::WhenAny(_) | Condition::WhenNone(_) | Condition::WhenNotAll(_))
+        }) {
+            Phase::Flags
+        } else {
+            Phase::Hooks
+        };
+        let mut watched: Vec<&'static str> = def
+            .conditions
+            .iter()
+            .flat_map(|c| match c {
+                Condition::WhenAll(f) | Condition::WhenAny(f) | Condition::WhenNone(f) | Condition::WhenNotAll(f) => *f,
+                _ => &[],
+            })
+            .copied()
+            .collect();
         watched.sort_unstable();
         watched.dedup();
-        Handler {
-            id: format!("{}::{}", def.module, def.name),
-            def,
-            phase: phase.unwrap_or(Phase::Hooks),
-            watched,
-        }
+        Handler { id: format!("{}::{}", def.module, def.name), def, phase, watched }
     }
 }
 

@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use serde::de::DeserializeOwned;
@@ -16,18 +17,27 @@ use super::error::{redact, ToolError};
 #[derive(Debug, Default)]
 pub struct JujuTools {
     cache: RefCell<HashMap<Vec<String>, Vec<u8>>>,
+    dir: Option<PathBuf>,
 }
 
 impl JujuTools {
-    /// A backend for the current hook.
+    /// A backend for the current hook, finding the tools on `PATH` as Juju arranges.
     pub fn new() -> JujuTools {
         JujuTools::default()
+    }
+
+    /// A backend running the tools found in `dir` (e.g. a local model's tools directory).
+    pub fn in_dir(dir: impl Into<PathBuf>) -> JujuTools {
+        JujuTools { dir: Some(dir.into()), ..JujuTools::default() }
     }
 
     /// Runs `tool args…` (an argument vector, never a shell) and returns its stdout.
     pub(crate) fn run(&self, tool: &str, args: &[&str], stdin: Option<&[u8]>) -> Result<Vec<u8>, ToolError> {
         let io = |source| ToolError::Io { tool: tool.to_string(), source };
-        let mut cmd = Command::new(tool);
+        let mut cmd = match &self.dir {
+            Some(dir) => Command::new(dir.join(tool)),
+            None => Command::new(tool),
+        };
         cmd.args(args)
             .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
             .stdout(Stdio::piped())

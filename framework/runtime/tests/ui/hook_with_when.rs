@@ -1,7 +1,5 @@
-use charms_reactive::{hook, when};
-
-#[when("x")]
-#[hook("install")]
+#[charms_reactive::when("x")]
+#[charms_reactive::hook("install")]
 fn never() -> anyhow::Result<()> {
     Ok(())
 }

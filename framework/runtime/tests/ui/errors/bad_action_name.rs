@@ -1,0 +1,5 @@
+#[charms_reactive::action("Backup_Now")]
+fn backup() -> anyhow::Result<()> {
+    Ok(())
+}
+fn main() {}

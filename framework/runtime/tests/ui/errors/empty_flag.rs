@@ -1,0 +1,5 @@
+#[charms_reactive::when("a", "")]
+fn empty() -> anyhow::Result<()> {
+    Ok(())
+}
+fn main() {}

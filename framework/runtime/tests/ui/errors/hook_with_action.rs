@@ -1,0 +1,6 @@
+#[charms_reactive::action("backup")]
+#[charms_reactive::hook("install")]
+fn both() -> anyhow::Result<()> {
+    Ok(())
+}
+fn main() {}

@@ -1,0 +1,3 @@
+#[charms_reactive::when("x")]
+fn no_result() {}
+fn main() {}

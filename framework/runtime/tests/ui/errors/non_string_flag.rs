@@ -1,0 +1,5 @@
+#[charms_reactive::when(installed)]
+fn bare() -> anyhow::Result<()> {
+    Ok(())
+}
+fn main() {}

@@ -1,0 +1,6 @@
+#[charms_reactive::collect_metrics]
+#[charms_reactive::when("x")]
+fn metrics() -> anyhow::Result<()> {
+    Ok(())
+}
+fn main() {}

@@ -1,0 +1,5 @@
+#[charms_reactive::when("x")]
+fn wrong() -> Result<(), String> {
+    Ok(())
+}
+fn main() {}
