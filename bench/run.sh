@@ -30,6 +30,8 @@ for ((i = 0; i < ${#args[@]}; i++)); do
 done
 
 mkdir -p "$out"
+# The launcher that times each hook and reads its peak RSS (see bench/spawn_rss.rs).
+rustc -O --edition 2021 -o "$out/spawn_rss" "$repo/bench/spawn_rss.rs"
 if [ ! -x "$venv/bin/python" ]; then
     "${PYTHON:-python3}" -m venv "$venv"
 fi

@@ -62,7 +62,10 @@ impl Kind {
     }
 
     fn is_flag_condition(self) -> bool {
-        matches!(self, Kind::WhenAll | Kind::WhenAny | Kind::WhenNone | Kind::WhenNotAll)
+        matches!(
+            self,
+            Kind::WhenAll | Kind::WhenAny | Kind::WhenNone | Kind::WhenNotAll
+        )
     }
 }
 
@@ -94,13 +97,23 @@ pub fn parse(name: &str, span: Span, args: TokenStream) -> syn::Result<Condition
     }
     let takes_no_args = matches!(kind, Kind::OnlyOnce | Kind::Restricted(_));
     if takes_no_args && !lits.is_empty() {
-        return Err(syn::Error::new(span, format!("#[{name}] takes no arguments")));
+        return Err(syn::Error::new(
+            span,
+            format!("#[{name}] takes no arguments"),
+        ));
     }
     let needs_args = matches!(kind, Kind::Hook | Kind::Action | Kind::FileChanged);
     if needs_args && lits.is_empty() {
-        return Err(syn::Error::new(span, format!("#[{name}] needs at least one argument")));
+        return Err(syn::Error::new(
+            span,
+            format!("#[{name}] needs at least one argument"),
+        ));
     }
-    Ok(Condition { kind, span, args: lits })
+    Ok(Condition {
+        kind,
+        span,
+        args: lits,
+    })
 }
 
 /// Rejects combinations that could never run or make no sense together.
@@ -118,7 +131,10 @@ pub fn check_combination(conds: &[Condition]) -> syn::Result<()> {
         ));
     }
     if let (Some(h), Some(_)) = (hook, action) {
-        return Err(syn::Error::new(h.span, "#[hook] cannot be stacked with #[action]"));
+        return Err(syn::Error::new(
+            h.span,
+            "#[hook] cannot be stacked with #[action]",
+        ));
     }
     if let Some(r) = restricted {
         if hook.is_some() || action.is_some() || flag_cond.is_some() {
@@ -134,12 +150,21 @@ pub fn check_combination(conds: &[Condition]) -> syn::Result<()> {
     for kind in kinds_once {
         let mut same = conds.iter().filter(|c| c.kind == kind);
         if let (Some(_), Some(second)) = (same.next(), same.next()) {
-            return Err(syn::Error::new(second.span, "this attribute is given twice"));
+            return Err(syn::Error::new(
+                second.span,
+                "this attribute is given twice",
+            ));
         }
     }
-    let restricted_count = conds.iter().filter(|c| matches!(c.kind, Kind::Restricted(_))).count();
+    let restricted_count = conds
+        .iter()
+        .filter(|c| matches!(c.kind, Kind::Restricted(_)))
+        .count();
     if restricted_count > 1 {
-        return Err(syn::Error::new(conds[0].span, "only one restricted-hook attribute allowed"));
+        return Err(syn::Error::new(
+            conds[0].span,
+            "only one restricted-hook attribute allowed",
+        ));
     }
     Ok(())
 }

@@ -31,7 +31,11 @@ fn try_handler(name: &str, attr: TokenStream2, item: TokenStream2) -> syn::Resul
                         return Err(syn::Error::new(nv.span(), "use #[attr(\"...\")]"))
                     }
                 };
-                let name_span = attr.path().segments.last().map_or(attr.span(), |s| s.ident.span());
+                let name_span = attr
+                    .path()
+                    .segments
+                    .last()
+                    .map_or(attr.span(), |s| s.ident.span());
                 conds.push(conditions::parse(&sibling, name_span, args)?);
             }
             None => kept.push(attr),
@@ -73,10 +77,17 @@ pub fn startup(attr: TokenStream, item: TokenStream) -> TokenStream {
     let attr = TokenStream2::from(attr);
     let result = (|| -> syn::Result<TokenStream2> {
         if !attr.is_empty() {
-            return Err(syn::Error::new(Span::call_site(), "#[startup] takes no arguments"));
+            return Err(syn::Error::new(
+                Span::call_site(),
+                "#[startup] takes no arguments",
+            ));
         }
         let func: ItemFn = syn::parse2(item.into())?;
-        if let Some(other) = func.attrs.iter().find(|a| conditions::reactive_name(a).is_some()) {
+        if let Some(other) = func
+            .attrs
+            .iter()
+            .find(|a| conditions::reactive_name(a).is_some())
+        {
             return Err(syn::Error::new(
                 other.span(),
                 "#[startup] functions run unconditionally at hook start; they take no conditions",

@@ -9,10 +9,14 @@ pub fn flag(name: &str) -> Result<(), String> {
         return Err("empty flag name".into());
     }
     if let Some(c) = name.chars().find(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("flag name {name:?} contains {c:?}; flag names have no spaces or control characters"));
+        return Err(format!(
+            "flag name {name:?} contains {c:?}; flag names have no spaces or control characters"
+        ));
     }
     if name.starts_with('.') || name.ends_with('.') || name.contains("..") {
-        return Err(format!("flag name {name:?} has an empty dot-separated part"));
+        return Err(format!(
+            "flag name {name:?} has an empty dot-separated part"
+        ));
     }
     let without = name.replace(ENDPOINT_PLACEHOLDER, "");
     if without.contains('{') || without.contains('}') {
@@ -59,12 +63,16 @@ fn group_ok(pattern: &str, group: &str) -> Result<(), String> {
             ));
         }
         if iface.is_empty() || iface.contains([',', ':']) {
-            return Err(format!("hook pattern {pattern:?}: bad interface name {iface:?}"));
+            return Err(format!(
+                "hook pattern {pattern:?}: bad interface name {iface:?}"
+            ));
         }
         return Ok(());
     }
     if group.split(',').any(str::is_empty) {
-        return Err(format!("hook pattern {pattern:?} has an empty alternative in {{{group}}}"));
+        return Err(format!(
+            "hook pattern {pattern:?} has an empty alternative in {{{group}}}"
+        ));
     }
     Ok(())
 }

@@ -17,7 +17,10 @@ struct Charm {
 }
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repo root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("repo root")
+        .to_path_buf()
 }
 
 impl Charm {
@@ -28,10 +31,23 @@ impl Charm {
         let fake = root.join("fake-juju");
         std::fs::create_dir_all(dir.join("hooks")).unwrap();
         std::fs::create_dir_all(&fake).unwrap();
-        std::fs::write(dir.join("metadata.yaml"), "name: crash\nsummary: s\ndescription: d\n").unwrap();
-        std::fs::write(dir.join("config.yaml"), "options:\n  greeting: {type: string, default: hello}\n").unwrap();
+        std::fs::write(
+            dir.join("metadata.yaml"),
+            "name: crash\nsummary: s\ndescription: d\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("config.yaml"),
+            "options:\n  greeting: {type: string, default: hello}\n",
+        )
+        .unwrap();
         std::fs::write(fake.join("config.json"), "{\"greeting\": \"hello\"}").unwrap();
-        for hook in ["install", "config-changed", "update-status", "meter-status-changed"] {
+        for hook in [
+            "install",
+            "config-changed",
+            "update-status",
+            "meter-status-changed",
+        ] {
             std::os::unix::fs::symlink(BIN, dir.join("hooks").join(hook)).unwrap();
         }
         Charm { dir, fake }
@@ -64,24 +80,43 @@ impl Charm {
     fn kv(&self) -> BTreeMap<String, String> {
         let conn = rusqlite::Connection::open(self.db()).expect("open db");
         let mut stmt = conn.prepare("SELECT key, data FROM kv").expect("prepare");
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).expect("query");
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query");
         rows.map(|r| r.expect("row")).collect()
     }
 
     fn flags(&self) -> Vec<String> {
-        self.kv().keys().filter_map(|k| k.strip_prefix("reactive.states.")).map(String::from).collect()
+        self.kv()
+            .keys()
+            .filter_map(|k| k.strip_prefix("reactive.states."))
+            .map(String::from)
+            .collect()
     }
 }
 
 fn ok(out: &Output) {
-    assert!(out.status.success(), "hook failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "hook failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
 fn a_successful_hook_commits_its_flags_in_a_0600_charmhelpers_database() {
     let charm = Charm::new("commit");
     ok(&charm.hook("config-changed", "ok", "1"));
-    assert_eq!(charm.flags(), ["e2e.started", "e2e.value", "order.alpha", "order.beta", "run.1"]);
+    assert_eq!(
+        charm.flags(),
+        [
+            "e2e.started",
+            "e2e.value",
+            "order.alpha",
+            "order.beta",
+            "run.1"
+        ]
+    );
     let mode = std::fs::metadata(charm.db()).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     let conn = rusqlite::Connection::open(charm.db()).unwrap();
@@ -93,7 +128,13 @@ fn a_successful_hook_commits_its_flags_in_a_0600_charmhelpers_database() {
         .map(|r| r.unwrap())
         .collect();
     assert_eq!(tables, ["hooks", "kv", "kv_revisions"]);
-    assert_eq!(charm.kv().get("reactive.states.e2e.value").map(String::as_str), Some(r#"{"run": "1"}"#));
+    assert_eq!(
+        charm
+            .kv()
+            .get("reactive.states.e2e.value")
+            .map(String::as_str),
+        Some(r#"{"run": "1"}"#)
+    );
 }
 
 #[test]
@@ -104,11 +145,18 @@ fn a_handler_returning_err_leaves_the_database_unchanged() {
     let out = charm.hook("config-changed", "fail", "2");
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("ERROR reactive handler crash_charm::work") && stderr.contains("failing on purpose"), "{stderr}");
+    assert!(
+        stderr.contains("ERROR reactive handler crash_charm::work")
+            && stderr.contains("failing on purpose"),
+        "{stderr}"
+    );
     assert_eq!(charm.kv(), before);
     // The error also went to juju-log.
     let log = std::fs::read_to_string(charm.fake.join("juju-log.txt")).unwrap();
-    assert!(log.contains("Hook error: reactive handler crash_charm::work"), "{log}");
+    assert!(
+        log.contains("Hook error: reactive handler crash_charm::work"),
+        "{log}"
+    );
 }
 
 #[test]
@@ -125,15 +173,23 @@ fn sigkill_in_the_middle_of_a_handler_leaves_the_database_readable_and_unchanged
         .unwrap();
     // The handler says `ready` after setting its flags, then waits: kill it there.
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     assert_eq!(line, "ready\n");
     child.kill().unwrap(); // SIGKILL
     let status = child.wait().unwrap();
-    assert_eq!(std::os::unix::process::ExitStatusExt::signal(&status), Some(9));
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(9)
+    );
     assert_eq!(charm.kv(), before);
     // The next hook opens the database normally and commits.
     ok(&charm.hook("config-changed", "ok", "3"));
-    assert!(charm.flags().contains(&"run.3".to_string()) && !charm.flags().contains(&"run.2".to_string()));
+    assert!(
+        charm.flags().contains(&"run.3".to_string())
+            && !charm.flags().contains(&"run.2".to_string())
+    );
 }
 
 /// charms.reactive commits on `SystemExit(0)`; here leaving the process mid-handler
@@ -160,11 +216,19 @@ fn scenario_22_main_restricted_hook_skips_startup_and_still_commits() {
 #[test]
 fn the_hook_name_comes_from_juju_dispatch_path_else_argv0() {
     let charm = Charm::new("argv0");
-    let out = charm.command("install", "ok", "1").env_remove("JUJU_DISPATCH_PATH").output().unwrap();
+    let out = charm
+        .command("install", "ok", "1")
+        .env_remove("JUJU_DISPATCH_PATH")
+        .output()
+        .unwrap();
     ok(&out);
     assert!(charm.flags().contains(&"hook.install".to_string()));
     let other = Charm::new("dispatch-path");
-    let out = other.command("install", "ok", "1").env("JUJU_DISPATCH_PATH", "hooks/update-status").output().unwrap();
+    let out = other
+        .command("install", "ok", "1")
+        .env("JUJU_DISPATCH_PATH", "hooks/update-status")
+        .output()
+        .unwrap();
     ok(&out);
     assert!(!other.flags().contains(&"hook.install".to_string()));
 }
@@ -175,8 +239,14 @@ fn handlers_run_in_layer_order_not_name_order() {
     ok(&charm.hook("config-changed", "ok", "1"));
     let kv = charm.kv();
     // charm_main!(e2e_layer_beta, e2e_layer_alpha): beta's handler runs first.
-    assert_eq!(kv.get("reactive.states.order.beta").map(String::as_str), Some("0"));
-    assert_eq!(kv.get("reactive.states.order.alpha").map(String::as_str), Some("1"));
+    assert_eq!(
+        kv.get("reactive.states.order.beta").map(String::as_str),
+        Some("0")
+    );
+    assert_eq!(
+        kv.get("reactive.states.order.alpha").map(String::as_str),
+        Some("1")
+    );
 }
 
 #[test]
@@ -185,16 +255,23 @@ fn each_invocation_is_logged_to_juju_log_and_stderr() {
     let out = charm.hook("config-changed", "ok", "1");
     ok(&out);
     let log = std::fs::read_to_string(charm.fake.join("juju-log.txt")).unwrap();
-    assert!(log.contains("Invoking reactive handler: crash_charm::work"), "{log}");
+    assert!(
+        log.contains("Invoking reactive handler: crash_charm::work"),
+        "{log}"
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("INFO Invoking reactive handler: e2e_layer_beta::mark"), "{stderr}");
+    assert!(
+        stderr.contains("INFO Invoking reactive handler: e2e_layer_beta::mark"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn a_database_written_by_python_charms_reactive_keeps_its_flags_and_hashes() {
     let fixture = repo().join("framework/runtime/tests/fixtures/python-unit-state");
     let expected: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(fixture.join("expected.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(fixture.join("expected.json")).unwrap())
+            .unwrap();
     let charm = Charm::new("python-db");
     std::fs::copy(fixture.join("unit-state.db"), charm.db()).unwrap();
 
@@ -202,10 +279,19 @@ fn a_database_written_by_python_charms_reactive_keeps_its_flags_and_hashes() {
     let (db, kv) = charms_reactive::unit_state::UnitStateDb::open(&charm.db()).unwrap();
     db.rollback();
     let flags: Vec<&str> = kv.keys_with_prefix("reactive.states.").collect();
-    let want: Vec<&str> = expected["flags"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    let want: Vec<&str> = expected["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
     assert_eq!(flags, want);
     for (flag, value) in expected["values"].as_object().unwrap() {
-        assert_eq!(kv.get(&format!("reactive.states.{flag}")).as_ref(), Some(value), "{flag}");
+        assert_eq!(
+            kv.get(&format!("reactive.states.{flag}")).as_ref(),
+            Some(value),
+            "{flag}"
+        );
     }
 
     // Run a hook: the Python flags stay, and data_changed sees Python's hashes as current.
@@ -214,7 +300,13 @@ fn a_database_written_by_python_charms_reactive_keeps_its_flags_and_hashes() {
     for f in &want {
         assert!(after.contains(&f.to_string()), "{f} lost: {after:?}");
     }
-    assert_eq!(charm.kv().get("reactive.states.compat.checked").map(String::as_str), Some(r#"{"cfg": false, "scalar": false}"#));
+    assert_eq!(
+        charm
+            .kv()
+            .get("reactive.states.compat.checked")
+            .map(String::as_str),
+        Some(r#"{"cfg": false, "scalar": false}"#)
+    );
 }
 
 #[test]
@@ -225,7 +317,10 @@ fn a_corrupt_database_is_a_clear_error_naming_the_file_and_is_left_alone() {
     let out = charm.hook("config-changed", "ok", "1");
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains(&charm.db().display().to_string()) && stderr.contains("corrupt"), "{stderr}");
+    assert!(
+        stderr.contains(&charm.db().display().to_string()) && stderr.contains("corrupt"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(std::fs::read(charm.db()).unwrap(), garbage);
 }
@@ -241,15 +336,26 @@ fn a_locked_database_is_a_clear_error_naming_the_file() {
     holder.execute_batch("ROLLBACK").unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains(&charm.db().display().to_string()) && stderr.contains("locked by another process"), "{stderr}");
+    assert!(
+        stderr.contains(&charm.db().display().to_string())
+            && stderr.contains("locked by another process"),
+        "{stderr}"
+    );
     assert_eq!(charm.kv(), before);
 }
 
 #[test]
 fn missing_hook_tools_are_named_in_the_error() {
     let charm = Charm::new("no-tools");
-    let out = charm.command("config-changed", "ok", "1").env("PATH", "/nonexistent").output().unwrap();
+    let out = charm
+        .command("config-changed", "ok", "1")
+        .env("PATH", "/nonexistent")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("hook tool `config-get` not found on PATH"), "{stderr}");
+    assert!(
+        stderr.contains("hook tool `config-get` not found on PATH"),
+        "{stderr}"
+    );
 }

@@ -21,6 +21,13 @@ const PREVIOUS_CONFIG_KEY: &str = "charms_reactive.config.previous";
 const PYTHON_CONFIG_FILE: &str = ".juju-persistent-config";
 const SERIES_FLAG: &str = "upgrade.series.in-progress";
 const HOOK_LIFETIME_PREFIXES: &[&str] = &["config.changed", "config.set.", "config.default."];
+/// Trigger keys charms.reactive keeps in the unit state and wipes at every hook exit; a
+/// database last written by its CLI may still hold them.
+const PYTHON_TRIGGER_PREFIXES: &[&str] = &[
+    "reactive.flag_set_triggers.",
+    "reactive.flag_clear_triggers.",
+    "reactive.flag_triggers.",
+];
 
 /// Python truthiness of a config value, as layer-basic's `config.set.<opt>` uses it.
 fn truthy(v: &Value) -> bool {
@@ -41,7 +48,10 @@ pub(crate) fn on_start(ctx: &Context) -> anyhow::Result<()> {
         Some("post-series-upgrade") => clear_in(ctx, SERIES_FLAG),
         _ => {}
     }
-    let config = ctx.backend.config_get().context("reading the charm configuration (config-get)")?;
+    let config = ctx
+        .backend
+        .config_get()
+        .context("reading the charm configuration (config-get)")?;
     let defaults = &ctx.config_defaults;
     let previous = previous_config(ctx);
     let mut any_changed = false;
@@ -60,7 +70,9 @@ pub(crate) fn on_start(ctx: &Context) -> anyhow::Result<()> {
     if any_changed {
         set_in(ctx, "config.changed", Value::Null);
     }
-    ctx.kv.borrow_mut().set(PREVIOUS_CONFIG_KEY, &Value::Object(config));
+    ctx.kv
+        .borrow_mut()
+        .set(PREVIOUS_CONFIG_KEY, &Value::Object(config));
     Ok(())
 }
 
@@ -70,6 +82,9 @@ pub(crate) fn on_end(ctx: &Context) {
     let mut kv = ctx.kv.borrow_mut();
     for prefix in HOOK_LIFETIME_PREFIXES {
         kv.unset_prefix(&format!("{FLAG_PREFIX}{prefix}"));
+    }
+    for prefix in PYTHON_TRIGGER_PREFIXES {
+        kv.unset_prefix(prefix);
     }
 }
 

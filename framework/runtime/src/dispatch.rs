@@ -39,7 +39,10 @@ impl Handler {
             Condition::WhenAny(f) => f.iter().any(|f| is_set_in(ctx, f)),
             Condition::WhenNone(f) => !f.iter().any(|f| is_set_in(ctx, f)),
             Condition::WhenNotAll(f) => !f.iter().all(|f| is_set_in(ctx, f)),
-            Condition::Hook(p) => ctx.hook.hook_name().is_some_and(|h| hook_matches(h, p, &ctx.metadata)),
+            Condition::Hook(p) => ctx
+                .hook
+                .hook_name()
+                .is_some_and(|h| hook_matches(h, p, &ctx.metadata)),
             Condition::Action(names) => ctx.hook.action_name().is_some_and(|a| names.contains(&a)),
             Condition::Restricted(h) => ctx.hook.hook_name() == Some(h),
             Condition::FileChanged(paths) => helpers::files_changed(ctx, &self.id, paths),
@@ -66,7 +69,10 @@ pub(crate) fn dispatch(ctx: &Context, handlers: &[Handler]) -> anyhow::Result<()
 
 /// Tests and invokes every handler of one single-pass phase; returns how many ran.
 fn run_phase(ctx: &Context, handlers: &[Handler], phase: Phase) -> anyhow::Result<usize> {
-    let queue: VecDeque<&Handler> = handlers.iter().filter(|h| h.phase == phase && h.test(ctx)).collect();
+    let queue: VecDeque<&Handler> = handlers
+        .iter()
+        .filter(|h| h.phase == phase && h.test(ctx))
+        .collect();
     tracing::debug!("{phase:?} phase, {} handlers queued", queue.len());
     let before = ctx.invoked.borrow().len();
     run_queue(ctx, queue)?;
@@ -74,16 +80,29 @@ fn run_phase(ctx: &Context, handlers: &[Handler], phase: Phase) -> anyhow::Resul
 }
 
 /// An action whose handlers all had unmet conditions fails with a message saying why.
-fn report_unhandled_action(ctx: &Context, handlers: &[Handler], action: &str) -> anyhow::Result<()> {
+fn report_unhandled_action(
+    ctx: &Context,
+    handlers: &[Handler],
+    action: &str,
+) -> anyhow::Result<()> {
     let for_action: Vec<&Handler> = handlers
         .iter()
-        .filter(|h| h.phase == Phase::Action && h.def.conditions.iter().any(|c| matches!(c, Condition::Action(n) if n.contains(&action))))
+        .filter(|h| {
+            h.phase == Phase::Action
+                && h.def
+                    .conditions
+                    .iter()
+                    .any(|c| matches!(c, Condition::Action(n) if n.contains(&action)))
+        })
         .collect();
     let message = if for_action.is_empty() {
         format!("no handler for action {action:?}")
     } else {
         let ids: Vec<&str> = for_action.iter().map(|h| h.id.as_str()).collect();
-        format!("action {action:?} cannot run now: the conditions of {} are not met", ids.join(", "))
+        format!(
+            "action {action:?} cannot run now: the conditions of {} are not met",
+            ids.join(", ")
+        )
     };
     tracing::warn!("{message}");
     ctx.backend.action_fail(&message).context("action-fail")?;
@@ -107,7 +126,15 @@ fn flag_loop(ctx: &Context, handlers: &[Handler]) -> anyhow::Result<()> {
         if iteration == MAX_ITERATIONS {
             return Err(not_settled(&history));
         }
-        tracing::debug!("flag loop iteration {iteration}, {} handlers queued", queue.len());
+        tracing::debug!(
+            "flag loop iteration {iteration}, {} handlers queued",
+            queue.len()
+        );
+        if tracing::enabled!(tracing::Level::TRACE) {
+            let ids: Vec<&str> = queue.iter().map(|h| h.id.as_str()).collect();
+            tracing::trace!("queue: {}", ids.join(", "));
+            tracing::trace!("flags that changed: {}", changes.join(", "));
+        }
         let before = ctx.invoked.borrow().len();
         run_queue(ctx, queue)?;
         changes = std::mem::take(&mut ctx.watch.borrow_mut().pending);
@@ -121,8 +148,14 @@ fn flag_loop(ctx: &Context, handlers: &[Handler]) -> anyhow::Result<()> {
 }
 
 fn not_settled(history: &VecDeque<(Vec<String>, Vec<String>)>) -> anyhow::Error {
-    let mut handlers: Vec<&str> = history.iter().flat_map(|(h, _)| h.iter().map(String::as_str)).collect();
-    let mut flags: Vec<&str> = history.iter().flat_map(|(_, f)| f.iter().map(String::as_str)).collect();
+    let mut handlers: Vec<&str> = history
+        .iter()
+        .flat_map(|(h, _)| h.iter().map(String::as_str))
+        .collect();
+    let mut flags: Vec<&str> = history
+        .iter()
+        .flat_map(|(_, f)| f.iter().map(String::as_str))
+        .collect();
     handlers.sort_unstable();
     handlers.dedup();
     flags.sort_unstable();
@@ -132,7 +165,11 @@ fn not_settled(history: &VecDeque<(Vec<String>, Vec<String>)>) -> anyhow::Error 
          iterations these handlers kept running: {}; and these flags kept changing: {}",
         history.len(),
         handlers.join(", "),
-        if flags.is_empty() { "(none)".to_string() } else { flags.join(", ") },
+        if flags.is_empty() {
+            "(none)".to_string()
+        } else {
+            flags.join(", ")
+        },
     )
 }
 
@@ -146,7 +183,10 @@ fn run_queue(ctx: &Context, mut queue: VecDeque<&Handler>) -> anyhow::Result<()>
             let before = queue.len();
             queue.retain(|h| h.test(ctx));
             if queue.len() != before {
-                tracing::debug!("{} handlers dequeued after a flag was cleared", before - queue.len());
+                tracing::debug!(
+                    "{} handlers dequeued after a flag was cleared",
+                    before - queue.len()
+                );
             }
         }
     }
@@ -163,7 +203,12 @@ fn invoke(ctx: &Context, handler: &Handler) -> anyhow::Result<()> {
     let callback_error = ctx.callback_errors.borrow_mut().drain(..).next();
     result
         .and(callback_error.map_or(Ok(()), Err))
-        .with_context(|| format!("reactive handler {} ({}:{}) failed", handler.id, handler.def.file, handler.def.line))?;
+        .with_context(|| {
+            format!(
+                "reactive handler {} ({}:{}) failed",
+                handler.id, handler.def.file, handler.def.line
+            )
+        })?;
     for cond in handler.def.conditions {
         match cond {
             Condition::OnlyOnce => helpers::mark_invoked(ctx, &handler.id),

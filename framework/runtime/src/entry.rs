@@ -26,7 +26,10 @@ pub fn main() -> ExitCode {
 /// Like [`main`], with the layer order from the build: handlers of the first layer run
 /// before those of the second within an iteration, and so on.
 pub fn main_with_layers(layers: &[&str]) -> ExitCode {
-    let _ = tracing::subscriber::set_global_default(logging::subscriber(logging::level_from_env(), true));
+    let _ = tracing::subscriber::set_global_default(logging::subscriber(
+        logging::level_from_env(),
+        true,
+    ));
     match run_from_env(layers) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -47,19 +50,40 @@ fn charm_dir() -> anyhow::Result<PathBuf> {
 
 fn run_from_env(layers: &[&str]) -> anyhow::Result<()> {
     let dispatch_path = std::env::var("JUJU_DISPATCH_PATH").ok();
-    let argv0 = std::env::args_os().next().map(|a| a.to_string_lossy().into_owned());
-    let hook = HookInfo::from_env(dispatch_path.as_deref(), argv0.as_deref()).map_err(anyhow::Error::msg)?;
+    let argv0 = std::env::args_os()
+        .next()
+        .map(|a| a.to_string_lossy().into_owned());
+    let hook = HookInfo::from_env(dispatch_path.as_deref(), argv0.as_deref())
+        .map_err(anyhow::Error::msg)?;
+    // config-get runs while the unit state is opened (restricted hooks do not read it).
+    let tools = Rc::new(JujuTools::new());
+    if !hook.is_restricted() {
+        tools.prefetch_json("config-get", &["--all"]);
+    }
     let charm_dir = charm_dir()?;
     let metadata = Metadata::load(&charm_dir)?;
     let defaults = config_defaults(&charm_dir)?;
     let (db, kv) = UnitStateDb::open(&UnitStateDb::default_path(&charm_dir))?;
-    let ctx = Rc::new(Context::new(Rc::new(JujuTools::new()), hook, metadata, defaults, charm_dir, kv));
+    let ctx = Rc::new(Context::new(
+        tools.clone(),
+        hook,
+        metadata,
+        defaults,
+        charm_dir,
+        kv,
+    ));
     let handlers = handler::handlers(layers, &|_| true);
     let startups = handler::startups(layers, &|_| true);
     match run_hook(ctx.clone(), &handlers, &startups) {
-        Ok(()) => Ok(db.commit(&ctx.kv.borrow())?),
+        Ok(()) => {
+            // The last juju-log call is still running: commit meanwhile.
+            let committed = db.commit(&ctx.kv.borrow());
+            tools.wait_detached();
+            Ok(committed?)
+        }
         Err(e) => {
             db.rollback();
+            tools.wait_detached();
             Err(e)
         }
     }

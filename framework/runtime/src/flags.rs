@@ -67,13 +67,19 @@ pub fn any_flags_set(flags: &[&str]) -> bool {
 pub fn get_flags() -> Vec<String> {
     let ctx = current();
     let kv = ctx.kv.borrow();
-    kv.keys_with_prefix(FLAG_PREFIX).map(str::to_string).collect()
+    kv.keys_with_prefix(FLAG_PREFIX)
+        .map(str::to_string)
+        .collect()
 }
 
 /// The given flags that are not set, sorted.
 pub fn get_unset_flags(flags: &[&str]) -> Vec<String> {
     let ctx = current();
-    let mut unset: Vec<String> = flags.iter().filter(|f| !is_set_in(&ctx, f)).map(|f| f.to_string()).collect();
+    let mut unset: Vec<String> = flags
+        .iter()
+        .filter(|f| !is_set_in(&ctx, f))
+        .map(|f| f.to_string())
+        .collect();
     unset.sort();
     unset.dedup();
     unset
@@ -83,7 +89,8 @@ pub fn get_unset_flags(flags: &[&str]) -> Vec<String> {
 pub fn get_flag_value(flag: &str) -> Option<Value> {
     let ctx = current();
     let kv = ctx.kv.borrow();
-    kv.contains(&key(flag)).then(|| kv.get(&key(flag)).unwrap_or(Value::Null))
+    kv.contains(&key(flag))
+        .then(|| kv.get(&key(flag)).unwrap_or(Value::Null))
 }
 
 pub(crate) fn is_set_in(ctx: &Context, flag: &str) -> bool {

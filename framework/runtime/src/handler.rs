@@ -79,7 +79,11 @@ pub(crate) struct Handler {
 
 impl std::fmt::Debug for HandlerDef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}::{} ({}:{})", self.module, self.name, self.file, self.line)
+        write!(
+            f,
+            "{}::{} ({}:{})",
+            self.module, self.name, self.file, self.line
+        )
     }
 }
 
@@ -94,7 +98,13 @@ impl Handler {
         } else if has(|c| matches!(c, Condition::Hook(_))) {
             Phase::Hooks
         } else if has(|c| {
-            matches!(c, Condition::WhenAll(_) | Condition::WhenAny(_) | Condition::WhenNone(_) | Condition::WhenNotAll(_))
+            matches!(
+                c,
+                Condition::WhenAll(_)
+                    | Condition::WhenAny(_)
+                    | Condition::WhenNone(_)
+                    | Condition::WhenNotAll(_)
+            )
         }) {
             Phase::Flags
         } else {
@@ -104,14 +114,22 @@ impl Handler {
             .conditions
             .iter()
             .flat_map(|c| match c {
-                Condition::WhenAll(f) | Condition::WhenAny(f) | Condition::WhenNone(f) | Condition::WhenNotAll(f) => *f,
+                Condition::WhenAll(f)
+                | Condition::WhenAny(f)
+                | Condition::WhenNone(f)
+                | Condition::WhenNotAll(f) => *f,
                 _ => &[],
             })
             .copied()
             .collect();
         watched.sort_unstable();
         watched.dedup();
-        Handler { id: format!("{}::{}", def.module, def.name), def, phase, watched }
+        Handler {
+            id: format!("{}::{}", def.module, def.name),
+            def,
+            phase,
+            watched,
+        }
     }
 }
 
@@ -137,7 +155,10 @@ fn source_key<'a>(layers: &[&str], module: &'a str, file: &'a str, line: u32) ->
 pub(crate) fn handlers(layers: &[&str], select: &dyn Fn(&str) -> bool) -> Vec<Handler> {
     let mut defs: Vec<&'static HandlerDef> = HANDLERS.iter().collect();
     defs.sort_by_key(|d| source_key(layers, d.module, d.file, d.line));
-    defs.into_iter().map(Handler::new).filter(|h| select(&h.id)).collect()
+    defs.into_iter()
+        .map(Handler::new)
+        .filter(|h| select(&h.id))
+        .collect()
 }
 
 /// All registered startup functions, in the same order as handlers.

@@ -39,7 +39,11 @@ pub fn data_changed(id: &str, data: &impl Serialize) -> Result<bool, serde_json:
     let ctx = current();
     let mut kv = ctx.kv.borrow_mut();
     let key = format!("{DATA_PREFIX}{id}");
-    let changed = kv.get(&key).and_then(|v| v.as_str().map(str::to_string)).as_deref() != Some(&hash);
+    let changed = kv
+        .get(&key)
+        .and_then(|v| v.as_str().map(str::to_string))
+        .as_deref()
+        != Some(&hash);
     kv.set(&key, &serde_json::Value::String(hash));
     Ok(changed)
 }
@@ -55,7 +59,9 @@ pub fn is_data_changed(id: &str, data: &impl Serialize) -> Result<bool, serde_js
 
 /// md5 of a file's content; `None` if it cannot be read (e.g. does not exist).
 fn file_hash(charm_dir: &Path, path: &str) -> Option<String> {
-    std::fs::read(charm_dir.join(path)).ok().map(|data| hex(&Md5::digest(&data)))
+    std::fs::read(charm_dir.join(path))
+        .ok()
+        .map(|data| hex(&Md5::digest(&data)))
 }
 
 fn file_key(handler_id: &str, path: &str) -> String {
@@ -67,7 +73,9 @@ fn file_key(handler_id: &str, path: &str) -> String {
 pub(crate) fn files_changed(ctx: &Context, handler_id: &str, paths: &[&str]) -> bool {
     let kv = ctx.kv.borrow();
     paths.iter().any(|p| {
-        let stored = kv.get(&file_key(handler_id, p)).and_then(|v| v.as_str().map(str::to_string));
+        let stored = kv
+            .get(&file_key(handler_id, p))
+            .and_then(|v| v.as_str().map(str::to_string));
         file_hash(&ctx.charm_dir, p) != stored
     })
 }
@@ -88,10 +96,15 @@ pub(crate) fn record_files(ctx: &Context, handler_id: &str, paths: &[&str]) {
 
 /// Whether an `#[only_once]` handler already ran successfully.
 pub(crate) fn was_invoked(ctx: &Context, handler_id: &str) -> bool {
-    ctx.kv.borrow().contains(&format!("{INVOKED_PREFIX}{handler_id}"))
+    ctx.kv
+        .borrow()
+        .contains(&format!("{INVOKED_PREFIX}{handler_id}"))
 }
 
 /// Marks an `#[only_once]` handler as run.
 pub(crate) fn mark_invoked(ctx: &Context, handler_id: &str) {
-    ctx.kv.borrow_mut().set(&format!("{INVOKED_PREFIX}{handler_id}"), &serde_json::Value::Bool(true));
+    ctx.kv.borrow_mut().set(
+        &format!("{INVOKED_PREFIX}{handler_id}"),
+        &serde_json::Value::Bool(true),
+    );
 }

@@ -33,7 +33,8 @@ impl HookInfo {
 
     /// Whether this is `collect-metrics` or `meter-status-changed`.
     pub fn is_restricted(&self) -> bool {
-        self.hook_name().is_some_and(|h| RESTRICTED_HOOKS.contains(&h))
+        self.hook_name()
+            .is_some_and(|h| RESTRICTED_HOOKS.contains(&h))
     }
 
     /// Parses a dispatch path such as `hooks/install` or `actions/backup`.
@@ -43,7 +44,10 @@ impl HookInfo {
         if name.is_empty() {
             return None;
         }
-        let dir = p.parent().and_then(|d| d.file_name()).and_then(|d| d.to_str());
+        let dir = p
+            .parent()
+            .and_then(|d| d.file_name())
+            .and_then(|d| d.to_str());
         Some(match dir {
             Some("actions") => HookInfo::Action(name),
             _ => HookInfo::Hook(name),
@@ -53,7 +57,10 @@ impl HookInfo {
     /// From the environment Juju gives a hook: `JUJU_DISPATCH_PATH`, else the name this
     /// binary was started as (`hooks/<name>` symlinks), as classic charms do.
     pub fn from_env(dispatch_path: Option<&str>, argv0: Option<&str>) -> Result<HookInfo, String> {
-        if let Some(found) = dispatch_path.filter(|p| !p.is_empty()).and_then(HookInfo::from_dispatch_path) {
+        if let Some(found) = dispatch_path
+            .filter(|p| !p.is_empty())
+            .and_then(HookInfo::from_dispatch_path)
+        {
             return Ok(found);
         }
         match argv0.and_then(HookInfo::from_dispatch_path) {
@@ -72,10 +79,22 @@ mod tests {
 
     #[test]
     fn names_from_env() {
-        assert_eq!(HookInfo::from_env(Some("hooks/install"), Some("/x/dispatch")), Ok(HookInfo::Hook("install".into())));
-        assert_eq!(HookInfo::from_env(Some("actions/backup"), None), Ok(HookInfo::Action("backup".into())));
-        assert_eq!(HookInfo::from_env(None, Some("/c/hooks/config-changed")), Ok(HookInfo::Hook("config-changed".into())));
-        assert_eq!(HookInfo::from_env(Some(""), Some("/c/actions/run")), Ok(HookInfo::Action("run".into())));
+        assert_eq!(
+            HookInfo::from_env(Some("hooks/install"), Some("/x/dispatch")),
+            Ok(HookInfo::Hook("install".into()))
+        );
+        assert_eq!(
+            HookInfo::from_env(Some("actions/backup"), None),
+            Ok(HookInfo::Action("backup".into()))
+        );
+        assert_eq!(
+            HookInfo::from_env(None, Some("/c/hooks/config-changed")),
+            Ok(HookInfo::Hook("config-changed".into()))
+        );
+        assert_eq!(
+            HookInfo::from_env(Some(""), Some("/c/actions/run")),
+            Ok(HookInfo::Action("run".into()))
+        );
         assert!(HookInfo::from_env(None, Some("/c/dispatch")).is_err());
         assert!(HookInfo::Hook("collect-metrics".into()).is_restricted());
     }

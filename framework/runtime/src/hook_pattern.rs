@@ -13,7 +13,9 @@ use crate::metadata::Metadata;
 /// assert!(!hook_matches("db2-relation-changed", &["{requires:mysql}-relation-changed"], &meta));
 /// ```
 pub fn hook_matches(hook: &str, patterns: &[&str], metadata: &Metadata) -> bool {
-    patterns.iter().any(|p| expand(p, metadata).iter().any(|e| e == hook))
+    patterns
+        .iter()
+        .any(|p| expand(p, metadata).iter().any(|e| e == hook))
 }
 
 /// Every hook name a pattern stands for.

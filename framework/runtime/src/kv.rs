@@ -29,7 +29,10 @@ pub struct KvChanges {
 impl Kv {
     /// A view over a snapshot of the store.
     pub fn new(snapshot: BTreeMap<String, String>) -> Kv {
-        Kv { original: snapshot.clone(), current: snapshot }
+        Kv {
+            original: snapshot.clone(),
+            current: snapshot,
+        }
     }
 
     /// The raw JSON text stored under `key`.
@@ -39,7 +42,8 @@ impl Kv {
 
     /// The value under `key`, decoded; `None` when absent or not JSON.
     pub fn get(&self, key: &str) -> Option<Value> {
-        self.get_raw(key).and_then(|raw| serde_json::from_str(raw).ok())
+        self.get_raw(key)
+            .and_then(|raw| serde_json::from_str(raw).ok())
     }
 
     /// Whether `key` exists.
@@ -68,8 +72,10 @@ impl Kv {
 
     /// Removes every key starting with `prefix`.
     pub fn unset_prefix(&mut self, prefix: &str) {
-        let doomed: Vec<String> =
-            self.keys_with_prefix(prefix).map(|k| format!("{prefix}{k}")).collect();
+        let doomed: Vec<String> = self
+            .keys_with_prefix(prefix)
+            .map(|k| format!("{prefix}{k}"))
+            .collect();
         for key in doomed {
             self.current.remove(&key);
         }
@@ -88,8 +94,12 @@ impl Kv {
             .filter(|(k, v)| self.original.get(*k) != Some(*v))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        let deletes =
-            self.original.keys().filter(|k| !self.current.contains_key(*k)).cloned().collect();
+        let deletes = self
+            .original
+            .keys()
+            .filter(|k| !self.current.contains_key(*k))
+            .cloned()
+            .collect();
         KvChanges { upserts, deletes }
     }
 }
@@ -101,7 +111,12 @@ mod tests {
     #[test]
     fn prefix_scan_is_exact_and_sorted() {
         let mut kv = Kv::default();
-        for k in ["reactive.states.b", "reactive.states.a", "reactive_states.x", "reactive.statesz"] {
+        for k in [
+            "reactive.states.b",
+            "reactive.states.a",
+            "reactive_states.x",
+            "reactive.statesz",
+        ] {
             kv.set(k, &Value::Null);
         }
         let got: Vec<&str> = kv.keys_with_prefix("reactive.states.").collect();
@@ -110,14 +125,20 @@ mod tests {
 
     #[test]
     fn changes_are_the_difference() {
-        let snap = BTreeMap::from([("a".to_string(), "1".to_string()), ("b".to_string(), "2".to_string())]);
+        let snap = BTreeMap::from([
+            ("a".to_string(), "1".to_string()),
+            ("b".to_string(), "2".to_string()),
+        ]);
         let mut kv = Kv::new(snap);
         kv.set("a", &Value::from(1));
         kv.set("c", &Value::from(3));
         kv.unset("b");
         assert_eq!(
             kv.changes(),
-            KvChanges { upserts: vec![("c".into(), "3".into())], deletes: vec!["b".into()] }
+            KvChanges {
+                upserts: vec![("c".into(), "3".into())],
+                deletes: vec!["b".into()]
+            }
         );
     }
 }

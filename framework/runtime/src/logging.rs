@@ -23,7 +23,11 @@ use crate::context::{try_current, Context};
 
 /// The level filter chosen by `CHARMS_REACTIVE_LOG`.
 pub fn level_from_env() -> LevelFilter {
-    match std::env::var("CHARMS_REACTIVE_LOG").unwrap_or_default().to_ascii_lowercase().as_str() {
+    match std::env::var("CHARMS_REACTIVE_LOG")
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+        .as_str()
+    {
         "off" => LevelFilter::OFF,
         "error" => LevelFilter::ERROR,
         "warn" | "warning" => LevelFilter::WARN,
@@ -105,7 +109,10 @@ pub(crate) fn flush(ctx: &Context) {
             j += 1;
         }
         if let Err(e) = ctx.backend.juju_log(level, &text) {
-            let _ = writeln!(std::io::stderr().lock(), "WARNING cannot send log to juju-log: {e}");
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "WARNING cannot send log to juju-log: {e}"
+            );
         }
         i = j;
     }

@@ -49,24 +49,36 @@ impl Metadata {
     pub fn parse(text: &str) -> Result<Metadata, serde_yaml::Error> {
         let raw: RawMetadata = serde_yaml::from_str(text)?;
         let mut endpoints = Vec::new();
-        for (role, map) in [("requires", raw.requires), ("provides", raw.provides), ("peers", raw.peers)] {
+        for (role, map) in [
+            ("requires", raw.requires),
+            ("provides", raw.provides),
+            ("peers", raw.peers),
+        ] {
             for (name, spec) in map {
                 let interface = match spec {
                     EndpointSpec::Interface(i) | EndpointSpec::Full { interface: i } => i,
                 };
-                endpoints.push(EndpointMeta { name, role: role.to_string(), interface });
+                endpoints.push(EndpointMeta {
+                    name,
+                    role: role.to_string(),
+                    interface,
+                });
             }
         }
         endpoints.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(Metadata { name: raw.name, endpoints })
+        Ok(Metadata {
+            name: raw.name,
+            endpoints,
+        })
     }
 
     /// Reads `<charm_dir>/metadata.yaml`; a missing file gives empty metadata.
     pub fn load(charm_dir: &Path) -> anyhow::Result<Metadata> {
         let path = charm_dir.join("metadata.yaml");
         match std::fs::read_to_string(&path) {
-            Ok(text) => Metadata::parse(&text)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display())),
+            Ok(text) => {
+                Metadata::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Metadata::default()),
             Err(e) => Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
         }

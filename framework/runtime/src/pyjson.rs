@@ -83,7 +83,11 @@ fn float_repr(f: f64) -> String {
         return "NaN".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+        return if f > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
     }
     // `{:e}` prints the shortest round-trip digits, e.g. "1.5e-7".
     let sci = format!("{f:e}");
@@ -105,7 +109,11 @@ fn float_repr(f: f64) -> String {
         format!("{sign}{body}")
     } else {
         let (first, rest) = digits.split_at(1);
-        let frac = if rest.is_empty() { String::new() } else { format!(".{rest}") };
+        let frac = if rest.is_empty() {
+            String::new()
+        } else {
+            format!(".{rest}")
+        };
         let esign = if exp < 0 { '-' } else { '+' };
         format!("{sign}{first}{frac}e{esign}{:02}", exp.abs())
     }
@@ -119,7 +127,10 @@ mod tests {
     #[test]
     fn matches_python_json_dumps() {
         // Expected strings are what CPython 3.11 prints for the same values.
-        assert_eq!(dumps(&json!({"b": [1, 2], "a": "x"})), r#"{"a": "x", "b": [1, 2]}"#);
+        assert_eq!(
+            dumps(&json!({"b": [1, 2], "a": "x"})),
+            r#"{"a": "x", "b": [1, 2]}"#
+        );
         assert_eq!(dumps(&json!("é\n")), r#""\u00e9\n""#);
         assert_eq!(dumps(&json!("😀")), r#""\ud83d\ude00""#);
         assert_eq!(dumps(&json!(null)), "null");

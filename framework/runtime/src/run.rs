@@ -25,13 +25,19 @@ pub(crate) fn run_hook(
     let result = run_phases(&ctx, handlers, startups);
     if let Err(e) = &result {
         // Straight to juju-log: the caller prints the error on stderr itself.
-        ctx.logs.borrow_mut().push((LogLevel::Error, format!("Hook error: {e:#}")));
+        ctx.logs
+            .borrow_mut()
+            .push((LogLevel::Error, format!("Hook error: {e:#}")));
     }
     logging::flush(&ctx);
     result
 }
 
-fn run_phases(ctx: &Context, handlers: &[Handler], startups: &[(String, &'static StartupDef)]) -> anyhow::Result<()> {
+fn run_phases(
+    ctx: &Context,
+    handlers: &[Handler],
+    startups: &[(String, &'static StartupDef)],
+) -> anyhow::Result<()> {
     let restricted = ctx.hook.is_restricted();
     if !restricted {
         for (id, startup) in startups {

@@ -38,12 +38,20 @@ pub(crate) struct Actions {
 impl Trigger {
     /// Reacts to `flag` being set.
     pub fn when(flag: &str) -> Trigger {
-        Trigger { on: On::Set, flag: flag.to_string(), actions: Actions::default() }
+        Trigger {
+            on: On::Set,
+            flag: flag.to_string(),
+            actions: Actions::default(),
+        }
     }
 
     /// Reacts to `flag` being cleared.
     pub fn when_not(flag: &str) -> Trigger {
-        Trigger { on: On::Cleared, flag: flag.to_string(), actions: Actions::default() }
+        Trigger {
+            on: On::Cleared,
+            flag: flag.to_string(),
+            actions: Actions::default(),
+        }
     }
 
     /// Also sets `flag`.
@@ -112,7 +120,13 @@ impl Triggers {
 
 /// Runs the triggers of a transition: sets, then clears, then callbacks, recursively.
 pub(crate) fn fire(ctx: &Context, on: On, flag: &str) {
-    let Some(actions) = ctx.triggers.borrow().by_flag.get(&(on, flag.to_string())).cloned() else {
+    let Some(actions) = ctx
+        .triggers
+        .borrow()
+        .by_flag
+        .get(&(on, flag.to_string()))
+        .cloned()
+    else {
         return;
     };
     for f in &actions.set {
@@ -123,7 +137,9 @@ pub(crate) fn fire(ctx: &Context, on: On, flag: &str) {
     }
     for cb in actions.callbacks {
         if let Err(e) = cb() {
-            ctx.callback_errors.borrow_mut().push(e.context(format!("trigger callback on flag {flag:?}")));
+            ctx.callback_errors
+                .borrow_mut()
+                .push(e.context(format!("trigger callback on flag {flag:?}")));
         }
     }
 }

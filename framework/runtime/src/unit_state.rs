@@ -72,7 +72,11 @@ impl UnitStateDb {
     pub fn open(path: &Path) -> Result<(UnitStateDb, Kv), StateError> {
         let other = |what: &'static str| {
             let path = path.to_path_buf();
-            move |e: Box<dyn std::error::Error + Send + Sync>| StateError::Other { path, what, source: e }
+            move |e: Box<dyn std::error::Error + Send + Sync>| StateError::Other {
+                path,
+                what,
+                source: e,
+            }
         };
         // Create the file ourselves so it is never readable by others, even briefly.
         OpenOptions::new()
@@ -84,9 +88,15 @@ impl UnitStateDb {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
             .map_err(|e| other("cannot set mode 0600")(e.into()))?;
         let conn = Connection::open(path).map_err(|e| classify(path, e))?;
-        conn.busy_timeout(LOCK_WAIT).map_err(|e| classify(path, e))?;
-        let db = UnitStateDb { conn, path: path.to_path_buf() };
-        db.conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| classify(path, e))?;
+        conn.busy_timeout(LOCK_WAIT)
+            .map_err(|e| classify(path, e))?;
+        let db = UnitStateDb {
+            conn,
+            path: path.to_path_buf(),
+        };
+        db.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| classify(path, e))?;
         db.conn
             .execute_batch(
                 "CREATE TABLE IF NOT EXISTS kv (key text, data text, primary key (key));
@@ -99,9 +109,14 @@ impl UnitStateDb {
     }
 
     fn load(&self) -> Result<Kv, StateError> {
-        let mut stmt = self.conn.prepare("SELECT key, data FROM kv").map_err(|e| classify(&self.path, e))?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT key, data FROM kv")
+            .map_err(|e| classify(&self.path, e))?;
         let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+            })
             .map_err(|e| classify(&self.path, e))?;
         let mut map = BTreeMap::new();
         for row in rows {
@@ -123,12 +138,17 @@ impl UnitStateDb {
             for (k, v) in &changes.upserts {
                 upsert.execute([k, v]).map_err(|e| classify(path, e))?;
             }
-            let mut delete = self.conn.prepare("DELETE FROM kv WHERE key = ?1").map_err(|e| classify(path, e))?;
+            let mut delete = self
+                .conn
+                .prepare("DELETE FROM kv WHERE key = ?1")
+                .map_err(|e| classify(path, e))?;
             for k in &changes.deletes {
                 delete.execute([k]).map_err(|e| classify(path, e))?;
             }
         }
-        self.conn.execute_batch("COMMIT").map_err(|e| classify(path, e))
+        self.conn
+            .execute_batch("COMMIT")
+            .map_err(|e| classify(path, e))
     }
 
     /// Drops every change of this hook.
@@ -139,12 +159,17 @@ impl UnitStateDb {
     }
 }
 
-
 fn classify(path: &Path, e: rusqlite::Error) -> StateError {
     let path = path.to_path_buf();
     match e.sqlite_error_code() {
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StateError::Locked { path },
-        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => StateError::Corrupt { path, source: e },
-        _ => StateError::Other { path, what: "SQLite error", source: Box::new(e) },
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
+            StateError::Corrupt { path, source: e }
+        }
+        _ => StateError::Other {
+            path,
+            what: "SQLite error",
+            source: Box::new(e),
+        },
     }
 }

@@ -9,15 +9,20 @@ fn harness(module: &str) -> Harness {
 }
 
 fn run(module: &str, hook: &str, state: &State) -> Outcome {
-    harness(module).run(hook, state).unwrap_or_else(|f| panic!("hook failed: {:#}", f.error))
+    harness(module)
+        .run(hook, state)
+        .unwrap_or_else(|f| panic!("hook failed: {:#}", f.error))
 }
 
 fn names(ids: &[String]) -> Vec<&str> {
-    ids.iter().map(|id| id.rsplit("::").next().unwrap_or(id)).collect()
+    ids.iter()
+        .map(|id| id.rsplit("::").next().unwrap_or(id))
+        .collect()
 }
 
 fn tempdir(name: &str) -> std::path::PathBuf {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("improvements-{name}"));
+    let dir =
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("improvements-{name}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -39,8 +44,15 @@ mod source_order {
 /// import order, which depends on the file system).
 #[test]
 fn order_is_source_order_within_a_layer() {
-    let out = run("source_order", "config-changed", &State::default().with_flags(["go"]));
-    assert_eq!(names(&out.invoked), ["zulu_defined_first", "alpha_defined_second"]);
+    let out = run(
+        "source_order",
+        "config-changed",
+        &State::default().with_flags(["go"]),
+    );
+    assert_eq!(
+        names(&out.invoked),
+        ["zulu_defined_first", "alpha_defined_second"]
+    );
 }
 
 mod file_stacking {
@@ -65,13 +77,18 @@ fn f3_file_change_fires_whatever_the_attribute_order_and_for_every_watcher() {
     let dir = tempdir("f3");
     std::fs::write(dir.join("config.txt"), "a").unwrap();
     let h = harness("file_stacking").charm_dir(&dir);
-    let first = h.run("config-changed", &State::default().with_flags(["x"])).unwrap();
+    let first = h
+        .run("config-changed", &State::default().with_flags(["x"]))
+        .unwrap();
     assert_eq!(names(&first.invoked), ["when_above_file", "second_watcher"]);
     let unchanged = h.run("config-changed", &first.state).unwrap();
     assert!(unchanged.invoked.is_empty());
     std::fs::write(dir.join("config.txt"), "b").unwrap();
     let changed = h.run("config-changed", &unchanged.state).unwrap();
-    assert_eq!(names(&changed.invoked), ["when_above_file", "second_watcher"]);
+    assert_eq!(
+        names(&changed.invoked),
+        ["when_above_file", "second_watcher"]
+    );
 }
 
 mod file_retest {
@@ -94,7 +111,10 @@ mod file_retest {
 fn f2_retest_after_a_clear_does_not_eat_the_file_change() {
     let dir = tempdir("f2");
     std::fs::write(dir.join("watched.txt"), "v1").unwrap();
-    let out = harness("file_retest").charm_dir(&dir).run("config-changed", &State::default().with_flags(["x", "y"])).unwrap();
+    let out = harness("file_retest")
+        .charm_dir(&dir)
+        .run("config-changed", &State::default().with_flags(["x", "y"]))
+        .unwrap();
     assert_eq!(names(&out.invoked), ["clears_something", "watcher"]);
 }
 
@@ -112,7 +132,10 @@ mod file_startup {
 fn f1_flag_changes_at_start_do_not_eat_the_file_change() {
     let dir = tempdir("f1");
     std::fs::write(dir.join("watched.txt"), "v1").unwrap();
-    let h = harness("file_startup").charm_dir(&dir).config_yaml("options:\n  port: {type: int, default: 1}\n").unwrap();
+    let h = harness("file_startup")
+        .charm_dir(&dir)
+        .config_yaml("options:\n  port: {type: int, default: 1}\n")
+        .unwrap();
     let out = h.run("config-changed", &State::default()).unwrap();
     assert_eq!(names(&out.invoked), ["watcher"]);
 }
@@ -131,11 +154,19 @@ mod once_fails {
 #[test]
 fn only_once_mark_is_recorded_after_success() {
     let input = State::default().with_flags(["x"]);
-    let failed = harness("once_fails").run("config-changed", &input).expect_err("fails first");
+    let failed = harness("once_fails")
+        .run("config-changed", &input)
+        .expect_err("fails first");
     assert_eq!(failed.state, input);
-    let ok = run("once_fails", "config-changed", &input.clone().with_flags(["fixed"]));
+    let ok = run(
+        "once_fails",
+        "config-changed",
+        &input.clone().with_flags(["fixed"]),
+    );
     assert_eq!(names(&ok.invoked), ["once"]);
-    assert!(run("once_fails", "config-changed", &ok.state).invoked.is_empty());
+    assert!(run("once_fails", "config-changed", &ok.state)
+        .invoked
+        .is_empty());
 }
 
 mod unset_clear {
@@ -160,8 +191,15 @@ mod unset_clear {
 /// drops `queued_when_not_b` (b was set earlier in the iteration). Here it still runs.
 #[test]
 fn clearing_an_unset_flag_does_not_retest_the_queue() {
-    let out = run("unset_clear", "config-changed", &State::default().with_flags(["a"]));
-    assert_eq!(names(&out.invoked), ["sets_b", "clears_unset", "queued_when_not_b"]);
+    let out = run(
+        "unset_clear",
+        "config-changed",
+        &State::default().with_flags(["a"]),
+    );
+    assert_eq!(
+        names(&out.invoked),
+        ["sets_b", "clears_unset", "queued_when_not_b"]
+    );
 }
 
 mod config_flags {
@@ -199,11 +237,34 @@ mod config_flags {
 
 #[test]
 fn config_flags_last_one_hook_and_compare_with_the_previous_hook() {
-    let h = harness("config_flags").config_yaml("options:\n  greeting: {type: string, default: hello}\n  other: {type: int}\n").unwrap();
+    let h = harness("config_flags")
+        .config_yaml("options:\n  greeting: {type: string, default: hello}\n  other: {type: int}\n")
+        .unwrap();
     let first = h.run("config-changed", &State::default()).unwrap();
-    let saw = |o: &Outcome| o.state.flags().into_iter().filter(|f| f.starts_with("saw.")).collect::<Vec<_>>();
-    assert_eq!(saw(&first), ["saw.changed", "saw.changed.greeting", "saw.default.greeting", "saw.set.greeting"]);
-    assert!(first.state.flags().iter().all(|f| !f.starts_with("config.")), "config flags must not persist");
+    let saw = |o: &Outcome| {
+        o.state
+            .flags()
+            .into_iter()
+            .filter(|f| f.starts_with("saw."))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        saw(&first),
+        [
+            "saw.changed",
+            "saw.changed.greeting",
+            "saw.default.greeting",
+            "saw.set.greeting"
+        ]
+    );
+    assert!(
+        first
+            .state
+            .flags()
+            .iter()
+            .all(|f| !f.starts_with("config.")),
+        "config flags must not persist"
+    );
     let same = h.run("config-changed", &first.state).unwrap();
     assert_eq!(saw(&same), ["saw.default.greeting", "saw.set.greeting"]);
     let mut changed_state = same.state.clone();
@@ -223,12 +284,18 @@ mod series {
 #[test]
 fn upgrade_series_flag_spans_pre_to_post_series_upgrade() {
     let pre = run("series", "pre-series-upgrade", &State::default());
-    assert!(pre.state.flags().contains(&"upgrade.series.in-progress".to_string()));
+    assert!(pre
+        .state
+        .flags()
+        .contains(&"upgrade.series.in-progress".to_string()));
     let during = run("series", "update-status", &pre.state);
     assert_eq!(names(&during.invoked), ["upgrading"]);
     let post = run("series", "post-series-upgrade", &during.state);
     assert!(post.invoked.is_empty());
-    assert!(!post.state.flags().contains(&"upgrade.series.in-progress".to_string()));
+    assert!(!post
+        .state
+        .flags()
+        .contains(&"upgrade.series.in-progress".to_string()));
 }
 
 mod failing_callback {
@@ -239,7 +306,10 @@ mod failing_callback {
     #[startup]
     fn triggers() -> anyhow::Result<()> {
         register_trigger(Trigger::when("a").callback(refuse))?;
-        anyhow::ensure!(register_trigger(Trigger::when("a")).is_err(), "a trigger without action is refused");
+        anyhow::ensure!(
+            register_trigger(Trigger::when("a")).is_err(),
+            "a trigger without action is refused"
+        );
         Ok(())
     }
     #[hook("install")]
@@ -251,9 +321,14 @@ mod failing_callback {
 
 #[test]
 fn a_failing_trigger_callback_fails_the_hook() {
-    let failure = harness("failing_callback").run("install", &State::default()).expect_err("must fail");
+    let failure = harness("failing_callback")
+        .run("install", &State::default())
+        .expect_err("must fail");
     let msg = format!("{:#}", failure.error);
-    assert!(msg.contains("sets_a") && msg.contains("callback refused"), "{msg}");
+    assert!(
+        msg.contains("sets_a") && msg.contains("callback refused"),
+        "{msg}"
+    );
 }
 
 mod panics {
@@ -274,11 +349,23 @@ mod panics {
 #[test]
 fn a_panicking_handler_fails_the_hook_and_loses_nothing() {
     let input = State::default();
-    let failure = harness("panics").run("install", &input).expect_err("must fail");
+    let failure = harness("panics")
+        .run("install", &input)
+        .expect_err("must fail");
     let msg = format!("{:#}", failure.error);
-    assert!(msg.contains("panicked") && msg.contains("index out of bounds"), "{msg}");
+    assert!(
+        msg.contains("panicked") && msg.contains("index out of bounds"),
+        "{msg}"
+    );
     assert_eq!(failure.state, input);
-    assert_eq!(failure.record.unit_statuses.last().map(|s| s.message.as_str()), Some("about to panic"));
+    assert_eq!(
+        failure
+            .record
+            .unit_statuses
+            .last()
+            .map(|s| s.message.as_str()),
+        Some("about to panic")
+    );
 }
 
 mod logs {
@@ -293,10 +380,26 @@ mod logs {
 #[test]
 fn each_invocation_is_logged_at_info_and_dispatch_detail_at_debug() {
     let out = run("logs", "install", &State::default());
-    let info: Vec<&str> = out.record.logs.iter().filter(|(l, _)| *l == LogLevel::Info).map(|(_, m)| m.as_str()).collect();
-    assert_eq!(info, ["Invoking reactive handler: improvements::logs::work"]);
-    assert!(out.record.logs.iter().any(|(l, m)| *l == LogLevel::Debug && m == "set flag done"));
-    let quiet = harness("logs").log_level(tracing::level_filters::LevelFilter::INFO).run("install", &State::default()).unwrap();
+    let info: Vec<&str> = out
+        .record
+        .logs
+        .iter()
+        .filter(|(l, _)| *l == LogLevel::Info)
+        .map(|(_, m)| m.as_str())
+        .collect();
+    assert_eq!(
+        info,
+        ["Invoking reactive handler: improvements::logs::work"]
+    );
+    assert!(out
+        .record
+        .logs
+        .iter()
+        .any(|(l, m)| *l == LogLevel::Debug && m == "set flag done"));
+    let quiet = harness("logs")
+        .log_level(tracing::level_filters::LevelFilter::INFO)
+        .run("install", &State::default())
+        .unwrap();
     assert!(quiet.record.logs.iter().all(|(l, _)| *l >= LogLevel::Info));
 }
 
@@ -306,7 +409,11 @@ mod actions {
     #[when("db.ready")]
     fn backup() -> anyhow::Result<()> {
         let params = hook_tools().action_get()?;
-        let target = params.get("target").and_then(|t| t.as_str()).unwrap_or("none").to_string();
+        let target = params
+            .get("target")
+            .and_then(|t| t.as_str())
+            .unwrap_or("none")
+            .to_string();
         hook_tools().action_set(&[("target".to_string(), target)].into())?;
         set_flag("backup.done");
         Ok(())
@@ -325,20 +432,35 @@ mod actions {
 #[test]
 fn actions_dispatch_to_their_handlers() {
     let state = State::default().with_flags(["db.ready"]);
-    let out = harness("actions").run_action("backup", serde_json::json!({"target": "/srv"}), &state).unwrap();
+    let out = harness("actions")
+        .run_action("backup", serde_json::json!({"target": "/srv"}), &state)
+        .unwrap();
     assert_eq!(names(&out.invoked), ["backup", "after_backup"]);
-    assert_eq!(out.record.action_results.get("target").map(String::as_str), Some("/srv"));
+    assert_eq!(
+        out.record.action_results.get("target").map(String::as_str),
+        Some("/srv")
+    );
     assert_eq!(out.record.action_failure, None);
 }
 
 #[test]
 fn an_action_whose_conditions_fail_is_marked_failed_with_the_reason() {
-    let out = harness("actions").run_action("backup", serde_json::json!({}), &State::default()).unwrap();
+    let out = harness("actions")
+        .run_action("backup", serde_json::json!({}), &State::default())
+        .unwrap();
     assert!(out.invoked.is_empty());
     let failure = out.record.action_failure.expect("action-fail");
-    assert!(failure.contains("improvements::actions::backup") && failure.contains("not met"), "{failure}");
-    let unknown = harness("actions").run_action("restore", serde_json::json!({}), &State::default()).unwrap();
-    assert_eq!(unknown.record.action_failure.as_deref(), Some("no handler for action \"restore\""));
+    assert!(
+        failure.contains("improvements::actions::backup") && failure.contains("not met"),
+        "{failure}"
+    );
+    let unknown = harness("actions")
+        .run_action("restore", serde_json::json!({}), &State::default())
+        .unwrap();
+    assert_eq!(
+        unknown.record.action_failure.as_deref(),
+        Some("no handler for action \"restore\"")
+    );
 }
 
 mod flag_api {
@@ -354,7 +476,9 @@ mod flag_api {
         anyhow::ensure!(get_flag_value("t") == Some(serde_json::Value::Null));
         anyhow::ensure!(get_flag_value("nope").is_none());
         anyhow::ensure!(get_unset_flags(&["t", "z", "a", "z"]) == ["a", "z"]);
-        anyhow::ensure!(all_flags_set(&["t", "v"]) && any_flags_set(&["t", "q"]) && !any_flags_set(&["q"]));
+        anyhow::ensure!(
+            all_flags_set(&["t", "v"]) && any_flags_set(&["t", "q"]) && !any_flags_set(&["q"])
+        );
         toggle_flag("t", false);
         anyhow::ensure!(!is_flag_set("t"));
         anyhow::ensure!(get_flags() == ["v"]);
@@ -365,5 +489,11 @@ mod flag_api {
 #[test]
 fn flag_api_behaves_like_charms_reactive() {
     let out = run("flag_api", "install", &State::default());
-    assert_eq!(out.state.unit_state.get("reactive.states.v").map(String::as_str), Some(r#"{"port": 2}"#));
+    assert_eq!(
+        out.state
+            .unit_state
+            .get("reactive.states.v")
+            .map(String::as_str),
+        Some(r#"{"port": 2}"#)
+    );
 }

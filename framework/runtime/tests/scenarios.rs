@@ -7,17 +7,24 @@ use charms_reactive::testing::{Harness, Outcome, State};
 
 /// Runs `hook` with the handlers of `modules` (paths relative to this crate).
 fn run(modules: &[&str], hook: &str, state: &State) -> Outcome {
-    harness(modules).run(hook, state).unwrap_or_else(|f| panic!("hook failed: {:#}", f.error))
+    harness(modules)
+        .run(hook, state)
+        .unwrap_or_else(|f| panic!("hook failed: {:#}", f.error))
 }
 
 fn harness(modules: &[&str]) -> Harness {
-    let prefixes: Vec<String> = modules.iter().map(|m| format!("scenarios::{m}::")).collect();
+    let prefixes: Vec<String> = modules
+        .iter()
+        .map(|m| format!("scenarios::{m}::"))
+        .collect();
     Harness::new().only(prefixes.iter().map(String::as_str))
 }
 
 /// Handler names (last id segment) of an outcome.
 fn names(ids: &[String]) -> Vec<&str> {
-    ids.iter().map(|id| id.rsplit("::").next().unwrap_or(id)).collect()
+    ids.iter()
+        .map(|id| id.rsplit("::").next().unwrap_or(id))
+        .collect()
 }
 
 fn flags(state: &State) -> Vec<String> {
@@ -65,17 +72,31 @@ fn scenario_01_empty() {
 
 #[test]
 fn scenario_02_chain() {
-    let out = run(&["s02_chain"], "config-changed", &State::default().with_flags(["foo"]));
-    assert_eq!(names(&out.invoked), ["foo", "foo2", "bar", "both", "bar2", "qux"]);
+    let out = run(
+        &["s02_chain"],
+        "config-changed",
+        &State::default().with_flags(["foo"]),
+    );
+    assert_eq!(
+        names(&out.invoked),
+        ["foo", "foo2", "bar", "both", "bar2", "qux"]
+    );
     assert_eq!(flags(&out.state), ["bar", "foo", "qux"]);
 }
 
 #[test]
 fn scenario_03_re_dispatch() {
-    let first = run(&["s02_chain"], "config-changed", &State::default().with_flags(["foo"]));
+    let first = run(
+        &["s02_chain"],
+        "config-changed",
+        &State::default().with_flags(["foo"]),
+    );
     let second = run(&["s02_chain"], "config-changed", &first.state);
     // `bar` is only_once; nothing transitioned, so there is no second iteration.
-    assert_eq!(names(&second.invoked), ["foo", "both", "qux", "foo2", "bar2"]);
+    assert_eq!(
+        names(&second.invoked),
+        ["foo", "both", "qux", "foo2", "bar2"]
+    );
 }
 
 mod s04_clear_dequeues {
@@ -97,7 +118,11 @@ mod s04_clear_dequeues {
 
 #[test]
 fn scenario_04_clear_dequeues() {
-    let out = run(&["s04_clear_dequeues"], "config-changed", &State::default().with_flags(["foo", "bar"]));
+    let out = run(
+        &["s04_clear_dequeues"],
+        "config-changed",
+        &State::default().with_flags(["foo", "bar"]),
+    );
     assert_eq!(names(&out.invoked), ["h1", "h3"]);
 }
 
@@ -120,7 +145,11 @@ mod s05_clear_after_the_fact {
 
 #[test]
 fn scenario_05_clear_after_the_fact() {
-    let out = run(&["s05_clear_after_the_fact"], "config-changed", &State::default().with_flags(["foo", "bar"]));
+    let out = run(
+        &["s05_clear_after_the_fact"],
+        "config-changed",
+        &State::default().with_flags(["foo", "bar"]),
+    );
     assert_eq!(names(&out.invoked), ["h2", "h1", "h3"]);
 }
 
@@ -182,13 +211,25 @@ mod s07_stacked_extra {
 
 #[test]
 fn scenario_07_stacked_and() {
-    let out = run(&["s07_stacked"], "config-changed", &State::default().with_flags(["foo", "bar"]));
+    let out = run(
+        &["s07_stacked"],
+        "config-changed",
+        &State::default().with_flags(["foo", "bar"]),
+    );
     assert_eq!(names(&out.invoked), ["test1"]);
-    let out = run(&["s07_stacked"], "config-changed", &State::default().with_flags(["foo"]));
+    let out = run(
+        &["s07_stacked"],
+        "config-changed",
+        &State::default().with_flags(["foo"]),
+    );
     assert_eq!(names(&out.invoked), ["test2"]);
     // Iteration 0: test1, test3 (which clears bar); iteration 1: test2, re-tested because
     // bar transitioned.
-    let out = run(&["s07_stacked", "s07_stacked_extra"], "config-changed", &State::default().with_flags(["foo", "bar"]));
+    let out = run(
+        &["s07_stacked", "s07_stacked_extra"],
+        "config-changed",
+        &State::default().with_flags(["foo", "bar"]),
+    );
     assert_eq!(names(&out.invoked), ["test1", "test3", "test2"]);
 }
 
@@ -207,7 +248,11 @@ mod s08_set_never_dequeues {
 
 #[test]
 fn scenario_08_set_never_dequeues() {
-    let out = run(&["s08_set_never_dequeues"], "config-changed", &State::default().with_flags(["go"]));
+    let out = run(
+        &["s08_set_never_dequeues"],
+        "config-changed",
+        &State::default().with_flags(["go"]),
+    );
     assert_eq!(names(&out.invoked), ["h1", "h2"]);
     assert_eq!(flags(&out.state), ["go", "x"]);
 }
@@ -232,13 +277,18 @@ mod s09_flip_flop {
 #[test]
 fn scenario_09_flip_flop_cap_fails_the_hook() {
     let input = State::default();
-    let failure = harness(&["s09_flip_flop"]).run("config-changed", &input).expect_err("must not settle");
+    let failure = harness(&["s09_flip_flop"])
+        .run("config-changed", &input)
+        .expect_err("must not settle");
     assert_eq!(failure.invoked.len(), charms_reactive::MAX_ITERATIONS);
     let expected: Vec<&str> = ["b", "a"].iter().cycle().take(100).copied().collect();
     assert_eq!(names(&failure.invoked), expected);
     let msg = format!("{:#}", failure.error);
     assert!(msg.contains("did not settle after 100 iterations"), "{msg}");
-    assert!(msg.contains("scenarios::s09_flip_flop::a") && msg.contains("scenarios::s09_flip_flop::b"), "{msg}");
+    assert!(
+        msg.contains("scenarios::s09_flip_flop::a") && msg.contains("scenarios::s09_flip_flop::b"),
+        "{msg}"
+    );
     assert!(msg.contains("flags kept changing: x"), "{msg}");
     assert_eq!(failure.state, input);
 }
@@ -311,9 +361,18 @@ mod s13_hook_patterns {
 
 #[test]
 fn scenario_13_hook_patterns() {
-    assert_eq!(names(&run(&["s13_hook_patterns"], "install", &State::default()).invoked), ["k1", "k2"]);
-    assert_eq!(names(&run(&["s13_hook_patterns"], "upgrade-charm", &State::default()).invoked), ["k3"]);
-    assert_eq!(names(&run(&["s13_hook_patterns"], "config-changed", &State::default()).invoked), ["k2", "k3"]);
+    assert_eq!(
+        names(&run(&["s13_hook_patterns"], "install", &State::default()).invoked),
+        ["k1", "k2"]
+    );
+    assert_eq!(
+        names(&run(&["s13_hook_patterns"], "upgrade-charm", &State::default()).invoked),
+        ["k3"]
+    );
+    assert_eq!(
+        names(&run(&["s13_hook_patterns"], "config-changed", &State::default()).invoked),
+        ["k2", "k3"]
+    );
 }
 
 mod s14_truth_table {
@@ -334,10 +393,17 @@ mod s14_truth_table {
 
 #[test]
 fn scenario_14_predicate_truth_table() {
-    let cases: [(&[&str], &[&str]); 3] =
-        [(&[], &["not_all", "none"]), (&["a"], &["not_all", "any"]), (&["a", "b"], &["any"])];
+    let cases: [(&[&str], &[&str]); 3] = [
+        (&[], &["not_all", "none"]),
+        (&["a"], &["not_all", "any"]),
+        (&["a", "b"], &["any"]),
+    ];
     for (set, expected) in cases {
-        let out = run(&["s14_truth_table"], "config-changed", &State::default().with_flags(set.iter().copied()));
+        let out = run(
+            &["s14_truth_table"],
+            "config-changed",
+            &State::default().with_flags(set.iter().copied()),
+        );
         assert_eq!(names(&out.invoked), expected, "flags {set:?}");
     }
 }
@@ -404,7 +470,10 @@ mod s17_trigger_when_not {
         set_flag("qux");
         anyhow::ensure!(!is_flag_set("bar"), "setting foo must not fire");
         clear_flag("foo");
-        anyhow::ensure!(is_flag_set("bar") && !is_flag_set("qux"), "clearing foo must set bar, clear qux");
+        anyhow::ensure!(
+            is_flag_set("bar") && !is_flag_set("qux"),
+            "clearing foo must set bar, clear qux"
+        );
         Ok(())
     }
 }
@@ -418,12 +487,16 @@ fn scenario_17_trigger_when_not() {
 mod s18_trigger_callbacks {
     use charms_reactive::*;
     fn on_a() -> anyhow::Result<()> {
-        let n = get_flag_value("calls.a").and_then(|v| v.as_u64()).unwrap_or(0);
+        let n = get_flag_value("calls.a")
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0);
         set_flag_value("calls.a", (n + 1).into());
         Ok(())
     }
     fn on_not_b() -> anyhow::Result<()> {
-        let n = get_flag_value("calls.b").and_then(|v| v.as_u64()).unwrap_or(0);
+        let n = get_flag_value("calls.b")
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0);
         set_flag_value("calls.b", (n + 1).into());
         Ok(())
     }
@@ -446,8 +519,20 @@ mod s18_trigger_callbacks {
 #[test]
 fn scenario_18_trigger_callbacks() {
     let out = run(&["s18_trigger_callbacks"], "install", &State::default());
-    assert_eq!(out.state.unit_state.get("reactive.states.calls.a").map(String::as_str), Some("1"));
-    assert_eq!(out.state.unit_state.get("reactive.states.calls.b").map(String::as_str), Some("1"));
+    assert_eq!(
+        out.state
+            .unit_state
+            .get("reactive.states.calls.a")
+            .map(String::as_str),
+        Some("1")
+    );
+    assert_eq!(
+        out.state
+            .unit_state
+            .get("reactive.states.calls.b")
+            .map(String::as_str),
+        Some("1")
+    );
 }
 
 mod s19_only_once {
@@ -461,9 +546,20 @@ mod s19_only_once {
 
 #[test]
 fn scenario_19_only_once() {
-    let first = run(&["s19_only_once"], "config-changed", &State::default().with_flags(["x"]));
+    let first = run(
+        &["s19_only_once"],
+        "config-changed",
+        &State::default().with_flags(["x"]),
+    );
     assert_eq!(names(&first.invoked), ["h"]);
-    assert_eq!(first.state.unit_state.get("reactive.invoked.scenarios::s19_only_once::h").map(String::as_str), Some("true"));
+    assert_eq!(
+        first
+            .state
+            .unit_state
+            .get("reactive.invoked.scenarios::s19_only_once::h")
+            .map(String::as_str),
+        Some("true")
+    );
     let second = run(&["s19_only_once"], "config-changed", &first.state);
     assert!(second.invoked.is_empty());
 }
@@ -536,7 +632,11 @@ fn scenario_21_restricted_mode() {
     assert_eq!(names(&out.invoked), ["metrics"]);
     assert!(out.record.calls_to("config-get").next().is_none());
     assert!(flags(&out.state).is_empty());
-    let out = run(&["s21_restricted"], "meter-status-changed", &State::default());
+    let out = run(
+        &["s21_restricted"],
+        "meter-status-changed",
+        &State::default(),
+    );
     assert_eq!(names(&out.invoked), ["meter"]);
     // In a normal hook a restricted handler never runs.
     let out = run(&["s21_restricted"], "update-status", &State::default());
@@ -569,7 +669,9 @@ fn scenario_22_main() {
     let ok = run(&["s22_main"], "config-changed", &State::default());
     assert_eq!(flags(&ok.state), ["done", "started"]);
     let input = State::default().with_flags(["fail.please"]);
-    let failed = harness(&["s22_main"]).run("config-changed", &input).expect_err("must fail");
+    let failed = harness(&["s22_main"])
+        .run("config-changed", &input)
+        .expect_err("must fail");
     assert_eq!(failed.state, input);
     assert!(format!("{:#}", failed.error).contains("asked to fail"));
     let restricted = run(&["s22_main"], "meter-status-changed", &State::default());
@@ -589,11 +691,16 @@ mod s23_transactional {
 #[test]
 fn scenario_23_transactionality() {
     let input = State::default();
-    let failure = harness(&["s23_transactional"]).run("install", &input).expect_err("must fail");
+    let failure = harness(&["s23_transactional"])
+        .run("install", &input)
+        .expect_err("must fail");
     assert_eq!(failure.state, input);
     assert!(failure.state.flags().is_empty());
     let msg = format!("{:#}", failure.error);
-    assert!(msg.contains("scenarios::s23_transactional::sets_then_fails") && msg.contains("boom"), "{msg}");
+    assert!(
+        msg.contains("scenarios::s23_transactional::sets_then_fails") && msg.contains("boom"),
+        "{msg}"
+    );
 }
 
 mod s24_data_changed {
@@ -616,7 +723,10 @@ mod s24_data_changed {
 fn scenario_24_data_changed() {
     let out = run(&["s24_data_changed"], "install", &State::default());
     assert_eq!(names(&out.invoked), ["check"]);
-    assert!(out.state.unit_state.contains_key("reactive.data_changed.foo"));
+    assert!(out
+        .state
+        .unit_state
+        .contains_key("reactive.data_changed.foo"));
 }
 
 mod s25_any_hook {
@@ -633,11 +743,26 @@ mod s25_any_hook {
 
 #[test]
 fn scenario_25_any_hook_expansion() {
-    let meta = "name: x\nsummary: s\ndescription: d\nrequires:\n  db1: {interface: mysql}\n  db2: pgsql\n";
+    let meta =
+        "name: x\nsummary: s\ndescription: d\nrequires:\n  db1: {interface: mysql}\n  db2: pgsql\n";
     let h = harness(&["s25_any_hook"]).metadata(meta).unwrap();
-    assert_eq!(names(&h.run("config-changed", &State::default()).unwrap().invoked), ["config"]);
-    assert_eq!(names(&h.run("db1-relation-changed", &State::default()).unwrap().invoked), ["mysql"]);
-    assert!(h.run("db2-relation-changed", &State::default()).unwrap().invoked.is_empty());
+    assert_eq!(
+        names(&h.run("config-changed", &State::default()).unwrap().invoked),
+        ["config"]
+    );
+    assert_eq!(
+        names(
+            &h.run("db1-relation-changed", &State::default())
+                .unwrap()
+                .invoked
+        ),
+        ["mysql"]
+    );
+    assert!(h
+        .run("db2-relation-changed", &State::default())
+        .unwrap()
+        .invoked
+        .is_empty());
 }
 
 /// A fresh directory under the target dir for one test.

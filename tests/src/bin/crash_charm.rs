@@ -55,7 +55,10 @@ fn compat_check() -> anyhow::Result<()> {
     let cfg = serde_json::json!({"b": [1, 2], "a": "x", "n": null, "t": true, "u": "é"});
     let changed = data_changed("cfg", &cfg)?;
     let scalar_changed = data_changed("scalar", &42)?;
-    set_flag_value("compat.checked", serde_json::json!({"cfg": changed, "scalar": scalar_changed}));
+    set_flag_value(
+        "compat.checked",
+        serde_json::json!({"cfg": changed, "scalar": scalar_changed}),
+    );
     Ok(())
 }
 

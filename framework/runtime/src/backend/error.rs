@@ -72,6 +72,9 @@ pub(crate) fn redact(args: &[&str]) -> String {
 mod tests {
     #[test]
     fn redacts_values_but_not_options() {
-        assert_eq!(super::redact(&["--format=json", "password=s3cret", "-r", "db:1"]), "--format=json password=… -r db:1");
+        assert_eq!(
+            super::redact(&["--format=json", "password=s3cret", "-r", "db:1"]),
+            "--format=json password=… -r db:1"
+        );
     }
 }

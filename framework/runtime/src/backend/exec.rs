@@ -4,7 +4,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 use serde::de::DeserializeOwned;
 
@@ -14,9 +14,17 @@ use super::error::{redact, ToolError};
 ///
 /// Reads (`config-get`, `relation-get`, …) are cached for the life of this value, which
 /// is one hook; a write through the same family drops that family's cached reads.
+///
+/// Hook tools cost a process each, so two calls are overlapped with the runtime's own
+/// work: [`JujuTools::prefetch_json`] starts a read early (the entry point starts
+/// `config-get` before opening the unit state), and `juju-log` runs while the next step
+/// goes on (one call outstanding at a time, so records stay in order;
+/// [`JujuTools::wait_detached`] or drop waits for it).
 #[derive(Debug, Default)]
 pub struct JujuTools {
     cache: RefCell<HashMap<Vec<String>, Vec<u8>>>,
+    prefetched: RefCell<HashMap<Vec<String>, Child>>,
+    detached: RefCell<Option<(String, Child)>>,
     dir: Option<PathBuf>,
 }
 
@@ -28,31 +36,60 @@ impl JujuTools {
 
     /// A backend running the tools found in `dir` (e.g. a local model's tools directory).
     pub fn in_dir(dir: impl Into<PathBuf>) -> JujuTools {
-        JujuTools { dir: Some(dir.into()), ..JujuTools::default() }
+        let mut tools = JujuTools::default();
+        tools.dir = Some(dir.into());
+        tools
     }
 
-    /// Runs `tool args…` (an argument vector, never a shell) and returns its stdout.
-    pub(crate) fn run(&self, tool: &str, args: &[&str], stdin: Option<&[u8]>) -> Result<Vec<u8>, ToolError> {
-        let io = |source| ToolError::Io { tool: tool.to_string(), source };
+    fn key(tool: &str, args: &[&str]) -> Vec<String> {
+        std::iter::once(tool)
+            .chain(args.iter().copied())
+            .map(String::from)
+            .collect()
+    }
+
+    /// Starts `tool args… --format=json` now; a later identical read takes its output.
+    /// A failure to start is ignored here: the read runs the tool again and reports it.
+    pub fn prefetch_json(&self, tool: &str, args: &[&str]) {
+        let mut full: Vec<&str> = args.to_vec();
+        full.push("--format=json");
+        if let Ok(child) = self.spawn(tool, &full, false) {
+            self.prefetched
+                .borrow_mut()
+                .insert(JujuTools::key(tool, &full), child);
+        }
+    }
+
+    fn spawn(&self, tool: &str, args: &[&str], with_stdin: bool) -> Result<Child, ToolError> {
         let mut cmd = match &self.dir {
             Some(dir) => Command::new(dir.join(tool)),
             None => Command::new(tool),
         };
         cmd.args(args)
-            .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdin(if with_stdin {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let mut child = match cmd.spawn() {
-            Ok(child) => child,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(ToolError::Missing { tool: tool.to_string() })
-            }
-            Err(e) => return Err(io(e)),
-        };
-        if let (Some(data), Some(mut pipe)) = (stdin, child.stdin.take()) {
-            pipe.write_all(data).map_err(io)?;
+        match cmd.spawn() {
+            Ok(child) => Ok(child),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(ToolError::Missing {
+                tool: tool.to_string(),
+            }),
+            Err(source) => Err(ToolError::Io {
+                tool: tool.to_string(),
+                source,
+            }),
         }
-        let output = child.wait_with_output().map_err(io)?;
+    }
+
+    fn finish(tool: &str, args: &[&str], child: Child) -> Result<Vec<u8>, ToolError> {
+        let output = child.wait_with_output().map_err(|source| ToolError::Io {
+            tool: tool.to_string(),
+            source,
+        })?;
         if output.status.success() {
             return Ok(output.stdout);
         }
@@ -65,20 +102,45 @@ impl JujuTools {
         })
     }
 
+    /// Runs `tool args…` (an argument vector, never a shell) and returns its stdout.
+    pub(crate) fn run(
+        &self,
+        tool: &str,
+        args: &[&str],
+        stdin: Option<&[u8]>,
+    ) -> Result<Vec<u8>, ToolError> {
+        let mut child = self.spawn(tool, args, stdin.is_some())?;
+        if let (Some(data), Some(mut pipe)) = (stdin, child.stdin.take()) {
+            pipe.write_all(data).map_err(|source| ToolError::Io {
+                tool: tool.to_string(),
+                source,
+            })?;
+        }
+        JujuTools::finish(tool, args, child)
+    }
+
     /// Runs a read-only tool, answering repeated calls from the cache.
     pub(crate) fn read(&self, tool: &str, args: &[&str]) -> Result<Vec<u8>, ToolError> {
-        let key: Vec<String> = std::iter::once(tool).chain(args.iter().copied()).map(String::from).collect();
+        let key = JujuTools::key(tool, args);
         if let Some(hit) = self.cache.borrow().get(&key) {
             return Ok(hit.clone());
         }
-        let out = self.run(tool, args, None)?;
+        let pending = self.prefetched.borrow_mut().remove(&key);
+        let out = match pending {
+            Some(child) => JujuTools::finish(tool, args, child)?,
+            None => self.run(tool, args, None)?,
+        };
         self.cache.borrow_mut().insert(key, out.clone());
         Ok(out)
     }
 
     /// Runs a read-only tool with `--format=json` and decodes its output. Empty output
     /// (some tools print nothing for "no value") decodes as JSON `null`.
-    pub(crate) fn read_json<T: DeserializeOwned>(&self, tool: &str, args: &[&str]) -> Result<T, ToolError> {
+    pub(crate) fn read_json<T: DeserializeOwned>(
+        &self,
+        tool: &str,
+        args: &[&str],
+    ) -> Result<T, ToolError> {
         let mut full: Vec<&str> = args.to_vec();
         full.push("--format=json");
         let out = self.read(tool, &full)?;
@@ -87,12 +149,51 @@ impl JujuTools {
     }
 
     /// Runs a tool that changes something, dropping cached reads of `invalidates`.
-    pub(crate) fn write(&self, tool: &str, args: &[&str], stdin: Option<&[u8]>, invalidates: &[&str]) -> Result<(), ToolError> {
-        self.cache.borrow_mut().retain(|k, _| !invalidates.contains(&k[0].as_str()));
+    pub(crate) fn write(
+        &self,
+        tool: &str,
+        args: &[&str],
+        stdin: Option<&[u8]>,
+        invalidates: &[&str],
+    ) -> Result<(), ToolError> {
+        self.cache
+            .borrow_mut()
+            .retain(|k, _| !invalidates.contains(&k[0].as_str()));
         self.run(tool, args, stdin).map(drop)
+    }
+
+    /// Starts a tool whose outcome only matters for reporting (`juju-log`), after the
+    /// previous such call finished.
+    pub(crate) fn write_detached(&self, tool: &str, args: &[&str]) -> Result<(), ToolError> {
+        self.wait_detached();
+        let child = self.spawn(tool, args, false)?;
+        *self.detached.borrow_mut() = Some((tool.to_string(), child));
+        Ok(())
+    }
+
+    /// Waits for the outstanding detached call; its failure is reported on stderr.
+    pub fn wait_detached(&self) {
+        if let Some((tool, child)) = self.detached.borrow_mut().take() {
+            if let Err(e) = JujuTools::finish(&tool, &[], child) {
+                let _ = writeln!(std::io::stderr().lock(), "WARNING {e}");
+            }
+        }
+    }
+}
+
+impl Drop for JujuTools {
+    fn drop(&mut self) {
+        self.wait_detached();
+        for (_, mut child) in self.prefetched.get_mut().drain() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
 fn bad(tool: &str, reason: impl std::fmt::Display) -> ToolError {
-    ToolError::BadOutput { tool: tool.to_string(), reason: reason.to_string() }
+    ToolError::BadOutput {
+        tool: tool.to_string(),
+        reason: reason.to_string(),
+    }
 }

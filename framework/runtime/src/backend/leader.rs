@@ -18,7 +18,9 @@ impl LeaderTools for JujuTools {
     }
 
     fn leader_get(&self) -> Result<Settings, ToolError> {
-        Ok(self.read_json::<Option<Settings>>("leader-get", &["-"])?.unwrap_or_default())
+        Ok(self
+            .read_json::<Option<Settings>>("leader-get", &["-"])?
+            .unwrap_or_default())
     }
 
     fn leader_set(&self, settings: &Settings) -> Result<(), ToolError> {

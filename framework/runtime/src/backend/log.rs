@@ -49,6 +49,6 @@ pub trait LogTools {
 
 impl LogTools for JujuTools {
     fn juju_log(&self, level: LogLevel, message: &str) -> Result<(), ToolError> {
-        self.write("juju-log", &["-l", level.as_str(), "--", message], None, &[])
+        self.write_detached("juju-log", &["-l", level.as_str(), "--", message])
     }
 }

@@ -37,7 +37,11 @@ pub struct Port {
 impl Port {
     /// One TCP port.
     pub fn tcp(port: u16) -> Port {
-        Port { protocol: Protocol::Tcp, from: port, to: port }
+        Port {
+            protocol: Protocol::Tcp,
+            from: port,
+            to: port,
+        }
     }
 }
 
@@ -62,7 +66,11 @@ impl FromStr for Port {
     fn from_str(s: &str) -> Result<Port, String> {
         let lower = s.trim().to_lowercase();
         if lower == "icmp" {
-            return Ok(Port { protocol: Protocol::Icmp, from: 0, to: 0 });
+            return Ok(Port {
+                protocol: Protocol::Icmp,
+                from: 0,
+                to: 0,
+            });
         }
         let (range, proto) = lower.split_once('/').unwrap_or((&lower, "tcp"));
         let protocol = match proto {
@@ -70,7 +78,12 @@ impl FromStr for Port {
             "udp" => Protocol::Udp,
             _ => return Err(format!("invalid protocol {proto:?} in port {s:?}")),
         };
-        let num = |p: &str| p.parse::<u16>().ok().filter(|n| *n > 0).ok_or_else(|| format!("invalid port {s:?}"));
+        let num = |p: &str| {
+            p.parse::<u16>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| format!("invalid port {s:?}"))
+        };
         let (from, to) = match range.split_once('-') {
             Some((a, b)) => (num(a)?, num(b)?),
             None => (num(range)?, num(range)?),
@@ -105,7 +118,12 @@ impl PortTools for JujuTools {
         let raw: Option<Vec<String>> = self.read_json("opened-ports", &[])?;
         raw.unwrap_or_default()
             .iter()
-            .map(|p| p.parse().map_err(|reason| ToolError::BadOutput { tool: "opened-ports".into(), reason }))
+            .map(|p| {
+                p.parse().map_err(|reason| ToolError::BadOutput {
+                    tool: "opened-ports".into(),
+                    reason,
+                })
+            })
             .collect()
     }
 }

@@ -11,38 +11,69 @@ pub trait RelationTools {
     /// The remote application of a relation (`relation-list --app`).
     fn relation_remote_app(&self, relation_id: &str) -> Result<Option<String>, ToolError>;
     /// A unit's databag (`app == false`) or an application's (`app == true`).
-    fn relation_get(&self, relation_id: &str, target: &str, app: bool) -> Result<Settings, ToolError>;
+    fn relation_get(
+        &self,
+        relation_id: &str,
+        target: &str,
+        app: bool,
+    ) -> Result<Settings, ToolError>;
     /// Merges settings into this unit's (or, as leader, this app's) databag; an empty
     /// value deletes the key. Juju applies it only if the hook succeeds.
-    fn relation_set(&self, relation_id: &str, app: bool, settings: &Settings) -> Result<(), ToolError>;
+    fn relation_set(
+        &self,
+        relation_id: &str,
+        app: bool,
+        settings: &Settings,
+    ) -> Result<(), ToolError>;
 }
 
 impl RelationTools for JujuTools {
     fn relation_ids(&self, endpoint: &str) -> Result<Vec<String>, ToolError> {
-        Ok(self.read_json::<Option<Vec<String>>>("relation-ids", &[endpoint])?.unwrap_or_default())
+        Ok(self
+            .read_json::<Option<Vec<String>>>("relation-ids", &[endpoint])?
+            .unwrap_or_default())
     }
 
     fn relation_list(&self, relation_id: &str) -> Result<Vec<String>, ToolError> {
-        Ok(self.read_json::<Option<Vec<String>>>("relation-list", &["-r", relation_id])?.unwrap_or_default())
+        Ok(self
+            .read_json::<Option<Vec<String>>>("relation-list", &["-r", relation_id])?
+            .unwrap_or_default())
     }
 
     fn relation_remote_app(&self, relation_id: &str) -> Result<Option<String>, ToolError> {
         self.read_json("relation-list", &["-r", relation_id, "--app"])
     }
 
-    fn relation_get(&self, relation_id: &str, target: &str, app: bool) -> Result<Settings, ToolError> {
+    fn relation_get(
+        &self,
+        relation_id: &str,
+        target: &str,
+        app: bool,
+    ) -> Result<Settings, ToolError> {
         let mut args = vec!["-r", relation_id];
         if app {
             args.push("--app");
         }
         args.extend(["-", target]);
-        Ok(self.read_json::<Option<Settings>>("relation-get", &args)?.unwrap_or_default())
+        Ok(self
+            .read_json::<Option<Settings>>("relation-get", &args)?
+            .unwrap_or_default())
     }
 
-    fn relation_set(&self, relation_id: &str, app: bool, settings: &Settings) -> Result<(), ToolError> {
+    fn relation_set(
+        &self,
+        relation_id: &str,
+        app: bool,
+        settings: &Settings,
+    ) -> Result<(), ToolError> {
         // Values go through stdin (as ops does), so they never show in a process list.
         let body = serde_json::to_vec(settings).map_err(|e| ToolError::Refused(e.to_string()))?;
         let app_flag = if app { "--app=true" } else { "--app=false" };
-        self.write("relation-set", &["-r", relation_id, app_flag, "--file", "-"], Some(&body), &["relation-get"])
+        self.write(
+            "relation-set",
+            &["-r", relation_id, app_flag, "--file", "-"],
+            Some(&body),
+            &["relation-get"],
+        )
     }
 }

@@ -14,7 +14,9 @@ pub trait StateTools {
 
 impl StateTools for JujuTools {
     fn state_get(&self) -> Result<Settings, ToolError> {
-        Ok(self.read_json::<Option<Settings>>("state-get", &["-"])?.unwrap_or_default())
+        Ok(self
+            .read_json::<Option<Settings>>("state-get", &["-"])?
+            .unwrap_or_default())
     }
 
     fn state_set(&self, values: &Settings) -> Result<(), ToolError> {

@@ -49,21 +49,50 @@ pub struct StatusInfo {
 /// Unit and application status.
 pub trait StatusTools {
     /// Sets this unit's status, or the application's (leader only). Applied at once.
-    fn status_set(&self, app: bool, status: WorkloadStatus, message: &str) -> Result<(), ToolError>;
+    fn status_set(&self, app: bool, status: WorkloadStatus, message: &str)
+        -> Result<(), ToolError>;
     /// Reads this unit's status, or the application's (leader only).
     fn status_get(&self, app: bool) -> Result<StatusInfo, ToolError>;
 }
 
 impl StatusTools for JujuTools {
-    fn status_set(&self, app: bool, status: WorkloadStatus, message: &str) -> Result<(), ToolError> {
-        let app_flag = if app { "--application=true" } else { "--application=false" };
-        self.write("status-set", &[app_flag, status.as_str(), "--", message], None, &["status-get"])
+    fn status_set(
+        &self,
+        app: bool,
+        status: WorkloadStatus,
+        message: &str,
+    ) -> Result<(), ToolError> {
+        let app_flag = if app {
+            "--application=true"
+        } else {
+            "--application=false"
+        };
+        self.write(
+            "status-set",
+            &[app_flag, status.as_str(), "--", message],
+            None,
+            &["status-get"],
+        )
     }
 
     fn status_get(&self, app: bool) -> Result<StatusInfo, ToolError> {
-        let app_flag = if app { "--application=true" } else { "--application=false" };
+        let app_flag = if app {
+            "--application=true"
+        } else {
+            "--application=false"
+        };
         let value: Value = self.read_json("status-get", &["--include-data", app_flag])?;
-        let inner = if app { value.get("application-status").cloned().unwrap_or(Value::Null) } else { value };
-        serde_json::from_value(inner).map_err(|e| ToolError::BadOutput { tool: "status-get".into(), reason: e.to_string() })
+        let inner = if app {
+            value
+                .get("application-status")
+                .cloned()
+                .unwrap_or(Value::Null)
+        } else {
+            value
+        };
+        serde_json::from_value(inner).map_err(|e| ToolError::BadOutput {
+            tool: "status-get".into(),
+            reason: e.to_string(),
+        })
     }
 }

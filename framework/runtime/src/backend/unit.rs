@@ -16,7 +16,9 @@ pub trait UnitTools {
 
 impl UnitTools for JujuTools {
     fn unit_get(&self, key: &str) -> Result<String, ToolError> {
-        Ok(self.read_json::<Option<String>>("unit-get", &[key])?.unwrap_or_default())
+        Ok(self
+            .read_json::<Option<String>>("unit-get", &[key])?
+            .unwrap_or_default())
     }
 
     fn network_get(&self, binding: &str, relation_id: Option<&str>) -> Result<Value, ToolError> {

@@ -29,18 +29,28 @@ impl MemoryBackend {
         });
     }
 
-    fn with_relation<R>(&self, id: &str, f: impl FnOnce(&mut super::state::Relation) -> R) -> Result<R, ToolError> {
+    fn with_relation<R>(
+        &self,
+        id: &str,
+        f: impl FnOnce(&mut super::state::Relation) -> R,
+    ) -> Result<R, ToolError> {
         let mut state = self.state.borrow_mut();
         let rel = state
             .relations
             .iter_mut()
             .find(|r| r.id == id)
-            .ok_or_else(|| ToolError::Refused(format!("invalid value {id:?} for option -r: relation not found")))?;
+            .ok_or_else(|| {
+                ToolError::Refused(format!(
+                    "invalid value {id:?} for option -r: relation not found"
+                ))
+            })?;
         Ok(f(rel))
     }
 
     fn not_in_action(&self) -> Result<&Value, ToolError> {
-        self.action_params.as_ref().ok_or_else(|| ToolError::Refused("not running an action".into()))
+        self.action_params
+            .as_ref()
+            .ok_or_else(|| ToolError::Refused("not running an action".into()))
     }
 }
 
@@ -66,8 +76,14 @@ impl ConfigTools for MemoryBackend {
 impl RelationTools for MemoryBackend {
     fn relation_ids(&self, endpoint: &str) -> Result<Vec<String>, ToolError> {
         self.call("relation-ids", &[endpoint]);
-        let mut ids: Vec<String> =
-            self.state.borrow().relations.iter().filter(|r| r.endpoint == endpoint).map(|r| r.id.clone()).collect();
+        let mut ids: Vec<String> = self
+            .state
+            .borrow()
+            .relations
+            .iter()
+            .filter(|r| r.endpoint == endpoint)
+            .map(|r| r.id.clone())
+            .collect();
         ids.sort();
         Ok(ids)
     }
@@ -82,8 +98,21 @@ impl RelationTools for MemoryBackend {
         self.with_relation(relation_id, |r| Some(r.remote_app.clone()))
     }
 
-    fn relation_get(&self, relation_id: &str, target: &str, app: bool) -> Result<Settings, ToolError> {
-        self.call("relation-get", &["-r", relation_id, if app { "--app" } else { "--unit" }, target]);
+    fn relation_get(
+        &self,
+        relation_id: &str,
+        target: &str,
+        app: bool,
+    ) -> Result<Settings, ToolError> {
+        self.call(
+            "relation-get",
+            &[
+                "-r",
+                relation_id,
+                if app { "--app" } else { "--unit" },
+                target,
+            ],
+        );
         let (unit, leader) = {
             let s = self.state.borrow();
             (s.unit.clone(), s.leader)
@@ -105,7 +134,12 @@ impl RelationTools for MemoryBackend {
         })?
     }
 
-    fn relation_set(&self, relation_id: &str, app: bool, settings: &Settings) -> Result<(), ToolError> {
+    fn relation_set(
+        &self,
+        relation_id: &str,
+        app: bool,
+        settings: &Settings,
+    ) -> Result<(), ToolError> {
         let keys: Vec<&str> = settings.keys().map(String::as_str).collect();
         let mut args = vec!["-r", relation_id, if app { "--app" } else { "--unit" }];
         args.extend(keys);
@@ -113,7 +147,16 @@ impl RelationTools for MemoryBackend {
         if app && !self.state.borrow().leader {
             return Err(ToolError::Refused("cannot write relation settings".into()));
         }
-        self.with_relation(relation_id, |r| merge(if app { &mut r.local_app_data } else { &mut r.local_unit_data }, settings))
+        self.with_relation(relation_id, |r| {
+            merge(
+                if app {
+                    &mut r.local_app_data
+                } else {
+                    &mut r.local_unit_data
+                },
+                settings,
+            )
+        })
     }
 }
 
@@ -132,7 +175,9 @@ impl LeaderTools for MemoryBackend {
         let keys: Vec<&str> = settings.keys().map(String::as_str).collect();
         self.call("leader-set", &keys);
         if !self.state.borrow().leader {
-            return Err(ToolError::Refused("cannot write leadership settings: cannot write settings: not the leader".into()));
+            return Err(ToolError::Refused(
+                "cannot write leadership settings: cannot write settings: not the leader".into(),
+            ));
         }
         merge(&mut self.state.borrow_mut().leader_settings, settings);
         merge(&mut self.record.borrow_mut().leader_settings, settings);
@@ -141,9 +186,24 @@ impl LeaderTools for MemoryBackend {
 }
 
 impl StatusTools for MemoryBackend {
-    fn status_set(&self, app: bool, status: WorkloadStatus, message: &str) -> Result<(), ToolError> {
-        self.call("status-set", &[if app { "--application" } else { "--unit" }, status.as_str(), message]);
-        let info = StatusInfo { status: status.as_str().to_string(), message: message.to_string() };
+    fn status_set(
+        &self,
+        app: bool,
+        status: WorkloadStatus,
+        message: &str,
+    ) -> Result<(), ToolError> {
+        self.call(
+            "status-set",
+            &[
+                if app { "--application" } else { "--unit" },
+                status.as_str(),
+                message,
+            ],
+        );
+        let info = StatusInfo {
+            status: status.as_str().to_string(),
+            message: message.to_string(),
+        };
         if app {
             if !self.state.borrow().leader {
                 return Err(ToolError::Refused("this unit is not the leader".into()));
@@ -158,12 +218,21 @@ impl StatusTools for MemoryBackend {
     }
 
     fn status_get(&self, app: bool) -> Result<StatusInfo, ToolError> {
-        self.call("status-get", &[if app { "--application" } else { "--unit" }]);
+        self.call(
+            "status-get",
+            &[if app { "--application" } else { "--unit" }],
+        );
         let s = self.state.borrow();
         if app && !s.leader {
-            return Err(ToolError::Refused("finding application status: this unit is not the leader".into()));
+            return Err(ToolError::Refused(
+                "finding application status: this unit is not the leader".into(),
+            ));
         }
-        Ok(if app { s.app_status.clone() } else { s.unit_status.clone() })
+        Ok(if app {
+            s.app_status.clone()
+        } else {
+            s.unit_status.clone()
+        })
     }
 }
 
@@ -201,7 +270,10 @@ impl UnitTools for MemoryBackend {
     fn application_version_set(&self, version: &str) -> Result<(), ToolError> {
         self.call("application-version-set", &[version]);
         self.state.borrow_mut().workload_version = version.to_string();
-        self.record.borrow_mut().workload_versions.push(version.to_string());
+        self.record
+            .borrow_mut()
+            .workload_versions
+            .push(version.to_string());
         Ok(())
     }
 }
@@ -235,7 +307,10 @@ impl ActionTools for MemoryBackend {
         let keys: Vec<&str> = results.keys().map(String::as_str).collect();
         self.call("action-set", &keys);
         self.not_in_action()?;
-        self.record.borrow_mut().action_results.extend(results.clone());
+        self.record
+            .borrow_mut()
+            .action_results
+            .extend(results.clone());
         Ok(())
     }
 
@@ -249,7 +324,10 @@ impl ActionTools for MemoryBackend {
     fn action_log(&self, message: &str) -> Result<(), ToolError> {
         self.call("action-log", &[message]);
         self.not_in_action()?;
-        self.record.borrow_mut().action_logs.push(message.to_string());
+        self.record
+            .borrow_mut()
+            .action_logs
+            .push(message.to_string());
         Ok(())
     }
 }

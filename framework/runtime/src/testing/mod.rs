@@ -101,7 +101,8 @@ impl Harness {
 
     /// Uses this `config.yaml` text for option defaults.
     pub fn config_yaml(mut self, yaml: &str) -> anyhow::Result<Harness> {
-        let defaults = parse_config_defaults(yaml).map_err(|e| anyhow::anyhow!("config.yaml: {e}"))?;
+        let defaults =
+            parse_config_defaults(yaml).map_err(|e| anyhow::anyhow!("config.yaml: {e}"))?;
         self.defaults = defaults.into_iter().collect();
         Ok(self)
     }
@@ -115,7 +116,8 @@ impl Harness {
     /// Only handlers (and startup functions) whose id starts with one of these prefixes,
     /// e.g. `module_path!()`; lets each test use its own handlers.
     pub fn only<'a>(mut self, prefixes: impl IntoIterator<Item = &'a str>) -> Harness {
-        self.prefixes.extend(prefixes.into_iter().map(str::to_string));
+        self.prefixes
+            .extend(prefixes.into_iter().map(str::to_string));
         self
     }
 
@@ -137,7 +139,12 @@ impl Harness {
     }
 
     /// Runs action `action` with `params` on `state`.
-    pub fn run_action(&self, action: &str, params: Value, state: &State) -> Result<Outcome, Box<Failure>> {
+    pub fn run_action(
+        &self,
+        action: &str,
+        params: Value,
+        state: &State,
+    ) -> Result<Outcome, Box<Failure>> {
         self.execute(HookInfo::Action(action.to_string()), Some(params), state)
     }
 
@@ -145,7 +152,12 @@ impl Harness {
         self.prefixes.is_empty() || self.prefixes.iter().any(|p| id.starts_with(p.as_str()))
     }
 
-    fn execute(&self, hook: HookInfo, params: Option<Value>, state: &State) -> Result<Outcome, Box<Failure>> {
+    fn execute(
+        &self,
+        hook: HookInfo,
+        params: Option<Value>,
+        state: &State,
+    ) -> Result<Outcome, Box<Failure>> {
         let backend = Rc::new(MemoryBackend {
             state: state.clone().into(),
             record: Default::default(),
@@ -154,23 +166,40 @@ impl Harness {
         });
         let defaults = self.defaults.clone().into_iter().collect();
         let kv = Kv::new(state.unit_state.clone());
-        let ctx = Rc::new(Context::new(backend.clone(), hook, self.metadata.clone(), defaults, self.charm_dir.clone(), kv));
+        let ctx = Rc::new(Context::new(
+            backend.clone(),
+            hook,
+            self.metadata.clone(),
+            defaults,
+            self.charm_dir.clone(),
+            kv,
+        ));
         let layers: Vec<&str> = self.layers.iter().map(String::as_str).collect();
         let select = |id: &str| self.selected(id);
         let handlers = handler::handlers(&layers, &select);
         let startups = handler::startups(&layers, &select);
-        let result = tracing::subscriber::with_default(logging::subscriber(self.level, false), || {
-            run_hook(ctx.clone(), &handlers, &startups)
-        });
+        let result =
+            tracing::subscriber::with_default(logging::subscriber(self.level, false), || {
+                run_hook(ctx.clone(), &handlers, &startups)
+            });
         let invoked = ctx.invoked.borrow().clone();
         let record = backend.record.borrow().clone();
         match result {
             Ok(()) => {
                 let mut out = backend.state.borrow().clone();
                 out.unit_state = ctx.kv.borrow().snapshot().clone();
-                Ok(Outcome { state: out, invoked, record })
+                Ok(Outcome {
+                    state: out,
+                    invoked,
+                    record,
+                })
             }
-            Err(error) => Err(Box::new(Failure { error, state: state.clone(), invoked, record })),
+            Err(error) => Err(Box::new(Failure {
+                error,
+                state: state.clone(),
+                invoked,
+                record,
+            })),
         }
     }
 }

@@ -39,8 +39,13 @@ impl Relation {
     }
 
     /// Adds a joined remote unit with its data.
-    pub fn unit<'a>(mut self, unit: &str, data: impl IntoIterator<Item = (&'a str, &'a str)>) -> Relation {
-        self.remote_units.insert(unit.to_string(), to_settings(data));
+    pub fn unit<'a>(
+        mut self,
+        unit: &str,
+        data: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Relation {
+        self.remote_units
+            .insert(unit.to_string(), to_settings(data));
         self
     }
 
@@ -52,7 +57,9 @@ impl Relation {
 }
 
 fn to_settings<'a>(data: impl IntoIterator<Item = (&'a str, &'a str)>) -> Settings {
-    data.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    data.into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 /// Everything the hook can observe and change.
@@ -93,8 +100,14 @@ impl Default for State {
             unit_state: BTreeMap::new(),
             relations: Vec::new(),
             leader_settings: Settings::new(),
-            unit_status: StatusInfo { status: "unknown".into(), message: String::new() },
-            app_status: StatusInfo { status: "unknown".into(), message: String::new() },
+            unit_status: StatusInfo {
+                status: "unknown".into(),
+                message: String::new(),
+            },
+            app_status: StatusInfo {
+                status: "unknown".into(),
+                message: String::new(),
+            },
             workload_version: String::new(),
             opened_ports: BTreeSet::new(),
             stored_state: Settings::new(),
@@ -107,7 +120,8 @@ impl State {
     /// With these flags set (plain, `null` value).
     pub fn with_flags<'a>(mut self, flags: impl IntoIterator<Item = &'a str>) -> State {
         for f in flags {
-            self.unit_state.insert(format!("{FLAG_PREFIX}{f}"), "null".into());
+            self.unit_state
+                .insert(format!("{FLAG_PREFIX}{f}"), "null".into());
         }
         self
     }
@@ -132,7 +146,8 @@ impl State {
 
     /// With a unit-state key holding a JSON value.
     pub fn with_unit_state(mut self, key: &str, value: &Value) -> State {
-        self.unit_state.insert(key.to_string(), pyjson::dumps(value));
+        self.unit_state
+            .insert(key.to_string(), pyjson::dumps(value));
         self
     }
 

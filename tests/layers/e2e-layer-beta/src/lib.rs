@@ -4,7 +4,10 @@ use charms_reactive::{get_flags, set_flag_value, when_not};
 
 #[when_not("order.beta")]
 fn mark() -> anyhow::Result<()> {
-    let before = get_flags().iter().filter(|f| f.starts_with("order.")).count();
+    let before = get_flags()
+        .iter()
+        .filter(|f| f.starts_with("order."))
+        .count();
     set_flag_value("order.beta", before.into());
     Ok(())
 }

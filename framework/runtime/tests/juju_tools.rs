@@ -1,0 +1,250 @@
+//! The real backend, [`JujuTools`], against small stand-in tools that record their
+//! argument vector and stdin and print canned output: checks the argument vectors, the
+//! JSON parsing, the per-hook read cache and the typed errors.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use charms_reactive::backend::*;
+
+struct Tools {
+    dir: PathBuf,
+}
+
+impl Tools {
+    fn new(name: &str) -> Tools {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("juju-tools-{name}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Tools { dir }
+    }
+
+    /// A tool that appends `<name> <args…>` (one line) and its stdin to `calls`, prints
+    /// `stdout`, writes `stderr` and exits with `code`.
+    fn tool(&self, name: &str, stdout: &str, stderr: &str, code: i32) {
+        let script = format!(
+            "#!/bin/sh\nprintf '%s' '{name}' >> \"$(dirname \"$0\")/calls\"\nfor a in \"$@\"; do printf ' %s' \"$a\" >> \"$(dirname \"$0\")/calls\"; done\n\
+             echo >> \"$(dirname \"$0\")/calls\"\n[ -t 0 ] || cat >> \"$(dirname \"$0\")/stdin\"\nprintf '%s' '{stdout}'\nprintf '%s' '{stderr}' >&2\nexit {code}\n"
+        );
+        let path = self.dir.join(name);
+        std::fs::write(&path, script).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    fn calls(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.join("calls"))
+            .unwrap_or_default()
+            .lines()
+            .map(String::from)
+            .collect()
+    }
+
+    fn stdin(&self) -> String {
+        std::fs::read_to_string(self.dir.join("stdin")).unwrap_or_default()
+    }
+
+    fn backend(&self) -> JujuTools {
+        JujuTools::in_dir(&self.dir)
+    }
+}
+
+#[test]
+fn reads_parse_json_and_are_cached_per_hook() {
+    let t = Tools::new("reads");
+    t.tool(
+        "config-get",
+        r#"{"port": 5672, "name": "x", "flag": true, "unset": null}"#,
+        "",
+        0,
+    );
+    t.tool("relation-ids", r#"["db:1","db:10"]"#, "", 0);
+    t.tool("relation-get", r#"{"host": "10.0.0.1"}"#, "", 0);
+    t.tool("is-leader", "true", "", 0);
+    let b = t.backend();
+    let config = b.config_get().unwrap();
+    assert_eq!(config["port"], 5672);
+    assert_eq!(config["unset"], serde_json::Value::Null);
+    b.config_get().unwrap();
+    assert_eq!(b.relation_ids("db").unwrap(), ["db:1", "db:10"]);
+    assert_eq!(
+        b.relation_get("db:1", "pg/0", false)
+            .unwrap()
+            .get("host")
+            .map(String::as_str),
+        Some("10.0.0.1")
+    );
+    assert!(b.is_leader().unwrap());
+    assert_eq!(
+        t.calls(),
+        [
+            "config-get --all --format=json",
+            "relation-ids db --format=json",
+            "relation-get -r db:1 - pg/0 --format=json",
+            "is-leader --format=json",
+        ]
+    );
+}
+
+#[test]
+fn relation_set_sends_values_on_stdin_and_drops_cached_relation_reads() {
+    let t = Tools::new("relation-set");
+    t.tool("relation-get", "{}", "", 0);
+    t.tool("relation-set", "", "", 0);
+    let b = t.backend();
+    b.relation_get("db:1", "me/0", false).unwrap();
+    let settings: Settings = [("password".to_string(), "s3cret".to_string())].into();
+    b.relation_set("db:1", false, &settings).unwrap();
+    b.relation_get("db:1", "me/0", false).unwrap();
+    let calls = t.calls();
+    assert_eq!(calls[1], "relation-set -r db:1 --app=false --file -");
+    assert_eq!(
+        calls.len(),
+        3,
+        "the write must invalidate the cached read: {calls:?}"
+    );
+    assert!(
+        !calls.iter().any(|c| c.contains("s3cret")),
+        "values must not be in argv"
+    );
+    assert_eq!(t.stdin(), r#"{"password":"s3cret"}"#);
+}
+
+#[test]
+fn a_failing_tool_gives_a_typed_error_with_its_stderr_and_no_values() {
+    let t = Tools::new("failing");
+    t.tool(
+        "leader-set",
+        "",
+        "ERROR cannot write leadership settings: cannot write settings: not the leader",
+        1,
+    );
+    t.tool("status-set", "", "ERROR invalid status", 2);
+    let b = t.backend();
+    let err = b
+        .leader_set(&[("password".to_string(), "hunter2".to_string())].into())
+        .unwrap_err();
+    assert_eq!(err.exit_code(), Some(1));
+    let msg = err.to_string();
+    assert!(
+        msg.contains("not the leader") && msg.contains("password=…"),
+        "{msg}"
+    );
+    assert!(!msg.contains("hunter2"), "{msg}");
+    let err = b
+        .status_set(false, WorkloadStatus::Active, "ready")
+        .unwrap_err();
+    assert_eq!(err.exit_code(), Some(2));
+    assert_eq!(
+        t.calls()[1],
+        "status-set --application=false active -- ready"
+    );
+}
+
+#[test]
+fn missing_tools_and_bad_output_are_distinct_errors() {
+    let t = Tools::new("missing");
+    t.tool("leader-get", "not json", "", 0);
+    let b = t.backend();
+    assert!(matches!(b.is_leader(), Err(ToolError::Missing { tool }) if tool == "is-leader"));
+    assert!(
+        matches!(b.leader_get(), Err(ToolError::BadOutput { tool, .. }) if tool == "leader-get")
+    );
+}
+
+#[test]
+fn every_tool_family_builds_juju_argument_vectors() {
+    let t = Tools::new("families");
+    for (tool, out) in [
+        ("relation-list", r#"["pg/0"]"#),
+        ("leader-get", r#"{"k": "v"}"#),
+        (
+            "status-get",
+            r#"{"application-status": {"status": "active", "message": "m", "units": {}}}"#,
+        ),
+        ("juju-log", ""),
+        ("unit-get", r#""10.0.0.2""#),
+        ("network-get", r#"{"ingress-addresses": ["10.0.0.2"]}"#),
+        ("application-version-set", ""),
+        ("open-port", ""),
+        ("close-port", ""),
+        ("opened-ports", r#"["80/tcp","8000-8999/udp","icmp"]"#),
+        ("action-get", r#"{"target": "/srv"}"#),
+        ("action-set", ""),
+        ("action-fail", ""),
+        ("action-log", ""),
+        ("state-get", r#"{"a": "1"}"#),
+        ("state-set", ""),
+        ("state-delete", ""),
+    ] {
+        t.tool(tool, out, "", 0);
+    }
+    let b = t.backend();
+    assert_eq!(b.relation_list("db:1").unwrap(), ["pg/0"]);
+    // The stand-in prints the unit list for `--app` too, where Juju prints a string.
+    assert!(matches!(
+        b.relation_remote_app("db:1"),
+        Err(ToolError::BadOutput { .. })
+    ));
+    assert_eq!(
+        b.leader_get().unwrap().get("k").map(String::as_str),
+        Some("v")
+    );
+    assert_eq!(
+        b.status_get(true).unwrap(),
+        StatusInfo {
+            status: "active".into(),
+            message: "m".into()
+        }
+    );
+    b.juju_log(LogLevel::Warning, "careful").unwrap();
+    // juju-log runs detached (overlapping the next step); wait so the record stays ordered.
+    b.wait_detached();
+    assert_eq!(b.unit_get("private-address").unwrap(), "10.0.0.2");
+    assert_eq!(
+        b.network_get("db", Some("db:1")).unwrap()["ingress-addresses"][0],
+        "10.0.0.2"
+    );
+    b.application_version_set("3.10").unwrap();
+    b.open_port(&Port::tcp(5672)).unwrap();
+    b.close_port(&"8000-8999/udp".parse().unwrap()).unwrap();
+    let ports = b.opened_ports().unwrap();
+    assert_eq!(
+        ports.iter().map(Port::to_string).collect::<Vec<_>>(),
+        ["80/tcp", "8000-8999/udp", "icmp"]
+    );
+    assert_eq!(b.action_get().unwrap()["target"], "/srv");
+    b.action_set(&[("result".to_string(), "ok".to_string())].into())
+        .unwrap();
+    b.action_fail("no disk").unwrap();
+    b.action_log("halfway").unwrap();
+    assert_eq!(
+        b.state_get().unwrap().get("a").map(String::as_str),
+        Some("1")
+    );
+    b.state_set(&[("a".to_string(), "2".to_string())].into())
+        .unwrap();
+    b.state_delete("a").unwrap();
+    assert_eq!(
+        t.calls(),
+        [
+            "relation-list -r db:1 --format=json",
+            "relation-list -r db:1 --app --format=json",
+            "leader-get - --format=json",
+            "status-get --include-data --application=true --format=json",
+            "juju-log -l WARNING -- careful",
+            "unit-get private-address --format=json",
+            "network-get db -r db:1 --format=json",
+            "application-version-set -- 3.10",
+            "open-port 5672/tcp",
+            "close-port 8000-8999/udp",
+            "opened-ports --format=json",
+            "action-get --format=json",
+            "action-set result=ok",
+            "action-fail no disk",
+            "action-log halfway",
+            "state-get - --format=json",
+            "state-set --file -",
+            "state-delete a",
+        ]
+    );
+}
