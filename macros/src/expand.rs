@@ -47,29 +47,50 @@ fn try_handler(name: &str, attr: TokenStream2, item: TokenStream2) -> syn::Resul
     conditions::check_combination(&conds)?;
     check_signature(&func)?;
 
+    let cond_tokens = conds.iter().map(conditions::to_tokens);
+    let extra = quote!(conditions: &[#(#cond_tokens),*],);
+    Ok(registration(
+        &func,
+        "HANDLER",
+        quote!(HANDLERS),
+        quote!(HandlerDef),
+        extra,
+    ))
+}
+
+/// The item followed by its registration: a `static` in the runtime's distributed slice
+/// `slice`, of type `ty`, with the common fields plus `extra`.
+fn registration(
+    func: &ItemFn,
+    kind: &str,
+    slice: TokenStream2,
+    ty: TokenStream2,
+    extra: TokenStream2,
+) -> TokenStream2 {
     let ident = &func.sig.ident;
     let fn_name = ident.to_string();
-    let static_name = format_ident!("__REACTIVE_HANDLER_{}", fn_name.to_uppercase());
-    let cond_tokens = conds.iter().map(conditions::to_tokens);
+    let static_name = format_ident!("__REACTIVE_{}_{}", kind, fn_name.to_uppercase());
+    // Spanned at the function name: `line!()` reports the handler's line, and a wrong
+    // signature is reported there as a type mismatch.
     let line = quote_spanned!(ident.span()=> line!());
     let func_ref = quote_spanned!(ident.span()=> #ident);
-    Ok(quote! {
+    quote! {
         #func
 
         #[doc(hidden)]
         #[allow(non_upper_case_globals)]
-        #[::charms_reactive::__private::linkme::distributed_slice(::charms_reactive::__private::HANDLERS)]
+        #[::charms_reactive::__private::linkme::distributed_slice(::charms_reactive::__private::#slice)]
         #[linkme(crate = ::charms_reactive::__private::linkme)]
-        static #static_name: ::charms_reactive::__private::HandlerDef =
-            ::charms_reactive::__private::HandlerDef {
+        static #static_name: ::charms_reactive::__private::#ty =
+            ::charms_reactive::__private::#ty {
                 name: #fn_name,
                 module: ::core::module_path!(),
                 file: ::core::file!(),
                 line: #line,
                 func: #func_ref,
-                conditions: &[#(#cond_tokens),*],
+                #extra
             };
-    })
+    }
 }
 
 /// Expands `#[startup]`.
@@ -94,27 +115,13 @@ pub fn startup(attr: TokenStream, item: TokenStream) -> TokenStream {
             ));
         }
         check_signature(&func)?;
-        let ident = &func.sig.ident;
-        let fn_name = ident.to_string();
-        let static_name = format_ident!("__REACTIVE_STARTUP_{}", fn_name.to_uppercase());
-        let line = quote_spanned!(ident.span()=> line!());
-        let func_ref = quote_spanned!(ident.span()=> #ident);
-        Ok(quote! {
-            #func
-
-            #[doc(hidden)]
-            #[allow(non_upper_case_globals)]
-            #[::charms_reactive::__private::linkme::distributed_slice(::charms_reactive::__private::STARTUP)]
-            #[linkme(crate = ::charms_reactive::__private::linkme)]
-            static #static_name: ::charms_reactive::__private::StartupDef =
-                ::charms_reactive::__private::StartupDef {
-                    name: #fn_name,
-                    module: ::core::module_path!(),
-                    file: ::core::file!(),
-                    line: #line,
-                    func: #func_ref,
-                };
-        })
+        Ok(registration(
+            &func,
+            "STARTUP",
+            quote!(STARTUP),
+            quote!(StartupDef),
+            TokenStream2::new(),
+        ))
     })();
     result.unwrap_or_else(|e| e.to_compile_error()).into()
 }
