@@ -29,10 +29,32 @@ impl Watch {
     }
 }
 
+/// Where a relation hook happens (`JUJU_RELATION_ID`, `JUJU_REMOTE_UNIT`, …).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RelationContext {
+    /// `endpoint:N`.
+    pub relation_id: String,
+    /// The remote unit, when the hook is about one.
+    pub remote_unit: Option<String>,
+    /// The remote application.
+    pub remote_app: Option<String>,
+    /// In `-relation-departed`: the unit leaving.
+    pub departing_unit: Option<String>,
+}
+
 /// Everything one hook invocation works on.
 pub(crate) struct Context {
     pub backend: Rc<dyn Backend>,
     pub hook: HookInfo,
+    /// This unit, `app/N`.
+    pub unit_name: String,
+    /// The relation of a relation hook.
+    pub relation: Option<RelationContext>,
+    /// Relation data written this hook, by (relation id, app bag?): key → value, where
+    /// an empty value deletes. Sent at the end of a successful hook.
+    pub publish: RefCell<BTreeMap<(String, bool), BTreeMap<String, String>>>,
+    /// The endpoint of the interface-layer handler being invoked.
+    pub current_endpoint: RefCell<Option<String>>,
     pub metadata: Metadata,
     /// Defaults from `config.yaml`.
     pub config_defaults: BTreeMap<String, serde_json::Value>,
@@ -49,9 +71,12 @@ pub(crate) struct Context {
 }
 
 impl Context {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         backend: Rc<dyn Backend>,
         hook: HookInfo,
+        unit_name: String,
+        relation: Option<RelationContext>,
         metadata: Metadata,
         config_defaults: BTreeMap<String, serde_json::Value>,
         charm_dir: PathBuf,
@@ -60,6 +85,10 @@ impl Context {
         Context {
             backend,
             hook,
+            unit_name,
+            relation,
+            publish: RefCell::default(),
+            current_endpoint: RefCell::default(),
             metadata,
             config_defaults,
             charm_dir,

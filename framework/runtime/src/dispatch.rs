@@ -20,7 +20,7 @@ use anyhow::{anyhow, Context as _};
 
 use crate::context::Context;
 use crate::flags::is_set_in;
-use crate::handler::{Condition, Handler, Phase};
+use crate::handler::{Cond, Condition, Handler, Phase};
 use crate::helpers;
 use crate::hook_pattern::hook_matches;
 
@@ -34,19 +34,25 @@ const REPORTED_ITERATIONS: usize = 10;
 impl Handler {
     /// Whether all conditions hold now. Reads state only.
     pub(crate) fn test(&self, ctx: &Context) -> bool {
-        self.def.conditions.iter().all(|cond| match cond {
-            Condition::WhenAll(f) => f.iter().all(|f| is_set_in(ctx, f)),
-            Condition::WhenAny(f) => f.iter().any(|f| is_set_in(ctx, f)),
-            Condition::WhenNone(f) => !f.iter().any(|f| is_set_in(ctx, f)),
-            Condition::WhenNotAll(f) => !f.iter().all(|f| is_set_in(ctx, f)),
-            Condition::Hook(p) => ctx
+        self.conditions.iter().all(|cond| match cond {
+            Cond::All(f) => f.iter().all(|f| is_set_in(ctx, f)),
+            Cond::Any(f) => f.iter().any(|f| is_set_in(ctx, f)),
+            Cond::None(f) => !f.iter().any(|f| is_set_in(ctx, f)),
+            Cond::NotAll(f) => !f.iter().all(|f| is_set_in(ctx, f)),
+            Cond::Static(Condition::Hook(p)) => ctx
                 .hook
                 .hook_name()
                 .is_some_and(|h| hook_matches(h, p, &ctx.metadata)),
-            Condition::Action(names) => ctx.hook.action_name().is_some_and(|a| names.contains(&a)),
-            Condition::Restricted(h) => ctx.hook.hook_name() == Some(h),
-            Condition::FileChanged(paths) => helpers::files_changed(ctx, &self.id, paths),
-            Condition::OnlyOnce => !helpers::was_invoked(ctx, &self.id),
+            Cond::Static(Condition::Action(names)) => {
+                ctx.hook.action_name().is_some_and(|a| names.contains(&a))
+            }
+            Cond::Static(Condition::Restricted(h)) => ctx.hook.hook_name() == Some(h),
+            Cond::Static(Condition::FileChanged(paths)) => {
+                helpers::files_changed(ctx, &self.id, paths)
+            }
+            Cond::Static(Condition::OnlyOnce) => !helpers::was_invoked(ctx, &self.id),
+            // Flag conditions are always expanded into the variants above.
+            Cond::Static(_) => false,
         })
     }
 }
@@ -196,10 +202,12 @@ fn run_queue(ctx: &Context, mut queue: VecDeque<&Handler>) -> anyhow::Result<()>
 fn invoke(ctx: &Context, handler: &Handler) -> anyhow::Result<()> {
     tracing::info!("Invoking reactive handler: {}", handler.id);
     ctx.invoked.borrow_mut().push(handler.id.clone());
+    *ctx.current_endpoint.borrow_mut() = handler.endpoint.clone();
     let result = match catch_unwind(AssertUnwindSafe(handler.def.func)) {
         Ok(result) => result,
         Err(panic) => Err(anyhow!("panicked: {}", panic_message(&panic))),
     };
+    *ctx.current_endpoint.borrow_mut() = None;
     let callback_error = ctx.callback_errors.borrow_mut().drain(..).next();
     result
         .and(callback_error.map_or(Ok(()), Err))

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use anyhow::Context as _;
 
 use crate::backend::JujuTools;
-use crate::context::Context;
+use crate::context::{Context, RelationContext};
 use crate::handler;
 use crate::hook::HookInfo;
 use crate::logging;
@@ -64,15 +64,19 @@ fn run_from_env(layers: &[&str]) -> anyhow::Result<()> {
     let metadata = Metadata::load(&charm_dir)?;
     let defaults = config_defaults(&charm_dir)?;
     let (db, kv) = UnitStateDb::open(&UnitStateDb::default_path(&charm_dir))?;
+    let unit_name = std::env::var("JUJU_UNIT_NAME").unwrap_or_default();
     let ctx = Rc::new(Context::new(
         tools.clone(),
         hook,
+        unit_name,
+        relation_from_env(),
         metadata,
         defaults,
         charm_dir,
         kv,
     ));
-    let handlers = handler::handlers(layers, &|_| true);
+    let handlers =
+        handler::handlers(layers, &|_| true, &ctx.metadata).map_err(anyhow::Error::msg)?;
     let startups = handler::startups(layers, &|_| true);
     match run_hook(ctx.clone(), &handlers, &startups) {
         Ok(()) => {
@@ -87,6 +91,39 @@ fn run_from_env(layers: &[&str]) -> anyhow::Result<()> {
             Err(e)
         }
     }
+}
+
+/// The relation of a relation hook, from Juju's environment variables.
+fn relation_from_env() -> Option<RelationContext> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    Some(RelationContext {
+        relation_id: var("JUJU_RELATION_ID")?,
+        remote_unit: var("JUJU_REMOTE_UNIT"),
+        remote_app: var("JUJU_REMOTE_APP"),
+        departing_unit: var("JUJU_DEPARTING_UNIT"),
+    })
+}
+
+/// Declares the interface an interface layer implements, e.g. `rabbitmq`. Handlers of
+/// this crate whose flags use `{endpoint_name}` and which live in a `requires`,
+/// `provides` or `peers` module are registered once per endpoint of the charm with that
+/// role and interface (none if the charm has no such endpoint).
+///
+/// ```ignore
+/// charms_reactive::interface!("rabbitmq");
+/// ```
+#[macro_export]
+macro_rules! interface {
+    ($name:literal) => {
+        #[doc(hidden)]
+        #[$crate::__private::linkme::distributed_slice($crate::__private::INTERFACES)]
+        #[linkme(crate = $crate::__private::linkme)]
+        static __REACTIVE_INTERFACE: $crate::__private::InterfaceDef =
+            $crate::__private::InterfaceDef {
+                module: ::core::module_path!(),
+                name: $name,
+            };
+    };
 }
 
 /// Defines `main` for a charm binary made of layer crates, naming each crate so the

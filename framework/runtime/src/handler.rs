@@ -1,12 +1,15 @@
 //! Handler registry: what the macros register at link time, and its deterministic order.
 //!
-//! `linkme` distributed slices hold the registrations (for both handlers and startup
-//! functions): the macros emit plain `static` data, so collecting them costs nothing at
-//! run time and needs no life-before-main constructors (which `inventory` relies on).
-//! Either way the charm binary must name every layer crate (`use layer as _;`) or the
-//! linker drops its registrations; [`crate::charm_main!`] does that.
+//! `linkme` distributed slices hold the registrations (handlers, startup functions and
+//! interface declarations): the macros emit plain `static` data, so collecting them
+//! costs nothing at run time and needs no life-before-main constructors (which
+//! `inventory` relies on). Either way the charm binary must name every layer crate
+//! (`use layer as _;`) or the linker drops its registrations; [`crate::charm_main!`]
+//! does that.
 
 use linkme::distributed_slice;
+
+use crate::metadata::Metadata;
 
 /// One condition of a handler, as written in its attributes.
 #[doc(hidden)]
@@ -44,6 +47,13 @@ pub struct StartupDef {
     pub func: fn() -> anyhow::Result<()>,
 }
 
+/// An interface layer's declaration ([`crate::interface!`]).
+#[doc(hidden)]
+pub struct InterfaceDef {
+    pub module: &'static str,
+    pub name: &'static str,
+}
+
 #[doc(hidden)]
 #[distributed_slice]
 pub static HANDLERS: [HandlerDef];
@@ -51,6 +61,13 @@ pub static HANDLERS: [HandlerDef];
 #[doc(hidden)]
 #[distributed_slice]
 pub static STARTUP: [StartupDef];
+
+#[doc(hidden)]
+#[distributed_slice]
+pub static INTERFACES: [InterfaceDef];
+
+/// The placeholder an interface layer's handlers use for their endpoint.
+pub(crate) const ENDPOINT_PLACEHOLDER: &str = "{endpoint_name}";
 
 /// When in a dispatch a handler may run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,15 +83,28 @@ pub(crate) enum Phase {
     Restricted,
 }
 
+/// A handler condition with its flags expanded for one endpoint.
+#[derive(Debug)]
+pub(crate) enum Cond {
+    All(Vec<String>),
+    Any(Vec<String>),
+    None(Vec<String>),
+    NotAll(Vec<String>),
+    Static(&'static Condition),
+}
+
 /// A registered handler, ready for dispatch.
 #[derive(Debug)]
 pub(crate) struct Handler {
     pub id: String,
     pub def: &'static HandlerDef,
     pub phase: Phase,
+    /// The endpoint an interface-layer handler is bound to.
+    pub endpoint: Option<String>,
+    pub conditions: Vec<Cond>,
     /// Every flag named in a `#[when*]` condition: a handler is re-tested after the first
     /// iteration only when one of these transitioned.
-    pub watched: Vec<&'static str>,
+    pub watched: Vec<String>,
 }
 
 impl std::fmt::Debug for HandlerDef {
@@ -87,8 +117,18 @@ impl std::fmt::Debug for HandlerDef {
     }
 }
 
+fn flag_lists(def: &HandlerDef) -> impl Iterator<Item = &'static [&'static str]> + '_ {
+    def.conditions.iter().filter_map(|c| match c {
+        Condition::WhenAll(f)
+        | Condition::WhenAny(f)
+        | Condition::WhenNone(f)
+        | Condition::WhenNotAll(f) => Some(*f),
+        _ => None,
+    })
+}
+
 impl Handler {
-    fn new(def: &'static HandlerDef) -> Handler {
+    fn new(def: &'static HandlerDef, endpoint: Option<&str>) -> Handler {
         let has = |pred: fn(&Condition) -> bool| def.conditions.iter().any(pred);
         // The macros reject conflicting combinations; what remains is ranked.
         let phase = if has(|c| matches!(c, Condition::Restricted(_))) {
@@ -97,37 +137,50 @@ impl Handler {
             Phase::Action
         } else if has(|c| matches!(c, Condition::Hook(_))) {
             Phase::Hooks
-        } else if has(|c| {
-            matches!(
-                c,
-                Condition::WhenAll(_)
-                    | Condition::WhenAny(_)
-                    | Condition::WhenNone(_)
-                    | Condition::WhenNotAll(_)
-            )
-        }) {
+        } else if flag_lists(def).next().is_some() {
             Phase::Flags
         } else {
             Phase::Hooks
         };
-        let mut watched: Vec<&'static str> = def
+        let expand = |flags: &[&str]| -> Vec<String> {
+            flags
+                .iter()
+                .map(|f| match endpoint {
+                    Some(ep) => f.replace(ENDPOINT_PLACEHOLDER, ep),
+                    None => f.to_string(),
+                })
+                .collect()
+        };
+        let conditions: Vec<Cond> = def
             .conditions
             .iter()
-            .flat_map(|c| match c {
-                Condition::WhenAll(f)
-                | Condition::WhenAny(f)
-                | Condition::WhenNone(f)
-                | Condition::WhenNotAll(f) => *f,
-                _ => &[],
+            .map(|c| match c {
+                Condition::WhenAll(f) => Cond::All(expand(f)),
+                Condition::WhenAny(f) => Cond::Any(expand(f)),
+                Condition::WhenNone(f) => Cond::None(expand(f)),
+                Condition::WhenNotAll(f) => Cond::NotAll(expand(f)),
+                other => Cond::Static(other),
             })
-            .copied()
+            .collect();
+        let mut watched: Vec<String> = conditions
+            .iter()
+            .flat_map(|c| match c {
+                Cond::All(f) | Cond::Any(f) | Cond::None(f) | Cond::NotAll(f) => f.clone(),
+                Cond::Static(_) => Vec::new(),
+            })
             .collect();
         watched.sort_unstable();
         watched.dedup();
+        let base = format!("{}::{}", def.module, def.name);
         Handler {
-            id: format!("{}::{}", def.module, def.name),
+            id: match endpoint {
+                Some(ep) => format!("{base}:{ep}"),
+                None => base,
+            },
             def,
             phase,
+            endpoint: endpoint.map(str::to_string),
+            conditions,
             watched,
         }
     }
@@ -151,14 +204,60 @@ fn source_key<'a>(layers: &[&str], module: &'a str, file: &'a str, line: u32) ->
     (layer_rank(layers, crate_of(module)), file, line)
 }
 
-/// All registered handlers, in dispatch order, keeping those `select` accepts.
-pub(crate) fn handlers(layers: &[&str], select: &dyn Fn(&str) -> bool) -> Vec<Handler> {
+/// The endpoints an interface-layer handler is registered for: those of the charm whose
+/// role is the handler's module (`requires`, `provides` or `peers`) and whose interface
+/// is the one its crate declares.
+fn endpoints_for(def: &HandlerDef, metadata: &Metadata) -> Result<Vec<String>, String> {
+    let krate = crate_of(def.module);
+    let interface = INTERFACES
+        .iter()
+        .find(|i| crate_of(i.module) == krate)
+        .ok_or_else(|| {
+            format!(
+            "handler {}::{} uses {ENDPOINT_PLACEHOLDER} but crate `{krate}` declares no interface; \
+             add `charms_reactive::interface!(\"<interface name>\");` to its lib.rs",
+            def.module, def.name
+        )
+        })?;
+    let role = def
+        .module
+        .split("::")
+        .find(|s| matches!(*s, "requires" | "provides" | "peers"))
+        .ok_or_else(|| {
+            format!(
+            "handler {}::{} uses {ENDPOINT_PLACEHOLDER} but is not in a `requires`, `provides` or \
+             `peers` module, so its role is unknown",
+            def.module, def.name
+        )
+        })?;
+    Ok(metadata.endpoints_for(role, interface.name))
+}
+
+/// All registered handlers, in dispatch order, keeping those `select` accepts. A handler
+/// with `{endpoint_name}` in a flag becomes one handler per matching endpoint (none if
+/// the charm has no such endpoint), in endpoint-name order.
+pub(crate) fn handlers(
+    layers: &[&str],
+    select: &dyn Fn(&str) -> bool,
+    metadata: &Metadata,
+) -> Result<Vec<Handler>, String> {
     let mut defs: Vec<&'static HandlerDef> = HANDLERS.iter().collect();
     defs.sort_by_key(|d| source_key(layers, d.module, d.file, d.line));
-    defs.into_iter()
-        .map(Handler::new)
-        .filter(|h| select(&h.id))
-        .collect()
+    let mut out = Vec::new();
+    for def in defs {
+        let templated = flag_lists(def)
+            .flatten()
+            .any(|f| f.contains(ENDPOINT_PLACEHOLDER));
+        if templated {
+            for ep in endpoints_for(def, metadata)? {
+                out.push(Handler::new(def, Some(&ep)));
+            }
+        } else {
+            out.push(Handler::new(def, None));
+        }
+    }
+    out.retain(|h| select(&h.id));
+    Ok(out)
 }
 
 /// All registered startup functions, in the same order as handlers.

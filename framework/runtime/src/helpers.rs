@@ -13,8 +13,12 @@ const FILES_PREFIX: &str = "reactive.files_changed.";
 const INVOKED_PREFIX: &str = "reactive.invoked.";
 
 fn hash_of(data: &impl Serialize) -> Result<String, serde_json::Error> {
-    let value = serde_json::to_value(data)?;
-    Ok(hex(&Md5::digest(pyjson::dumps(&value).as_bytes())))
+    Ok(hash_value(&serde_json::to_value(data)?))
+}
+
+/// charms.reactive's `data_changed` hash of a JSON value.
+pub(crate) fn hash_value(value: &serde_json::Value) -> String {
+    hex(&Md5::digest(pyjson::dumps(value).as_bytes()))
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -90,6 +90,7 @@ mod auto_flags;
 pub mod backend;
 mod context;
 mod dispatch;
+pub mod endpoint;
 mod entry;
 mod flags;
 mod handler;
@@ -113,6 +114,7 @@ pub use charms_reactive_macros::{
 };
 
 pub use backend::Backend;
+pub use context::RelationContext;
 pub use dispatch::MAX_ITERATIONS;
 pub use entry::{main, main_with_layers};
 pub use flags::{
@@ -155,7 +157,9 @@ pub fn metadata() -> Metadata {
 
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::handler::{Condition, HandlerDef, StartupDef, HANDLERS, STARTUP};
+    pub use crate::handler::{
+        Condition, HandlerDef, InterfaceDef, StartupDef, HANDLERS, INTERFACES, STARTUP,
+    };
     pub use anyhow;
     pub use linkme;
 }

@@ -10,6 +10,7 @@ use crate::auto_flags;
 use crate::backend::LogLevel;
 use crate::context::{self, Context};
 use crate::dispatch::{dispatch, panic_message};
+use crate::endpoint;
 use crate::handler::{Handler, StartupDef};
 use crate::logging;
 
@@ -46,6 +47,7 @@ fn run_phases(
             result.with_context(|| format!("startup function {id} failed"))?;
         }
         auto_flags::on_start(ctx)?;
+        endpoint::on_start(ctx)?;
         if let Some(e) = ctx.callback_errors.borrow_mut().drain(..).next() {
             return Err(e.context("while setting automatic flags"));
         }
@@ -53,6 +55,7 @@ fn run_phases(
     dispatch(ctx, handlers)?;
     if !restricted {
         auto_flags::on_end(ctx);
+        endpoint::flush(ctx)?;
     }
     Ok(())
 }

@@ -19,6 +19,10 @@ pub(crate) struct MemoryBackend {
     pub record: RefCell<Record>,
     pub defaults: Map<String, Value>,
     pub action_params: Option<Value>,
+    /// In `-relation-departed`: (relation id, unit) no longer listed, still readable.
+    pub departing: Option<(String, String)>,
+    /// In `-relation-broken`: the relation no longer listed.
+    pub broken: Option<String>,
 }
 
 impl MemoryBackend {
@@ -81,7 +85,7 @@ impl RelationTools for MemoryBackend {
             .borrow()
             .relations
             .iter()
-            .filter(|r| r.endpoint == endpoint)
+            .filter(|r| r.endpoint == endpoint && Some(&r.id) != self.broken.as_ref())
             .map(|r| r.id.clone())
             .collect();
         ids.sort();
@@ -90,7 +94,14 @@ impl RelationTools for MemoryBackend {
 
     fn relation_list(&self, relation_id: &str) -> Result<Vec<String>, ToolError> {
         self.call("relation-list", &["-r", relation_id]);
-        self.with_relation(relation_id, |r| r.remote_units.keys().cloned().collect())
+        let departing = self.departing.clone();
+        self.with_relation(relation_id, |r| {
+            r.remote_units
+                .keys()
+                .filter(|u| departing.as_ref() != Some(&(r.id.clone(), (*u).clone())))
+                .cloned()
+                .collect()
+        })
     }
 
     fn relation_remote_app(&self, relation_id: &str) -> Result<Option<String>, ToolError> {

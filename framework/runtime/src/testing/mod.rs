@@ -31,7 +31,7 @@ use tracing::level_filters::LevelFilter;
 pub use record::{Record, ToolCall};
 pub use state::{Relation, State};
 
-use crate::context::Context;
+use crate::context::{Context, RelationContext};
 use crate::handler;
 use crate::hook::HookInfo;
 use crate::kv::Kv;
@@ -135,7 +135,33 @@ impl Harness {
 
     /// Runs hook `hook` (e.g. `config-changed`) on `state`.
     pub fn run(&self, hook: &str, state: &State) -> Result<Outcome, Box<Failure>> {
-        self.execute(HookInfo::Hook(hook.to_string()), None, state)
+        self.execute(HookInfo::Hook(hook.to_string()), None, None, state)
+    }
+
+    /// Runs a relation hook, e.g. `db-relation-changed` on `db:1` for remote unit `pg/0`
+    /// (`None` for `-created`, `-broken` and app-level `-changed`). As in Juju: during
+    /// `-relation-departed` the departing unit is no longer listed but its data stays
+    /// readable, and it is removed from the state after the hook; during
+    /// `-relation-broken` the relation is no longer listed, and it is removed after.
+    pub fn run_relation(
+        &self,
+        hook: &str,
+        relation_id: &str,
+        remote_unit: Option<&str>,
+        state: &State,
+    ) -> Result<Outcome, Box<Failure>> {
+        let departing = if hook.ends_with("-relation-departed") {
+            remote_unit.map(str::to_string)
+        } else {
+            None
+        };
+        let rel = RelationContext {
+            relation_id: relation_id.to_string(),
+            remote_unit: remote_unit.map(str::to_string),
+            remote_app: state.relation(relation_id).map(|r| r.remote_app.clone()),
+            departing_unit: departing,
+        };
+        self.execute(HookInfo::Hook(hook.to_string()), None, Some(rel), state)
     }
 
     /// Runs action `action` with `params` on `state`.
@@ -145,7 +171,12 @@ impl Harness {
         params: Value,
         state: &State,
     ) -> Result<Outcome, Box<Failure>> {
-        self.execute(HookInfo::Action(action.to_string()), Some(params), state)
+        self.execute(
+            HookInfo::Action(action.to_string()),
+            Some(params),
+            None,
+            state,
+        )
     }
 
     fn selected(&self, id: &str) -> bool {
@@ -156,19 +187,34 @@ impl Harness {
         &self,
         hook: HookInfo,
         params: Option<Value>,
+        relation: Option<RelationContext>,
         state: &State,
     ) -> Result<Outcome, Box<Failure>> {
+        let is_broken = hook
+            .hook_name()
+            .is_some_and(|h| h.ends_with("-relation-broken"));
+        let departing = relation
+            .as_ref()
+            .and_then(|r| Some((r.relation_id.clone(), r.departing_unit.clone()?)));
+        let broken = relation
+            .as_ref()
+            .filter(|_| is_broken)
+            .map(|r| r.relation_id.clone());
         let backend = Rc::new(MemoryBackend {
             state: state.clone().into(),
             record: Default::default(),
             defaults: self.defaults.clone(),
             action_params: params,
+            departing: departing.clone(),
+            broken: broken.clone(),
         });
         let defaults = self.defaults.clone().into_iter().collect();
         let kv = Kv::new(state.unit_state.clone());
         let ctx = Rc::new(Context::new(
             backend.clone(),
             hook,
+            state.unit.clone(),
+            relation,
             self.metadata.clone(),
             defaults,
             self.charm_dir.clone(),
@@ -176,11 +222,13 @@ impl Harness {
         ));
         let layers: Vec<&str> = self.layers.iter().map(String::as_str).collect();
         let select = |id: &str| self.selected(id);
-        let handlers = handler::handlers(&layers, &select);
         let startups = handler::startups(&layers, &select);
-        let result =
-            tracing::subscriber::with_default(logging::subscriber(self.level, false), || {
-                run_hook(ctx.clone(), &handlers, &startups)
+        let result = handler::handlers(&layers, &select, &self.metadata)
+            .map_err(anyhow::Error::msg)
+            .and_then(|handlers| {
+                tracing::subscriber::with_default(logging::subscriber(self.level, false), || {
+                    run_hook(ctx.clone(), &handlers, &startups)
+                })
             });
         let invoked = ctx.invoked.borrow().clone();
         let record = backend.record.borrow().clone();
@@ -188,6 +236,14 @@ impl Harness {
             Ok(()) => {
                 let mut out = backend.state.borrow().clone();
                 out.unit_state = ctx.kv.borrow().snapshot().clone();
+                if let Some((rid, unit)) = departing {
+                    if let Some(rel) = out.relations.iter_mut().find(|r| r.id == rid) {
+                        rel.remote_units.remove(&unit);
+                    }
+                }
+                if let Some(rid) = broken {
+                    out.relations.retain(|r| r.id != rid);
+                }
                 Ok(Outcome {
                     state: out,
                     invoked,

@@ -1,0 +1,195 @@
+//! Automatic endpoint flags at hook start, and relation writes at hook end.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::Context as _;
+use serde_json::{json, Value};
+
+use crate::backend::Settings;
+use crate::context::Context;
+use crate::flags::{clear_in, set_in};
+use crate::metadata::EndpointMeta;
+
+use super::views::{decode, own_bag};
+use super::{Endpoint, DEPARTED_PREFIX};
+
+/// charms.reactive's key prefix for per-field change tracking:
+/// `reactive.data_changed.endpoint.<name>.<relation id>.<unit>.<field>`.
+const TRACK_PREFIX: &str = "reactive.data_changed.endpoint.";
+/// The "unit" segment of application-data keys (unit names always contain a `/`).
+const APP_SEGMENT: &str = "app";
+
+/// Manages every endpoint's automatic flags.
+pub(crate) fn on_start(ctx: &Context) -> anyhow::Result<()> {
+    for ep in ctx.metadata.endpoints.clone() {
+        manage(ctx, &ep)
+            .with_context(|| format!("managing the flags of endpoint {:?}", ep.name))?;
+    }
+    Ok(())
+}
+
+fn manage(ctx: &Context, ep: &EndpointMeta) -> anyhow::Result<()> {
+    let flag = |f: &str| Endpoint::expand(&ep.name, f);
+    let mut rids = ctx.backend.relation_ids(&ep.name)?;
+    rids.sort();
+    // Everything currently present: (relation id, unit or "app") → data.
+    let mut present: BTreeMap<(String, String), Settings> = BTreeMap::new();
+    for rid in &rids {
+        let mut units = ctx.backend.relation_list(rid)?;
+        units.sort();
+        for unit in units {
+            let data = ctx.backend.relation_get(rid, &unit, false)?;
+            present.insert((rid.clone(), unit), data);
+        }
+    }
+    let joined = !present.is_empty();
+    for rid in &rids {
+        if let Some(app) = ctx.backend.relation_remote_app(rid)? {
+            let data = ctx.backend.relation_get(rid, &app, true)?;
+            present.insert((rid.clone(), APP_SEGMENT.to_string()), data);
+        }
+    }
+
+    if joined {
+        set_in(ctx, &flag("joined"), Value::Null);
+    } else {
+        clear_in(ctx, &flag("joined"));
+    }
+    let departed_hook = ctx.hook.hook_name() == Some(&format!("{}-relation-departed", ep.name));
+    if departed_hook {
+        record_departure(ctx, ep)?;
+        set_in(ctx, &flag("departed"), Value::Null);
+    } else if joined {
+        clear_in(ctx, &flag("departed"));
+    }
+
+    let mut changed_fields: BTreeSet<String> = BTreeSet::new();
+    let prefix = format!("{TRACK_PREFIX}{}.", ep.name);
+    let tracked = tracked_fields(ctx, &prefix);
+    for ((rid, who), data) in &present {
+        let is_app = who == APP_SEGMENT;
+        let field_flag = |field: &str| {
+            if is_app {
+                format!("app.{field}")
+            } else {
+                field.to_string()
+            }
+        };
+        for (field, raw) in data.iter().filter(|(_, v)| !v.is_empty()) {
+            let key = format!("{prefix}{rid}.{who}.{field}");
+            let hash = crate::helpers::hash_value(&decode(raw));
+            let mut kv = ctx.kv.borrow_mut();
+            if kv.get(&key).as_ref().and_then(Value::as_str) != Some(hash.as_str()) {
+                kv.set(&key, &Value::String(hash));
+                changed_fields.insert(field_flag(field));
+            }
+        }
+        // Fields that went away since last seen.
+        for field in tracked
+            .get(&(rid.clone(), who.clone()))
+            .into_iter()
+            .flatten()
+        {
+            if data.get(field).is_none_or(|v| v.is_empty()) {
+                ctx.kv
+                    .borrow_mut()
+                    .unset(&format!("{prefix}{rid}.{who}.{field}"));
+                changed_fields.insert(field_flag(field));
+            }
+        }
+    }
+    // Departed units and broken relations: their data is gone; forget its tracking.
+    for ((rid, who), fields) in &tracked {
+        if present.contains_key(&(rid.clone(), who.clone())) {
+            continue;
+        }
+        for field in fields {
+            ctx.kv
+                .borrow_mut()
+                .unset(&format!("{prefix}{rid}.{who}.{field}"));
+            changed_fields.insert(if who == APP_SEGMENT {
+                format!("app.{field}")
+            } else {
+                field.clone()
+            });
+        }
+    }
+    if !changed_fields.is_empty() {
+        set_in(ctx, &flag("changed"), Value::Null);
+        for field in &changed_fields {
+            set_in(ctx, &flag(&format!("changed.{field}")), Value::Null);
+        }
+    }
+    Ok(())
+}
+
+/// The tracked fields per (relation id, unit or "app") of one endpoint.
+fn tracked_fields(ctx: &Context, prefix: &str) -> BTreeMap<(String, String), Vec<String>> {
+    let mut out: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    let kv = ctx.kv.borrow();
+    for rest in kv.keys_with_prefix(prefix) {
+        let mut parts = rest.splitn(3, '.');
+        if let (Some(rid), Some(who), Some(field)) = (parts.next(), parts.next(), parts.next()) {
+            out.entry((rid.to_string(), who.to_string()))
+                .or_default()
+                .push(field.to_string());
+        }
+    }
+    out
+}
+
+/// Adds the departing unit to charms.reactive's departed-units cache.
+fn record_departure(ctx: &Context, ep: &EndpointMeta) -> anyhow::Result<()> {
+    let Some(rel) = &ctx.relation else {
+        return Ok(());
+    };
+    let Some(unit) = rel
+        .departing_unit
+        .clone()
+        .or_else(|| rel.remote_unit.clone())
+    else {
+        return Ok(());
+    };
+    if unit == ctx.unit_name {
+        return Ok(());
+    }
+    // Departed units' data stays readable for the life of the relation.
+    let data = ctx.backend.relation_get(&rel.relation_id, &unit, false)?;
+    let key = format!("{DEPARTED_PREFIX}{}", ep.name);
+    let mut kv = ctx.kv.borrow_mut();
+    let mut list = kv
+        .get(&key)
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default();
+    let already = list.iter().any(|e| {
+        e.get("unit_name").and_then(Value::as_str) == Some(unit.as_str())
+            && e.get("relation").and_then(Value::as_str) == Some(rel.relation_id.as_str())
+    });
+    if !already {
+        list.push(json!({"relation": rel.relation_id, "unit_name": unit, "data": data}));
+        kv.set(&key, &Value::Array(list));
+    }
+    Ok(())
+}
+
+/// Sends this hook's relation writes: per bag, only the keys whose value differs from
+/// what the relation holds. Runs only after a successful dispatch.
+pub(crate) fn flush(ctx: &Context) -> anyhow::Result<()> {
+    let pending = std::mem::take(&mut *ctx.publish.borrow_mut());
+    for ((rid, app), desired) in pending {
+        let current = own_bag(ctx, &rid, app)?;
+        let changes: Settings = desired
+            .into_iter()
+            .filter(|(k, v)| match current.get(k) {
+                Some(old) => old != v,
+                None => !v.is_empty(),
+            })
+            .collect();
+        if !changes.is_empty() {
+            ctx.backend
+                .relation_set(&rid, app, &changes)
+                .with_context(|| format!("writing relation data on {rid}"))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,164 @@
+//! Views of relation data: what was received (read-only) and what to publish.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::backend::Settings;
+use crate::context::{current, Context};
+use crate::pyjson;
+
+/// Data received from a remote unit or application.
+///
+/// Values are JSON-decoded where they are JSON, returned as strings otherwise (so a
+/// field written raw by a classic charm reads fine). A key with an empty value is treated
+/// as absent, as Juju does.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Received {
+    raw: Settings,
+}
+
+impl Received {
+    pub(crate) fn new(mut raw: Settings) -> Received {
+        raw.retain(|_, v| !v.is_empty());
+        Received { raw }
+    }
+
+    /// The value of `key`, JSON-decoded, or the raw string if it is not JSON.
+    pub fn get(&self, key: &str) -> Option<Value> {
+        self.raw.get(key).map(|raw| decode(raw))
+    }
+
+    /// The raw string of `key`.
+    pub fn get_raw(&self, key: &str) -> Option<&str> {
+        self.raw.get(key).map(String::as_str)
+    }
+
+    /// Keys, sorted.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.raw.keys().map(String::as_str)
+    }
+
+    /// Whether there is no data.
+    pub fn is_empty(&self) -> bool {
+        self.raw.is_empty()
+    }
+
+    /// All raw data.
+    pub fn raw(&self) -> &Settings {
+        &self.raw
+    }
+}
+
+/// JSON-decodes a relation value, falling back to the string itself.
+pub(crate) fn decode(raw: &str) -> Value {
+    serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_string()))
+}
+
+/// This unit's or application's data on one relation, written at the end of a successful
+/// hook: only keys whose value differs from what the relation already holds are sent.
+#[derive(Debug, Clone)]
+struct Bag {
+    relation_id: String,
+    app: bool,
+}
+
+impl Bag {
+    fn write(&self, key: &str, value: String) -> anyhow::Result<()> {
+        let ctx = current();
+        if self.app && !ctx.backend.is_leader()? {
+            anyhow::bail!(
+                "relation {}: cannot write application data for key {key:?}: this unit ({}) is not the leader",
+                self.relation_id,
+                ctx.unit_name
+            );
+        }
+        ctx.publish
+            .borrow_mut()
+            .entry((self.relation_id.clone(), self.app))
+            .or_default()
+            .insert(key.to_string(), value);
+        Ok(())
+    }
+
+    fn read(&self, key: &str) -> anyhow::Result<Option<String>> {
+        let ctx = current();
+        if let Some(v) = ctx
+            .publish
+            .borrow()
+            .get(&(self.relation_id.clone(), self.app))
+            .and_then(|m| m.get(key))
+        {
+            return Ok(Some(v.clone()).filter(|v| !v.is_empty()));
+        }
+        Ok(own_bag(&ctx, &self.relation_id, self.app)?
+            .remove(key)
+            .filter(|v| !v.is_empty()))
+    }
+}
+
+/// The bag this unit writes to, as the relation holds it now.
+pub(crate) fn own_bag(ctx: &Context, relation_id: &str, app: bool) -> anyhow::Result<Settings> {
+    let target = if app {
+        ctx.unit_name.split('/').next().unwrap_or_default()
+    } else {
+        ctx.unit_name.as_str()
+    };
+    Ok(ctx.backend.relation_get(relation_id, target, app)?)
+}
+
+/// Published data with JSON-encoded values (sorted keys), as charms.reactive writes them.
+#[derive(Debug, Clone)]
+pub struct Publish(Bag);
+
+impl Publish {
+    pub(crate) fn new(relation_id: &str, app: bool) -> Publish {
+        Publish(Bag {
+            relation_id: relation_id.to_string(),
+            app,
+        })
+    }
+
+    /// Sets `key` to `value`, JSON-encoded. Fails for application data on a non-leader.
+    pub fn set(&self, key: &str, value: &impl Serialize) -> anyhow::Result<()> {
+        let value = serde_json::to_value(value)?;
+        self.0.write(key, pyjson::dumps(&value))
+    }
+
+    /// Removes `key`.
+    pub fn remove(&self, key: &str) -> anyhow::Result<()> {
+        self.0.write(key, String::new())
+    }
+
+    /// The value of `key` as it will be after this hook, JSON-decoded.
+    pub fn get(&self, key: &str) -> anyhow::Result<Option<Value>> {
+        Ok(self.0.read(key)?.map(|raw| decode(&raw)))
+    }
+}
+
+/// Published data with values sent as given (the wire format of classic interfaces).
+#[derive(Debug, Clone)]
+pub struct PublishRaw(Bag);
+
+impl PublishRaw {
+    pub(crate) fn new(relation_id: &str, app: bool) -> PublishRaw {
+        PublishRaw(Bag {
+            relation_id: relation_id.to_string(),
+            app,
+        })
+    }
+
+    /// Sets `key` to `value`; an empty value removes the key, as in Juju.
+    pub fn set(&self, key: &str, value: &str) -> anyhow::Result<()> {
+        self.0.write(key, value.to_string())
+    }
+
+    /// Removes `key`.
+    pub fn remove(&self, key: &str) -> anyhow::Result<()> {
+        self.0.write(key, String::new())
+    }
+
+    /// The value of `key` as it will be after this hook.
+    pub fn get(&self, key: &str) -> anyhow::Result<Option<String>> {
+        self.0.read(key)
+    }
+}
