@@ -8,8 +8,16 @@ use syn::{ItemFn, ReturnType};
 
 use crate::conditions::{self, Condition};
 
+/// The argument that marks a sibling attribute already handled by the outermost one.
+/// Leaving the attribute in place (rather than deleting it) makes rustc resolve its path,
+/// so the user's `use charms_reactive::when_not;` counts as used.
+const CONSUMED: &str = "__charms_reactive_consumed";
+
 /// Expands a handler attribute named `name` (the outermost of its stack).
 pub fn handler(name: &str, attr: TokenStream, item: TokenStream) -> TokenStream {
+    if attr.to_string() == CONSUMED {
+        return item;
+    }
     match try_handler(name, attr.into(), item.into()) {
         Ok(tokens) => tokens.into(),
         Err(err) => err.to_compile_error().into(),
@@ -21,25 +29,26 @@ fn try_handler(name: &str, attr: TokenStream2, item: TokenStream2) -> syn::Resul
     let mut conds: Vec<Condition> = Vec::new();
     let mut kept = Vec::new();
     // Attributes nearest the `fn` first, like charms.reactive's bottom-up decorators.
-    for attr in func.attrs.drain(..).rev() {
-        match conditions::reactive_name(&attr) {
-            Some(sibling) => {
-                let args = match &attr.meta {
-                    syn::Meta::Path(_) => TokenStream2::new(),
-                    syn::Meta::List(list) => list.tokens.clone(),
-                    syn::Meta::NameValue(nv) => {
-                        return Err(syn::Error::new(nv.span(), "use #[attr(\"...\")]"))
-                    }
-                };
-                let name_span = attr
-                    .path()
-                    .segments
-                    .last()
-                    .map_or(attr.span(), |s| s.ident.span());
-                conds.push(conditions::parse(&sibling, name_span, args)?);
-            }
-            None => kept.push(attr),
+    for mut attr in func.attrs.drain(..).rev() {
+        if let Some(sibling) = conditions::reactive_name(&attr) {
+            let args = match &attr.meta {
+                syn::Meta::Path(_) => TokenStream2::new(),
+                syn::Meta::List(list) => list.tokens.clone(),
+                syn::Meta::NameValue(nv) => {
+                    return Err(syn::Error::new(nv.span(), "use #[attr(\"...\")]"))
+                }
+            };
+            let name_span = attr
+                .path()
+                .segments
+                .last()
+                .map_or(attr.span(), |s| s.ident.span());
+            conds.push(conditions::parse(&sibling, name_span, args)?);
+            let path = attr.path().clone();
+            let marker = syn::Ident::new(CONSUMED, Span::call_site());
+            attr.meta = syn::parse_quote!(#path(#marker));
         }
+        kept.push(attr);
     }
     kept.reverse();
     func.attrs = kept;

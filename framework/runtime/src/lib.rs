@@ -145,6 +145,11 @@ pub fn current_hook() -> HookInfo {
     context::current().hook.clone()
 }
 
+/// This unit's name, `app/N` (`JUJU_UNIT_NAME`).
+pub fn unit_name() -> String {
+    context::current().unit_name.clone()
+}
+
 /// The charm directory of the running hook.
 pub fn charm_dir() -> std::path::PathBuf {
     context::current().charm_dir.clone()

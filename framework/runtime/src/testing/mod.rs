@@ -51,8 +51,8 @@ pub struct Outcome {
     pub record: Record,
 }
 
-/// A failed run.
-#[derive(Debug)]
+/// A failed run. Its `Debug` output (what `unwrap` prints) shows the error and the
+/// handlers run, not the state, so relation data and passwords stay out of test logs.
 pub struct Failure {
     /// The hook's error.
     pub error: anyhow::Error,
@@ -62,6 +62,15 @@ pub struct Failure {
     pub invoked: Vec<String>,
     /// Calls, logs and immediate side effects (which Juju keeps after a failure).
     pub record: Record,
+}
+
+impl std::fmt::Debug for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Failure")
+            .field("error", &format_args!("{:#}", self.error))
+            .field("invoked", &self.invoked)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Runs hooks of the handlers linked into the test binary.
