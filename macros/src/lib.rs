@@ -101,7 +101,9 @@ pub fn meter_status_changed(attr: TokenStream, item: TokenStream) -> TokenStream
 }
 
 /// Runs the function at the start of every (non-restricted) hook, before automatic flags
-/// are managed and before any handler: the place to call `register_trigger`.
+/// are managed and before any handler: the place to call `register_trigger`. Startup
+/// functions run in layer order; a flag one of them sets fires only triggers registered
+/// before it.
 #[proc_macro_attribute]
 pub fn startup(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::startup(attr, item)

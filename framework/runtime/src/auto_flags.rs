@@ -20,7 +20,6 @@ const PREVIOUS_CONFIG_KEY: &str = "charms_reactive.config.previous";
 /// Python charm).
 const PYTHON_CONFIG_FILE: &str = ".juju-persistent-config";
 const SERIES_FLAG: &str = "upgrade.series.in-progress";
-const HOOK_LIFETIME_PREFIXES: &[&str] = &["config.changed", "config.set.", "config.default."];
 /// Trigger keys charms.reactive keeps in the unit state and wipes at every hook exit; a
 /// database last written by its CLI may still hold them.
 const PYTHON_TRIGGER_PREFIXES: &[&str] = &[
@@ -41,6 +40,21 @@ fn truthy(v: &Value) -> bool {
     }
 }
 
+/// Config values compare as charms do in Python: numbers by value (`1 == 1.0`, which
+/// matters because YAML may give a float where `config-get` prints an integer).
+fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        _ => a == b,
+    }
+}
+
+/// Sets a hook-lifetime flag and remembers to remove it at hook end.
+fn set_for_this_hook(ctx: &Context, flag: String) {
+    set_in(ctx, &flag, Value::Null);
+    ctx.hook_lifetime_flags.borrow_mut().push(flag);
+}
+
 /// Sets the automatic flags at the start of a (non-restricted) hook.
 pub(crate) fn on_start(ctx: &Context) -> anyhow::Result<()> {
     match ctx.hook.hook_name() {
@@ -48,27 +62,30 @@ pub(crate) fn on_start(ctx: &Context) -> anyhow::Result<()> {
         Some("post-series-upgrade") => clear_in(ctx, SERIES_FLAG),
         _ => {}
     }
+    // A database last written by charms.reactive's CLI may still hold these.
+    drop_stale(ctx);
     let config = ctx
         .backend
         .config_get()
         .context("reading the charm configuration (config-get)")?;
-    let defaults = &ctx.config_defaults;
     let previous = previous_config(ctx);
     let mut any_changed = false;
     for (opt, value) in &config {
-        if previous.as_ref().and_then(|p| p.get(opt)) != Some(value) {
+        let before = previous.as_ref().and_then(|p| p.get(opt));
+        if !before.is_some_and(|b| same_value(b, value)) {
             any_changed = true;
-            set_in(ctx, &format!("config.changed.{opt}"), Value::Null);
+            set_for_this_hook(ctx, format!("config.changed.{opt}"));
         }
         if truthy(value) {
-            set_in(ctx, &format!("config.set.{opt}"), Value::Null);
+            set_for_this_hook(ctx, format!("config.set.{opt}"));
         }
-        if defaults.get(opt) == Some(value) || (value.is_null() && !defaults.contains_key(opt)) {
-            set_in(ctx, &format!("config.default.{opt}"), Value::Null);
+        let default = ctx.config_defaults.get(opt).unwrap_or(&Value::Null);
+        if same_value(default, value) {
+            set_for_this_hook(ctx, format!("config.default.{opt}"));
         }
     }
     if any_changed {
-        set_in(ctx, "config.changed", Value::Null);
+        set_for_this_hook(ctx, "config.changed".to_string());
     }
     ctx.kv
         .borrow_mut()
@@ -76,16 +93,28 @@ pub(crate) fn on_start(ctx: &Context) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Removes the hook-lifetime flags before the state is committed. They are dropped
-/// without firing clear-triggers: no handler runs after this point.
+/// Removes what must not outlive the hook, before the state is committed: the flags
+/// `on_start` set (exactly those; a charm's own `config.*` flags stay) and charms.reactive's
+/// trigger keys. Dropped without firing clear-triggers: no handler runs after this point.
 pub(crate) fn on_end(ctx: &Context) {
+    let flags = std::mem::take(&mut *ctx.hook_lifetime_flags.borrow_mut());
     let mut kv = ctx.kv.borrow_mut();
-    for prefix in HOOK_LIFETIME_PREFIXES {
-        kv.unset_prefix(&format!("{FLAG_PREFIX}{prefix}"));
+    for flag in flags {
+        kv.unset(&format!("{FLAG_PREFIX}{flag}"));
     }
     for prefix in PYTHON_TRIGGER_PREFIXES {
         kv.unset_prefix(prefix);
     }
+}
+
+/// Removes config flags a Python charm may have persisted (layer-basic clears them at
+/// exit, but a failed or CLI-driven run could leave them).
+fn drop_stale(ctx: &Context) {
+    let mut kv = ctx.kv.borrow_mut();
+    for prefix in ["config.changed.", "config.set.", "config.default."] {
+        kv.unset_prefix(&format!("{FLAG_PREFIX}{prefix}"));
+    }
+    kv.unset(&format!("{FLAG_PREFIX}config.changed"));
 }
 
 fn previous_config(ctx: &Context) -> Option<Map<String, Value>> {

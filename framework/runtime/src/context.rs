@@ -62,6 +62,10 @@ pub(crate) struct Context {
     pub kv: RefCell<Kv>,
     pub triggers: RefCell<Triggers>,
     pub watch: RefCell<Watch>,
+    /// Flags whose triggers are firing, outermost first (to stop cycles).
+    pub trigger_chain: RefCell<Vec<String>>,
+    /// Flags set by the automatic-flag code this hook, removed at hook end.
+    pub hook_lifetime_flags: RefCell<Vec<String>>,
     /// Errors returned by trigger callbacks; they fail the running handler.
     pub callback_errors: RefCell<Vec<anyhow::Error>>,
     /// Log records not yet sent to `juju-log`.
@@ -95,6 +99,8 @@ impl Context {
             kv: RefCell::new(kv),
             triggers: RefCell::default(),
             watch: RefCell::default(),
+            trigger_chain: RefCell::default(),
+            hook_lifetime_flags: RefCell::default(),
             callback_errors: RefCell::default(),
             logs: RefCell::default(),
             invoked: RefCell::default(),
@@ -120,7 +126,10 @@ pub(crate) struct Entered {
 impl Drop for Entered {
     fn drop(&mut self) {
         let previous = self.previous.take();
-        CURRENT.with(|c| *c.borrow_mut() = previous);
+        // Drop the context being left only after the thread-local is released: its drop
+        // may log, and logging looks the context up.
+        let left = CURRENT.with(|c| c.replace(previous));
+        drop(left);
     }
 }
 

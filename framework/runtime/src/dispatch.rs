@@ -57,6 +57,21 @@ impl Handler {
     }
 }
 
+impl Handler {
+    /// A `#[when_file_changed]` handler with no flag, hook or action condition.
+    fn is_bare_file_watch(&self) -> bool {
+        self.phase == Phase::Hooks
+            && self
+                .conditions
+                .iter()
+                .any(|c| matches!(c, Cond::Static(Condition::FileChanged(_))))
+            && !self
+                .conditions
+                .iter()
+                .any(|c| matches!(c, Cond::Static(Condition::Hook(_))))
+    }
+}
+
 /// Runs the handlers of `handlers` that apply to this hook, in dispatch order.
 pub(crate) fn dispatch(ctx: &Context, handlers: &[Handler]) -> anyhow::Result<()> {
     if ctx.hook.is_restricted() {
@@ -122,8 +137,13 @@ fn flag_loop(ctx: &Context, handlers: &[Handler]) -> anyhow::Result<()> {
     for iteration in 0..=MAX_ITERATIONS {
         let queue: VecDeque<&Handler> = handlers
             .iter()
-            .filter(|h| h.phase == Phase::Flags)
-            .filter(|h| iteration == 0 || h.watched.iter().any(|f| changes.iter().any(|c| c == f)))
+            .filter(|h| {
+                // Bare file watchers are tested in every iteration, as in charms.reactive:
+                // a handler earlier in this hook may have rewritten the file.
+                (h.phase == Phase::Flags
+                    && (iteration == 0 || h.watched.iter().any(|f| changes.iter().any(|c| c == f))))
+                    || h.is_bare_file_watch()
+            })
             .filter(|h| h.test(ctx))
             .collect();
         if queue.is_empty() {

@@ -70,7 +70,16 @@
 //! * **Handler ids** are `<crate>::<module path>::<fn>`, not `<path>:<line>:<fn>`, so
 //!   `#[only_once]` marks survive moving code around. They do not carry over from Python.
 //! * **Triggers** are registered in code (in `#[startup]` functions, the equivalent of
-//!   module-level `register_trigger` calls), not stored in the unit state.
+//!   module-level `register_trigger` calls), not stored in the unit state. Startup
+//!   functions run in layer order before any automatic flag is set, so every trigger
+//!   sees the automatic flags; a flag that a startup function itself sets fires only the
+//!   triggers registered before it (in Python all triggers exist before any startup
+//!   code runs). Register triggers first and set flags in handlers.
+//! * **Restricted hooks** (`collect-metrics`, `meter-status-changed`) run no startup
+//!   function, so no trigger exists there, and relation data written there fails the
+//!   hook instead of being silently dropped.
+//! * **A cycle of triggers** fails the hook with the chain of flags (Python overflows its
+//!   recursion limit).
 //! * **Logs to `juju-log` are batched** per hook (see [`logging`]); stderr gets every
 //!   line at once.
 //! * **Automatic config flags** remember the previous configuration in the unit state

@@ -92,28 +92,47 @@ impl<S: Subscriber> Layer<S> for JujuLogLayer {
     }
 }
 
-/// Sends buffered records to `juju-log`, one call per run of records of the same level.
-/// A failing `juju-log` is reported on stderr only: logging must not fail a hook.
+/// Largest message sent in one `juju-log` call: well under Linux's 128 KiB limit on one
+/// argument.
+const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+
+/// Sends buffered records to `juju-log`: consecutive records of one level are joined into
+/// one call, up to [`MAX_MESSAGE_BYTES`]. A failing `juju-log` is reported on stderr
+/// only: logging must not fail a hook.
 pub(crate) fn flush(ctx: &Context) {
     let records = std::mem::take(&mut *ctx.logs.borrow_mut());
-    let mut i = 0;
-    while i < records.len() {
-        let level = records[i].0;
-        let mut j = i;
-        let mut text = String::new();
-        while j < records.len() && records[j].0 == level {
-            if j > i {
+    let mut batch: Option<(LogLevel, String)> = None;
+    for (level, message) in records {
+        match &mut batch {
+            Some((l, text))
+                if *l == level && text.len() + 1 + message.len() <= MAX_MESSAGE_BYTES =>
+            {
                 text.push('\n');
+                text.push_str(&message);
             }
-            text.push_str(&records[j].1);
-            j += 1;
+            _ => {
+                if let Some((l, text)) = batch.take() {
+                    send(ctx, l, &text);
+                }
+                batch = Some((level, message));
+            }
         }
-        if let Err(e) = ctx.backend.juju_log(level, &text) {
-            let _ = writeln!(
-                std::io::stderr().lock(),
-                "WARNING cannot send log to juju-log: {e}"
-            );
-        }
-        i = j;
+    }
+    if let Some((l, text)) = batch {
+        send(ctx, l, &text);
+    }
+}
+
+fn send(ctx: &Context, level: LogLevel, text: &str) {
+    // One record alone may still be too long: cut it on a character boundary.
+    let mut end = text.len().min(MAX_MESSAGE_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    if let Err(e) = ctx.backend.juju_log(level, &text[..end]) {
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "WARNING cannot send log to juju-log: {e}"
+        );
     }
 }

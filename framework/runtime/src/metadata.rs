@@ -32,15 +32,24 @@ enum EndpointSpec {
     Full { interface: String },
 }
 
+/// `key:` with nothing under it is YAML null; treat it as an empty map.
+fn null_as_empty<'de, D, T>(d: D) -> Result<BTreeMap<String, T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<BTreeMap<String, T>>::deserialize(d)?.unwrap_or_default())
+}
+
 #[derive(Deserialize, Default)]
 struct RawMetadata {
     #[serde(default)]
     name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     requires: BTreeMap<String, EndpointSpec>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     provides: BTreeMap<String, EndpointSpec>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     peers: BTreeMap<String, EndpointSpec>,
 }
 
@@ -94,7 +103,8 @@ impl Metadata {
     }
 }
 
-/// Default values of the options in `config.yaml` (options without a default are absent).
+/// Default values of the options in `config.yaml` (`null` for options without one, as
+/// `config-get --all` shows them).
 pub fn config_defaults(charm_dir: &Path) -> anyhow::Result<BTreeMap<String, serde_json::Value>> {
     let path = charm_dir.join("config.yaml");
     let text = match std::fs::read_to_string(&path) {
@@ -111,10 +121,10 @@ pub fn parse_config_defaults(
 ) -> Result<BTreeMap<String, serde_json::Value>, serde_yaml::Error> {
     #[derive(Deserialize, Default)]
     struct Raw {
-        #[serde(default)]
-        options: BTreeMap<String, Opt>,
+        #[serde(default, deserialize_with = "null_as_empty")]
+        options: BTreeMap<String, Option<Opt>>,
     }
-    #[derive(Deserialize)]
+    #[derive(Deserialize, Default)]
     struct Opt {
         default: Option<serde_json::Value>,
     }
@@ -123,6 +133,11 @@ pub fn parse_config_defaults(
         .unwrap_or_default()
         .options
         .into_iter()
-        .filter_map(|(k, o)| o.default.map(|d| (k, d)))
+        .map(|(k, o)| {
+            (
+                k,
+                o.and_then(|o| o.default).unwrap_or(serde_json::Value::Null),
+            )
+        })
         .collect())
 }

@@ -23,7 +23,10 @@ pub(crate) fn run_hook(
     startups: &[(String, &'static StartupDef)],
 ) -> anyhow::Result<()> {
     let _entered = context::enter(ctx.clone());
-    let result = run_phases(&ctx, handlers, startups);
+    // Handlers catch their own panics; this catches the rest (trigger callbacks fired by
+    // automatic flags, the flush), so every failure is reported the same way.
+    let result = catch_unwind(AssertUnwindSafe(|| run_phases(&ctx, handlers, startups)))
+        .unwrap_or_else(|p| Err(anyhow!("panicked: {}", panic_message(&p))));
     if let Err(e) = &result {
         // Straight to juju-log: the caller prints the error on stderr itself.
         ctx.logs
@@ -44,7 +47,10 @@ fn run_phases(
         for (id, startup) in startups {
             let result = catch_unwind(AssertUnwindSafe(startup.func))
                 .unwrap_or_else(|p| Err(anyhow!("panicked: {}", panic_message(&p))));
-            result.with_context(|| format!("startup function {id} failed"))?;
+            let callback_error = ctx.callback_errors.borrow_mut().drain(..).next();
+            result
+                .and(callback_error.map_or(Ok(()), Err))
+                .with_context(|| format!("startup function {id} failed"))?;
         }
         auto_flags::on_start(ctx)?;
         endpoint::on_start(ctx)?;
@@ -53,7 +59,9 @@ fn run_phases(
         }
     }
     dispatch(ctx, handlers)?;
-    if !restricted {
+    if restricted {
+        endpoint::refuse_publish_in_restricted(ctx)?;
+    } else {
         auto_flags::on_end(ctx);
         endpoint::flush(ctx)?;
     }

@@ -118,7 +118,12 @@ impl Triggers {
     }
 }
 
+/// How deep trigger cascades may go before they are taken for a cycle.
+const MAX_CASCADE_DEPTH: usize = 100;
+
 /// Runs the triggers of a transition: sets, then clears, then callbacks, recursively.
+/// A cascade deeper than [`MAX_CASCADE_DEPTH`] (a cycle of triggers) stops and fails the
+/// hook with the chain of flags, instead of overflowing the stack.
 pub(crate) fn fire(ctx: &Context, on: On, flag: &str) {
     let Some(actions) = ctx
         .triggers
@@ -129,17 +134,34 @@ pub(crate) fn fire(ctx: &Context, on: On, flag: &str) {
     else {
         return;
     };
+    if ctx.trigger_chain.borrow().len() >= MAX_CASCADE_DEPTH {
+        let chain = ctx.trigger_chain.borrow();
+        let tail: Vec<&str> = chain
+            .iter()
+            .rev()
+            .take(8)
+            .rev()
+            .map(String::as_str)
+            .collect();
+        ctx.callback_errors.borrow_mut().push(anyhow::anyhow!(
+            "trigger cascade deeper than {MAX_CASCADE_DEPTH} (a cycle of triggers?); last flags: {} -> {flag}",
+            tail.join(" -> ")
+        ));
+        return;
+    }
+    ctx.trigger_chain.borrow_mut().push(flag.to_string());
     for f in &actions.set {
         flags::set_in(ctx, f, serde_json::Value::Null);
     }
     for f in &actions.clear {
         flags::clear_in(ctx, f);
     }
-    for cb in actions.callbacks {
+    for cb in &actions.callbacks {
         if let Err(e) = cb() {
             ctx.callback_errors
                 .borrow_mut()
                 .push(e.context(format!("trigger callback on flag {flag:?}")));
         }
     }
+    ctx.trigger_chain.borrow_mut().pop();
 }

@@ -497,3 +497,191 @@ fn flag_api_behaves_like_charms_reactive() {
         Some(r#"{"port": 2}"#)
     );
 }
+
+mod bare_watch {
+    use charms_reactive::*;
+    #[when("render")]
+    fn render() -> anyhow::Result<()> {
+        std::fs::write(charm_dir().join("rendered.conf"), "new")?;
+        clear_flag("render");
+        Ok(())
+    }
+    #[when_file_changed("rendered.conf")]
+    fn restart() -> anyhow::Result<()> {
+        set_flag("restarted");
+        Ok(())
+    }
+}
+
+/// A bare file watcher is re-tested in every iteration, as in charms.reactive: a file
+/// rewritten by a handler is acted on in the same hook.
+#[test]
+fn a_bare_file_watcher_sees_a_file_rewritten_earlier_in_the_hook() {
+    let dir = tempdir("bare-watch");
+    std::fs::write(dir.join("rendered.conf"), "old").unwrap();
+    let h = harness("bare_watch").charm_dir(&dir);
+    let first = h.run("update-status", &State::default()).unwrap();
+    assert_eq!(names(&first.invoked), ["restart"]);
+    let second = h
+        .run(
+            "config-changed",
+            &first.state.clone().with_flags(["render"]),
+        )
+        .unwrap();
+    assert_eq!(names(&second.invoked), ["render", "restart"]);
+}
+
+mod trigger_cycle {
+    use charms_reactive::*;
+    #[startup]
+    fn triggers() -> anyhow::Result<()> {
+        register_trigger(Trigger::when("a").set_flag("b"))?;
+        register_trigger(Trigger::when("b").clear_flag("a"))?;
+        register_trigger(Trigger::when_not("a").clear_flag("b"))?;
+        register_trigger(Trigger::when_not("b").set_flag("a"))?;
+        Ok(())
+    }
+    #[hook("install")]
+    fn start_it() -> anyhow::Result<()> {
+        set_flag("a");
+        Ok(())
+    }
+}
+
+#[test]
+fn a_cycle_of_triggers_fails_the_hook_naming_the_flags() {
+    let failure = harness("trigger_cycle")
+        .run("install", &State::default())
+        .expect_err("must fail");
+    let msg = format!("{:#}", failure.error);
+    assert!(
+        msg.contains("trigger cascade deeper than 100") && msg.contains("a -> b"),
+        "{msg}"
+    );
+}
+
+mod restricted_publish {
+    use charms_reactive::endpoint::Endpoint;
+    use charms_reactive::*;
+    #[collect_metrics]
+    fn metrics() -> anyhow::Result<()> {
+        for rel in Endpoint::from_name("db").expect("db").relations()? {
+            rel.to_publish_raw().set("x", "y")?;
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn relation_data_written_in_a_restricted_hook_fails_it() {
+    use charms_reactive::testing::Relation;
+    let h = harness("restricted_publish")
+        .metadata("name: a\nrequires:\n  db: pgsql\n")
+        .unwrap();
+    let state = State::default().with_relation(Relation::new("db", 1, "pg").unit("pg/0", []));
+    let failure = h.run("collect-metrics", &state).expect_err("must fail");
+    assert!(
+        format!("{:#}", failure.error).contains("restricted hook"),
+        "{:#}",
+        failure.error
+    );
+}
+
+mod config_edge {
+    use charms_reactive::*;
+    #[when("config.default.ratio")]
+    fn ratio_default() -> anyhow::Result<()> {
+        set_flag("seen.ratio.default");
+        Ok(())
+    }
+    #[when("config.default.unset")]
+    fn unset_default() -> anyhow::Result<()> {
+        set_flag("seen.unset.default");
+        Ok(())
+    }
+    #[hook("install")]
+    fn own_config_flag() -> anyhow::Result<()> {
+        set_flag("config.changed_by_admin");
+        Ok(())
+    }
+}
+
+/// `default: 1.0` in YAML against `1` from config-get is a default (as `1 == 1.0` in
+/// Python); an option without a default is `null` and at its default; a charm's own flag
+/// that merely starts with `config.changed` survives the hook.
+#[test]
+fn config_defaults_compare_numbers_by_value_and_only_automatic_flags_are_removed() {
+    let h = harness("config_edge")
+        .config_yaml(
+            "options:\n  ratio: {type: float, default: 1.0}\n  unset: {type: string}\n  empty:\n",
+        )
+        .unwrap();
+    let out = h
+        .run("install", &State::default().with_config("ratio", 1))
+        .unwrap();
+    let flags = out.state.flags();
+    assert!(
+        flags.contains(&"seen.ratio.default".to_string()),
+        "{flags:?}"
+    );
+    assert!(
+        flags.contains(&"seen.unset.default".to_string()),
+        "{flags:?}"
+    );
+    assert!(
+        flags.contains(&"config.changed_by_admin".to_string()),
+        "{flags:?}"
+    );
+}
+
+#[test]
+fn metadata_with_empty_sections_is_accepted() {
+    let h = Harness::new()
+        .only(["improvements::nothing::"])
+        .metadata("name: a\nrequires:\nprovides:\npeers:\n")
+        .unwrap();
+    assert!(h.run("install", &State::default()).is_ok());
+}
+
+mod leader_values {
+    use charms_reactive::*;
+    #[hook("install")]
+    fn set_padded() -> anyhow::Result<()> {
+        hook_tools().leader_set(&[("cert".to_string(), "PEM\n".to_string())].into())?;
+        Ok(())
+    }
+}
+
+mod bad_endpoint_read {
+    use charms_reactive::*;
+    #[when_not("never")]
+    fn runs() -> anyhow::Result<()> {
+        Ok(())
+    }
+}
+
+/// A relation that cannot be read does not wedge unrelated hooks: it is logged, and the
+/// endpoint's flags stay as they were. In its own relation hooks it fails the hook.
+#[test]
+fn an_unreadable_relation_fails_only_its_own_hooks() {
+    use charms_reactive::testing::Relation;
+    let meta = "name: a\nrequires:\n  db: pgsql\n";
+    let h = harness("bad_endpoint_read")
+        .metadata(meta)
+        .unwrap()
+        .failing_tool("relation-get");
+    let state = State::default().with_relation(Relation::new("db", 1, "pg").unit("pg/0", []));
+    let out = h.run("update-status", &state).unwrap();
+    assert_eq!(names(&out.invoked), ["runs"]);
+    assert!(
+        out.record
+            .logs
+            .iter()
+            .any(|(l, m)| *l == LogLevel::Warning && m.contains("endpoint \"db\"")),
+        "{:?}",
+        out.record.logs
+    );
+    assert!(h
+        .run_relation("db-relation-changed", "db:1", Some("pg/0"), &state)
+        .is_err());
+}

@@ -240,11 +240,70 @@ fn every_tool_family_builds_juju_argument_vectors() {
             "opened-ports --format=json",
             "action-get --format=json",
             "action-set result=ok",
-            "action-fail no disk",
-            "action-log halfway",
+            "action-fail -- no disk",
+            "action-log -- halfway",
             "state-get - --format=json",
             "state-set --file -",
-            "state-delete a",
+            "state-delete -- a",
         ]
     );
+}
+
+#[test]
+fn leader_set_refuses_values_juju_would_trim_and_bad_keys_before_running_anything() {
+    let t = Tools::new("leader-set-checks");
+    t.tool("leader-set", "", "", 0);
+    let b = t.backend();
+    let padded = b
+        .leader_set(&[("cert".to_string(), "PEM\n".to_string())].into())
+        .unwrap_err();
+    assert!(
+        padded.to_string().contains("whitespace") && !padded.to_string().contains("PEM"),
+        "{padded}"
+    );
+    assert!(b
+        .leader_set(&[("a=b".to_string(), "x".to_string())].into())
+        .is_err());
+    assert!(b
+        .leader_set(&[(" k".to_string(), "x".to_string())].into())
+        .is_err());
+    assert!(t.calls().is_empty(), "nothing may run: {:?}", t.calls());
+    assert!(b
+        .action_set(&[("Bad_Key".to_string(), "x".to_string())].into())
+        .is_err());
+    assert!(b
+        .action_set(&[("stdout".to_string(), "x".to_string())].into())
+        .is_err());
+}
+
+#[test]
+fn a_tool_that_exits_without_reading_stdin_reports_its_own_error() {
+    let t = Tools::new("epipe");
+    // Exits at once with an argument error, never reading stdin.
+    let script = t.dir.join("relation-set");
+    std::fs::write(&script, "#!/bin/sh\necho 'ERROR invalid value \"db:9\" for option -r: relation not found' >&2\nexit 2\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let b = t.backend();
+    let big = "x".repeat(256 * 1024);
+    let err = b
+        .relation_set("db:9", false, &[("blob".to_string(), big)].into())
+        .unwrap_err();
+    assert_eq!(err.exit_code(), Some(2), "{err}");
+    assert!(err.to_string().contains("relation not found"), "{err}");
+}
+
+#[test]
+fn a_tool_error_that_echoes_a_value_is_scrubbed() {
+    let t = Tools::new("scrub");
+    t.tool(
+        "leader-set",
+        "",
+        "ERROR expected key=value, got hunter2-secret",
+        2,
+    );
+    let err = t
+        .backend()
+        .leader_set(&[("password".to_string(), "hunter2-secret".to_string())].into())
+        .unwrap_err();
+    assert!(!err.to_string().contains("hunter2"), "{err}");
 }

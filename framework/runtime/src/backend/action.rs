@@ -22,16 +22,43 @@ impl ActionTools for JujuTools {
     }
 
     fn action_set(&self, results: &Settings) -> Result<(), ToolError> {
+        for key in results.keys() {
+            check_action_key(key)?;
+        }
         let args: Vec<String> = results.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         self.write("action-set", &args, None, &[])
+            .map_err(|e| e.scrubbed(results.values()))
     }
 
     fn action_fail(&self, message: &str) -> Result<(), ToolError> {
-        self.write("action-fail", &[message], None, &[])
+        self.write("action-fail", &["--", message], None, &[])
     }
 
     fn action_log(&self, message: &str) -> Result<(), ToolError> {
-        self.write("action-log", &[message], None, &[])
+        self.write("action-log", &["--", message], None, &[])
     }
+}
+
+/// Juju's rule for action result keys (each dot-separated part): lowercase letters,
+/// digits and inner hyphens; `stdout*` and `stderr*` are reserved.
+pub(crate) fn check_action_key(key: &str) -> Result<(), ToolError> {
+    let part_ok = |p: &str| {
+        let ok = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+        !p.is_empty()
+            && p.chars().all(|c| ok(c) || c == '-')
+            && p.starts_with(ok)
+            && p.ends_with(ok)
+    };
+    if !key.split('.').all(part_ok) {
+        return Err(ToolError::Refused(format!(
+            "action-set: key {key:?} must start and end with lowercase alphanumeric, and contain only lowercase alphanumeric, hyphens and periods"
+        )));
+    }
+    if ["stdout", "stdout-encoding", "stderr", "stderr-encoding"].contains(&key) {
+        return Err(ToolError::Refused(format!(
+            "action-set: cannot set reserved action key {key:?}"
+        )));
+    }
+    Ok(())
 }

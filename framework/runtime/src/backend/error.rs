@@ -48,6 +48,32 @@ pub enum ToolError {
 }
 
 impl ToolError {
+    /// The same error with every occurrence of `values` in the tool's stderr replaced by
+    /// `…`: a tool may echo an argument (e.g. a secret) in its error message.
+    pub(crate) fn scrubbed<'a>(self, values: impl Iterator<Item = &'a String>) -> ToolError {
+        match self {
+            ToolError::Failed {
+                tool,
+                args,
+                status,
+                mut stderr,
+                code,
+            } => {
+                for v in values.filter(|v| !v.is_empty()) {
+                    stderr = stderr.replace(v.as_str(), "…");
+                }
+                ToolError::Failed {
+                    tool,
+                    args,
+                    status,
+                    stderr,
+                    code,
+                }
+            }
+            other => other,
+        }
+    }
+
     /// The tool's exit code, for a tool that ran and failed.
     pub fn exit_code(&self) -> Option<i32> {
         match self {

@@ -25,6 +25,8 @@ pub struct JujuTools {
     cache: RefCell<HashMap<Vec<String>, Vec<u8>>>,
     prefetched: RefCell<HashMap<Vec<String>, Child>>,
     detached: RefCell<Option<(String, Child)>>,
+    /// The last `is-leader` answer and when it was given.
+    pub(crate) leader_seen: std::cell::Cell<Option<(bool, std::time::Instant)>>,
     dir: Option<PathBuf>,
 }
 
@@ -111,10 +113,18 @@ impl JujuTools {
     ) -> Result<Vec<u8>, ToolError> {
         let mut child = self.spawn(tool, args, stdin.is_some())?;
         if let (Some(data), Some(mut pipe)) = (stdin, child.stdin.take()) {
-            pipe.write_all(data).map_err(|source| ToolError::Io {
-                tool: tool.to_string(),
-                source,
-            })?;
+            // A tool that fails on its arguments exits without reading stdin: the broken
+            // pipe is not the error to report, the tool's own exit status and stderr are.
+            if let Err(e) = pipe.write_all(data) {
+                if e.kind() != std::io::ErrorKind::BrokenPipe {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(ToolError::Io {
+                        tool: tool.to_string(),
+                        source: e,
+                    });
+                }
+            }
         }
         JujuTools::finish(tool, args, child)
     }
@@ -144,6 +154,19 @@ impl JujuTools {
         let mut full: Vec<&str> = args.to_vec();
         full.push("--format=json");
         let out = self.read(tool, &full)?;
+        let text = std::str::from_utf8(&out).map_err(|e| bad(tool, e))?.trim();
+        serde_json::from_str(if text.is_empty() { "null" } else { text }).map_err(|e| bad(tool, e))
+    }
+
+    /// Runs a tool with `--format=json`, uncached, and decodes its output.
+    pub(crate) fn run_json<T: DeserializeOwned>(
+        &self,
+        tool: &str,
+        args: &[&str],
+    ) -> Result<T, ToolError> {
+        let mut full: Vec<&str> = args.to_vec();
+        full.push("--format=json");
+        let out = self.run(tool, &full, None)?;
         let text = std::str::from_utf8(&out).map_err(|e| bad(tool, e))?.trim();
         serde_json::from_str(if text.is_empty() { "null" } else { text }).map_err(|e| bad(tool, e))
     }

@@ -17,6 +17,7 @@ mod state;
 mod status;
 mod unit;
 
+pub(crate) use action::check_action_key;
 pub use action::ActionTools;
 pub use config::ConfigTools;
 pub use error::ToolError;

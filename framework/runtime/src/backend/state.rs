@@ -25,6 +25,6 @@ impl StateTools for JujuTools {
     }
 
     fn state_delete(&self, key: &str) -> Result<(), ToolError> {
-        self.write("state-delete", &[key], None, &["state-get"])
+        self.write("state-delete", &["--", key], None, &["state-get"])
     }
 }

@@ -19,11 +19,34 @@ const TRACK_PREFIX: &str = "reactive.data_changed.endpoint.";
 /// The "unit" segment of application-data keys (unit names always contain a `/`).
 const APP_SEGMENT: &str = "app";
 
-/// Manages every endpoint's automatic flags.
+/// Manages every endpoint's automatic flags. A failure to read relation data fails the
+/// endpoint's own relation hooks; in any other hook it is logged and that endpoint's
+/// flags stay as they were, so one unreadable relation does not wedge every hook.
 pub(crate) fn on_start(ctx: &Context) -> anyhow::Result<()> {
     for ep in ctx.metadata.endpoints.clone() {
-        manage(ctx, &ep)
-            .with_context(|| format!("managing the flags of endpoint {:?}", ep.name))?;
+        let own_hook = ctx
+            .hook
+            .hook_name()
+            .is_some_and(|h| h.starts_with(&format!("{}-relation-", ep.name)));
+        if let Err(e) = manage(ctx, &ep) {
+            let e = e.context(format!("managing the flags of endpoint {:?}", ep.name));
+            if own_hook {
+                return Err(e);
+            }
+            tracing::warn!("{e:#}; its flags are left unchanged in this hook");
+        }
+    }
+    Ok(())
+}
+
+/// Restricted hooks send no relation data: refuse writes made there rather than drop them.
+pub(crate) fn refuse_publish_in_restricted(ctx: &Context) -> anyhow::Result<()> {
+    let pending = ctx.publish.borrow();
+    if let Some(((rid, _), _)) = pending.iter().next() {
+        anyhow::bail!(
+            "relation data written on {rid} during {:?}, a restricted hook that cannot send it",
+            ctx.hook.hook_name().unwrap_or_default()
+        );
     }
     Ok(())
 }

@@ -25,7 +25,7 @@ mod manage;
 mod relation;
 mod views;
 
-pub(crate) use manage::{flush, on_start};
+pub(crate) use manage::{flush, on_start, refuse_publish_in_restricted};
 pub use relation::{RelatedUnit, Relation};
 pub use views::{Publish, PublishRaw, Received};
 

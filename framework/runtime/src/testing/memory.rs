@@ -23,14 +23,27 @@ pub(crate) struct MemoryBackend {
     pub departing: Option<(String, String)>,
     /// In `-relation-broken`: the relation no longer listed.
     pub broken: Option<String>,
+    /// Tools that fail (fault injection).
+    pub failing: Vec<String>,
 }
 
 impl MemoryBackend {
-    fn call(&self, tool: &str, args: &[&str]) {
+    /// Records a call; fails it if the test asked for this tool to fail.
+    fn call(&self, tool: &str, args: &[&str]) -> Result<(), ToolError> {
         self.record.borrow_mut().calls.push(ToolCall {
             tool: tool.to_string(),
             args: args.iter().map(|a| a.to_string()).collect(),
         });
+        if self.failing.iter().any(|t| t == tool) {
+            return Err(ToolError::Failed {
+                tool: tool.to_string(),
+                args: args.join(" "),
+                status: "exit status: 1".into(),
+                stderr: "ERROR injected failure".into(),
+                code: Some(1),
+            });
+        }
+        Ok(())
     }
 
     fn with_relation<R>(
@@ -70,7 +83,7 @@ fn merge(bag: &mut Settings, settings: &Settings) {
 
 impl ConfigTools for MemoryBackend {
     fn config_get(&self) -> Result<Map<String, Value>, ToolError> {
-        self.call("config-get", &["--all"]);
+        self.call("config-get", &["--all"])?;
         let mut config = self.defaults.clone();
         config.extend(self.state.borrow().config.clone());
         Ok(config)
@@ -79,7 +92,7 @@ impl ConfigTools for MemoryBackend {
 
 impl RelationTools for MemoryBackend {
     fn relation_ids(&self, endpoint: &str) -> Result<Vec<String>, ToolError> {
-        self.call("relation-ids", &[endpoint]);
+        self.call("relation-ids", &[endpoint])?;
         let mut ids: Vec<String> = self
             .state
             .borrow()
@@ -93,7 +106,7 @@ impl RelationTools for MemoryBackend {
     }
 
     fn relation_list(&self, relation_id: &str) -> Result<Vec<String>, ToolError> {
-        self.call("relation-list", &["-r", relation_id]);
+        self.call("relation-list", &["-r", relation_id])?;
         let departing = self.departing.clone();
         self.with_relation(relation_id, |r| {
             r.remote_units
@@ -105,7 +118,7 @@ impl RelationTools for MemoryBackend {
     }
 
     fn relation_remote_app(&self, relation_id: &str) -> Result<Option<String>, ToolError> {
-        self.call("relation-list", &["-r", relation_id, "--app"]);
+        self.call("relation-list", &["-r", relation_id, "--app"])?;
         self.with_relation(relation_id, |r| Some(r.remote_app.clone()))
     }
 
@@ -123,7 +136,7 @@ impl RelationTools for MemoryBackend {
                 if app { "--app" } else { "--unit" },
                 target,
             ],
-        );
+        )?;
         let (unit, leader) = {
             let s = self.state.borrow();
             (s.unit.clone(), s.leader)
@@ -154,7 +167,7 @@ impl RelationTools for MemoryBackend {
         let keys: Vec<&str> = settings.keys().map(String::as_str).collect();
         let mut args = vec!["-r", relation_id, if app { "--app" } else { "--unit" }];
         args.extend(keys);
-        self.call("relation-set", &args);
+        self.call("relation-set", &args)?;
         if app && !self.state.borrow().leader {
             return Err(ToolError::Refused("cannot write relation settings".into()));
         }
@@ -173,25 +186,30 @@ impl RelationTools for MemoryBackend {
 
 impl LeaderTools for MemoryBackend {
     fn is_leader(&self) -> Result<bool, ToolError> {
-        self.call("is-leader", &[]);
+        self.call("is-leader", &[])?;
         Ok(self.state.borrow().leader)
     }
 
     fn leader_get(&self) -> Result<Settings, ToolError> {
-        self.call("leader-get", &[]);
+        self.call("leader-get", &[])?;
         Ok(self.state.borrow().leader_settings.clone())
     }
 
     fn leader_set(&self, settings: &Settings) -> Result<(), ToolError> {
         let keys: Vec<&str> = settings.keys().map(String::as_str).collect();
-        self.call("leader-set", &keys);
+        self.call("leader-set", &keys)?;
         if !self.state.borrow().leader {
             return Err(ToolError::Refused(
                 "cannot write leadership settings: cannot write settings: not the leader".into(),
             ));
         }
-        merge(&mut self.state.borrow_mut().leader_settings, settings);
-        merge(&mut self.record.borrow_mut().leader_settings, settings);
+        // Juju trims keys and values (keyvalues.Parse).
+        let trimmed: Settings = settings
+            .iter()
+            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+            .collect();
+        merge(&mut self.state.borrow_mut().leader_settings, &trimmed);
+        merge(&mut self.record.borrow_mut().leader_settings, &trimmed);
         Ok(())
     }
 }
@@ -210,7 +228,7 @@ impl StatusTools for MemoryBackend {
                 status.as_str(),
                 message,
             ],
-        );
+        )?;
         let info = StatusInfo {
             status: status.as_str().to_string(),
             message: message.to_string(),
@@ -232,7 +250,7 @@ impl StatusTools for MemoryBackend {
         self.call(
             "status-get",
             &[if app { "--application" } else { "--unit" }],
-        );
+        )?;
         let s = self.state.borrow();
         if app && !s.leader {
             return Err(ToolError::Refused(
@@ -249,7 +267,7 @@ impl StatusTools for MemoryBackend {
 
 impl LogTools for MemoryBackend {
     fn juju_log(&self, level: LogLevel, message: &str) -> Result<(), ToolError> {
-        self.call("juju-log", &["-l", level.as_str()]);
+        self.call("juju-log", &["-l", level.as_str()])?;
         let mut record = self.record.borrow_mut();
         for line in message.lines() {
             record.logs.push((level, line.to_string()));
@@ -260,7 +278,7 @@ impl LogTools for MemoryBackend {
 
 impl UnitTools for MemoryBackend {
     fn unit_get(&self, key: &str) -> Result<String, ToolError> {
-        self.call("unit-get", &[key]);
+        self.call("unit-get", &[key])?;
         match key {
             "private-address" | "public-address" => Ok(self.state.borrow().address.clone()),
             _ => Err(ToolError::Refused(format!("unknown setting {key:?}"))),
@@ -268,7 +286,7 @@ impl UnitTools for MemoryBackend {
     }
 
     fn network_get(&self, binding: &str, _relation_id: Option<&str>) -> Result<Value, ToolError> {
-        self.call("network-get", &[binding]);
+        self.call("network-get", &[binding])?;
         let addr = self.state.borrow().address.clone();
         Ok(json!({
             "bind-addresses": [{"mac-address": "", "interface-name": "eth0",
@@ -279,7 +297,7 @@ impl UnitTools for MemoryBackend {
     }
 
     fn application_version_set(&self, version: &str) -> Result<(), ToolError> {
-        self.call("application-version-set", &[version]);
+        self.call("application-version-set", &[version])?;
         self.state.borrow_mut().workload_version = version.to_string();
         self.record
             .borrow_mut()
@@ -291,33 +309,36 @@ impl UnitTools for MemoryBackend {
 
 impl PortTools for MemoryBackend {
     fn open_port(&self, port: &Port) -> Result<(), ToolError> {
-        self.call("open-port", &[&port.to_string()]);
+        self.call("open-port", &[&port.to_string()])?;
         self.state.borrow_mut().opened_ports.insert(*port);
         Ok(())
     }
 
     fn close_port(&self, port: &Port) -> Result<(), ToolError> {
-        self.call("close-port", &[&port.to_string()]);
+        self.call("close-port", &[&port.to_string()])?;
         self.state.borrow_mut().opened_ports.remove(port);
         Ok(())
     }
 
     fn opened_ports(&self) -> Result<Vec<Port>, ToolError> {
-        self.call("opened-ports", &[]);
+        self.call("opened-ports", &[])?;
         Ok(self.state.borrow().opened_ports.iter().copied().collect())
     }
 }
 
 impl ActionTools for MemoryBackend {
     fn action_get(&self) -> Result<Value, ToolError> {
-        self.call("action-get", &[]);
+        self.call("action-get", &[])?;
         self.not_in_action().cloned()
     }
 
     fn action_set(&self, results: &Settings) -> Result<(), ToolError> {
         let keys: Vec<&str> = results.keys().map(String::as_str).collect();
-        self.call("action-set", &keys);
+        self.call("action-set", &keys)?;
         self.not_in_action()?;
+        for key in results.keys() {
+            crate::backend::check_action_key(key)?;
+        }
         self.record
             .borrow_mut()
             .action_results
@@ -326,14 +347,14 @@ impl ActionTools for MemoryBackend {
     }
 
     fn action_fail(&self, message: &str) -> Result<(), ToolError> {
-        self.call("action-fail", &[message]);
+        self.call("action-fail", &[message])?;
         self.not_in_action()?;
         self.record.borrow_mut().action_failure = Some(message.to_string());
         Ok(())
     }
 
     fn action_log(&self, message: &str) -> Result<(), ToolError> {
-        self.call("action-log", &[message]);
+        self.call("action-log", &[message])?;
         self.not_in_action()?;
         self.record
             .borrow_mut()
@@ -345,19 +366,19 @@ impl ActionTools for MemoryBackend {
 
 impl StateTools for MemoryBackend {
     fn state_get(&self) -> Result<Settings, ToolError> {
-        self.call("state-get", &[]);
+        self.call("state-get", &[])?;
         Ok(self.state.borrow().stored_state.clone())
     }
 
     fn state_set(&self, values: &Settings) -> Result<(), ToolError> {
         let keys: Vec<&str> = values.keys().map(String::as_str).collect();
-        self.call("state-set", &keys);
+        self.call("state-set", &keys)?;
         merge(&mut self.state.borrow_mut().stored_state, values);
         Ok(())
     }
 
     fn state_delete(&self, key: &str) -> Result<(), ToolError> {
-        self.call("state-delete", &[key]);
+        self.call("state-delete", &[key])?;
         self.state.borrow_mut().stored_state.remove(key);
         Ok(())
     }

@@ -81,6 +81,7 @@ pub struct Harness {
     layers: Vec<String>,
     prefixes: Vec<String>,
     level: LevelFilter,
+    failing: Vec<String>,
 }
 
 impl Default for Harness {
@@ -99,6 +100,7 @@ impl Harness {
             layers: Vec::new(),
             prefixes: Vec::new(),
             level: LevelFilter::DEBUG,
+            failing: Vec::new(),
         }
     }
 
@@ -133,6 +135,13 @@ impl Harness {
     /// The layer (crate) order.
     pub fn layers<'a>(mut self, layers: impl IntoIterator<Item = &'a str>) -> Harness {
         self.layers = layers.into_iter().map(str::to_string).collect();
+        self
+    }
+
+    /// Makes every call to hook tool `tool` fail (exit 1, `ERROR injected failure`), to
+    /// test how a charm copes with a failing tool.
+    pub fn failing_tool(mut self, tool: &str) -> Harness {
+        self.failing.push(tool.to_string());
         self
     }
 
@@ -189,7 +198,17 @@ impl Harness {
     }
 
     fn selected(&self, id: &str) -> bool {
-        self.prefixes.is_empty() || self.prefixes.iter().any(|p| id.starts_with(p.as_str()))
+        // A prefix selects whole path segments: `tests::a` selects `tests::a::*`, not
+        // `tests::ab::*`.
+        self.prefixes.is_empty()
+            || self.prefixes.iter().any(|p| {
+                id.strip_prefix(p.as_str()).is_some_and(|rest| {
+                    p.ends_with("::")
+                        || rest.is_empty()
+                        || rest.starts_with("::")
+                        || rest.starts_with(':')
+                })
+            })
     }
 
     fn execute(
@@ -216,6 +235,7 @@ impl Harness {
             action_params: params,
             departing: departing.clone(),
             broken: broken.clone(),
+            failing: self.failing.clone(),
         });
         let defaults = self.defaults.clone().into_iter().collect();
         let kv = Kv::new(state.unit_state.clone());
