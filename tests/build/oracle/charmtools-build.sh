@@ -77,6 +77,9 @@ else
     provision || die "failed to provision $VENV"
 fi
 
+# CHARMTOOLS_PROVISION_ONLY=1: stop once the venv is ready (charmtools-proof.sh).
+[ -z "${CHARMTOOLS_PROVISION_ONLY:-}" ] || exit 0
+
 # ------------------------------------------------------------- out dir ------
 if [ -e "$OUT_DIR" ]; then
     [ -d "$OUT_DIR" ] || die "OUT_DIR exists and is not a directory: $OUT_DIR"

@@ -17,6 +17,7 @@ mod state;
 mod status;
 mod unit;
 
+#[cfg(feature = "testing")]
 pub(crate) use action::check_action_key;
 pub use action::ActionTools;
 pub use config::ConfigTools;

@@ -1,0 +1,105 @@
+//! Finding included layers and ordering them: depth-first post-order, each layer after
+//! its includes, the first occurrence of a layer kept, the top layer last.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{line_of_text, BuildError};
+use crate::layer::{Layer, LayerKind};
+
+/// Where `layer:` and `interface:` includes are looked up.
+#[derive(Debug, Clone, Default)]
+pub struct SearchPath {
+    /// Directories holding layers (`CHARM_LAYERS_DIR` entries, then the workspace's `layers/`).
+    pub layers: Vec<PathBuf>,
+    /// Directories holding interface layers (`CHARM_INTERFACES_DIR`, then `layers/interfaces/`).
+    pub interfaces: Vec<PathBuf>,
+}
+
+impl SearchPath {
+    /// `CHARM_LAYERS_DIR` / `CHARM_INTERFACES_DIR` (colon-separated lists), then the
+    /// `layers/` and `layers/interfaces/` of the workspace holding `top` (the nearest
+    /// ancestor with a `layers/` directory and a `Cargo.toml`).
+    pub fn from_env(top: &Path) -> SearchPath {
+        let split = |var: &str| -> Vec<PathBuf> {
+            std::env::var(var).unwrap_or_default().split(':').filter(|s| !s.is_empty()).map(PathBuf::from).collect()
+        };
+        let mut sp = SearchPath { layers: split("CHARM_LAYERS_DIR"), interfaces: split("CHARM_INTERFACES_DIR") };
+        if let Some(root) = workspace_root(top) {
+            sp.layers.push(root.join("layers"));
+            sp.interfaces.push(root.join("layers/interfaces"));
+        }
+        sp
+    }
+}
+
+/// The nearest ancestor of `dir` with a `layers/` directory and a `Cargo.toml`.
+pub fn workspace_root(dir: &Path) -> Option<PathBuf> {
+    let dir = std::fs::canonicalize(dir).ok()?;
+    dir.ancestors().find(|a| a.join("layers").is_dir() && a.join("Cargo.toml").is_file()).map(Path::to_path_buf)
+}
+
+fn locate(include: &str, from: &Path, search: &SearchPath) -> Result<(PathBuf, LayerKind), Vec<PathBuf>> {
+    let (dirs, name, prefix, kind) = if let Some(n) = include.strip_prefix("layer:") {
+        (&search.layers, n, "layer-", LayerKind::Layer)
+    } else if let Some(n) = include.strip_prefix("interface:") {
+        (&search.interfaces, n, "interface-", LayerKind::Interface)
+    } else {
+        // A path: relative to the including layer (charm-tools resolves it from the
+        // working directory, so the same layer builds differently from elsewhere).
+        let p = from.join(include);
+        return if p.is_dir() { Ok((p, LayerKind::Layer)) } else { Err(vec![p]) };
+    };
+    let name = name.split('@').next().unwrap_or(name);
+    let mut looked = Vec::new();
+    for dir in dirs {
+        for candidate in [dir.join(name), dir.join(format!("{prefix}{name}"))] {
+            if candidate.is_dir() {
+                return Ok((candidate, kind));
+            }
+            looked.push(candidate);
+        }
+    }
+    Err(looked)
+}
+
+/// All layers of the charm whose top layer is `top`, in merge order.
+pub fn resolve(top: &Path, charm_name: &str, search: &SearchPath) -> Result<Vec<Layer>, BuildError> {
+    let top_dir = std::fs::canonicalize(top).map_err(crate::error::io(top))?;
+    let mut out: Vec<Layer> = Vec::new();
+    let mut stack: Vec<(PathBuf, String)> = Vec::new();
+    let top_layer = Layer::load(charm_name, &top_dir, LayerKind::Top)?;
+    visit(top_layer, search, &mut stack, &mut out)?;
+    Ok(out)
+}
+
+fn visit(
+    layer: Layer,
+    search: &SearchPath,
+    stack: &mut Vec<(PathBuf, String)>,
+    out: &mut Vec<Layer>,
+) -> Result<(), BuildError> {
+    stack.push((layer.dir.clone(), layer.url.clone()));
+    for include in &layer.config.includes {
+        let path = layer.config.path.clone().unwrap_or_else(|| layer.dir.join("layer.yaml"));
+        let (dir, kind) = locate(include, &layer.dir, search).map_err(|looked| BuildError::UnknownInclude {
+            line: line_of_text(&layer.config.text, include),
+            path: path.clone(),
+            include: include.clone(),
+            looked,
+        })?;
+        let dir = std::fs::canonicalize(&dir).map_err(crate::error::io(&dir))?;
+        if let Some(pos) = stack.iter().position(|(d, _)| *d == dir) {
+            let mut chain: Vec<String> = stack[pos..].iter().map(|(_, u)| u.clone()).collect();
+            chain.push(include.clone());
+            return Err(BuildError::Cycle { chain });
+        }
+        if out.iter().any(|l| l.dir == dir || l.url == *include) {
+            continue;
+        }
+        let child = Layer::load(include, &dir, kind)?;
+        visit(child, search, stack, out)?;
+    }
+    stack.pop();
+    out.push(layer);
+    Ok(())
+}

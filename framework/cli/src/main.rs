@@ -1,0 +1,99 @@
+//! `reactive`: build, lint and inspect reactive charms.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use charms_reactive_build::proof::{exit_code, proof, Level};
+use charms_reactive_build::{build, inspect, BuildOptions, CompileSettings, SearchPath};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "reactive", version, about = "Build, lint and inspect reactive Juju charms")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compose a layer and everything it includes into a charm Juju can run.
+    Build {
+        /// The charm's top layer.
+        layer_dir: PathBuf,
+        /// Parent of the output; the charm goes to <OUTPUT>/<charm name>.
+        #[arg(short = 'o', long = "output", default_value = "build")]
+        output: PathBuf,
+        /// Also write <name>.charm (a zip) next to the output.
+        #[arg(long)]
+        charm_file: bool,
+        /// Overwrite files changed by hand since the last build.
+        #[arg(short, long)]
+        force: bool,
+        /// Show the merge plan and cargo's output.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// Lint a charm directory (charm proof's rules plus Juju 3's).
+    Proof {
+        /// The charm directory.
+        charm_dir: PathBuf,
+    },
+    /// List every file of a built charm with the layer it came from.
+    Layers {
+        /// The built charm directory.
+        charm_dir: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Build { layer_dir, output, charm_file, force, verbose } => {
+            let mut compile = CompileSettings::for_layer(&layer_dir, &output);
+            compile.verbose = verbose;
+            let opts = BuildOptions { search: SearchPath::from_env(&layer_dir), layer_dir, build_parent: output, force, charm_file, compile };
+            let report = build(&opts)?;
+            for w in &report.warnings {
+                eprintln!("warning: {w}");
+            }
+            if verbose {
+                eprintln!("layers (merge order): {}", report.layers.join(" -> "));
+                for (rel, origin) in &report.plan {
+                    eprintln!("  {rel}  <- {origin}");
+                }
+            }
+            // The built charm is linted; only errors (which Juju would refuse) fail the build.
+            let findings = proof(&report.output);
+            for f in findings.iter().filter(|f| f.level >= Level::Warning) {
+                eprintln!("{f}");
+            }
+            println!("{}", report.output.display());
+            if let Some(file) = &report.charm_file {
+                println!("{}", file.display());
+            }
+            Ok(if findings.iter().any(|f| f.level == Level::Error) { ExitCode::from(200) } else { ExitCode::SUCCESS })
+        }
+        Command::Proof { charm_dir } => {
+            let findings = proof(&charm_dir);
+            for f in &findings {
+                println!("{f}");
+            }
+            Ok(ExitCode::from(exit_code(&findings) as u8))
+        }
+        Command::Layers { charm_dir } => {
+            for line in inspect::layers_report(&charm_dir)? {
+                println!("{line}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
