@@ -55,7 +55,10 @@ fn charm_name(layer_dir: &Path) -> Result<String, BuildError> {
         }
     }
     let dir = std::fs::canonicalize(layer_dir).map_err(io(layer_dir))?;
-    Ok(dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
+    Ok(dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default())
 }
 
 fn layer_rev(dir: &Path) -> String {
@@ -96,16 +99,27 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         return Err(BuildError::Invalid {
             path: opts.build_parent.clone(),
             line: None,
-            message: format!("the build directory is inside the layer being built ({})", src.display()),
+            message: format!(
+                "the build directory is inside the layer being built ({})",
+                src.display()
+            ),
         });
     }
     let old = Manifest::read(&output)?;
     if let Some(old) = &old {
         let changes = old.changes_in(&output)?;
         if !changes.is_empty() && !opts.force {
-            return Err(BuildError::Conflicts { dir: output, conflicts: changes });
+            return Err(BuildError::Conflicts {
+                dir: output,
+                conflicts: changes,
+            });
         }
-    } else if output.exists() && std::fs::read_dir(&output).map(|mut d| d.next().is_some()).unwrap_or(false) && !opts.force {
+    } else if output.exists()
+        && std::fs::read_dir(&output)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(false)
+        && !opts.force
+    {
         return Err(BuildError::Conflicts {
             dir: output.clone(),
             conflicts: vec!["the directory exists, is not empty and has no .build.manifest".into()],
@@ -115,7 +129,14 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let binary = compile(&name, &plan.layers, &opts.compile)?;
     std::fs::create_dir_all(&output).map_err(io(&output))?;
     let mut manifest = Manifest {
-        layers: plan.layers.iter().map(|l| LayerRef { url: l.url.clone(), rev: layer_rev(&l.dir) }).collect(),
+        layers: plan
+            .layers
+            .iter()
+            .map(|l| LayerRef {
+                url: l.url.clone(),
+                rev: layer_rev(&l.dir),
+            })
+            .collect(),
         ..Manifest::default()
     };
     for (rel, entry) in &plan.files {
@@ -143,16 +164,23 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
             }
             Content::Binary => {
                 std::fs::copy(&binary, &dest).map_err(io(&binary))?;
-                std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(0o755)).map_err(io(&dest))?;
+                std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(0o755))
+                    .map_err(io(&dest))?;
                 sha256(&std::fs::read(&dest).map_err(io(&dest))?)
             }
         };
         let kind = if entry.dynamic { "dynamic" } else { "static" };
-        manifest.signatures.insert(rel.clone(), (entry.origin.clone(), kind.into(), signature));
+        manifest
+            .signatures
+            .insert(rel.clone(), (entry.origin.clone(), kind.into(), signature));
     }
     // Files of the previous build that this one no longer has.
     if let Some(old) = &old {
-        for rel in old.signatures.keys().filter(|r| !manifest.signatures.contains_key(*r)) {
+        for rel in old
+            .signatures
+            .keys()
+            .filter(|r| !manifest.signatures.contains_key(*r))
+        {
             let path = output.join(rel);
             if std::fs::symlink_metadata(&path).is_ok() {
                 std::fs::remove_file(&path).map_err(io(&path))?;
@@ -172,7 +200,11 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         output,
         charm_file,
         layers: plan.layers.iter().map(|l| l.url.clone()).collect(),
-        plan: plan.files.iter().map(|(r, e)| (r.clone(), e.origin.clone())).collect(),
+        plan: plan
+            .files
+            .iter()
+            .map(|(r, e)| (r.clone(), e.origin.clone()))
+            .collect(),
         warnings: plan.warnings,
     })
 }

@@ -11,7 +11,10 @@ use crate::manifest::list_files;
 
 /// Zips `charm_dir` into `dest`.
 pub fn write(charm_dir: &Path, dest: &Path) -> Result<(), BuildError> {
-    let zip_err = |e: zip::result::ZipError| BuildError::Io { path: dest.to_path_buf(), source: std::io::Error::other(e) };
+    let zip_err = |e: zip::result::ZipError| BuildError::Io {
+        path: dest.to_path_buf(),
+        source: std::io::Error::other(e),
+    };
     let file = std::fs::File::create(dest).map_err(io(dest))?;
     let mut zip = zip::ZipWriter::new(file);
     let mut files = Vec::new();
@@ -19,10 +22,12 @@ pub fn write(charm_dir: &Path, dest: &Path) -> Result<(), BuildError> {
     for rel in files {
         let path = charm_dir.join(&rel);
         let meta = std::fs::symlink_metadata(&path).map_err(io(&path))?;
-        let options = SimpleFileOptions::default().unix_permissions(meta.permissions().mode() & 0o777);
+        let options =
+            SimpleFileOptions::default().unix_permissions(meta.permissions().mode() & 0o777);
         if meta.file_type().is_symlink() {
             let target = std::fs::read_link(&path).map_err(io(&path))?;
-            zip.add_symlink(rel.as_str(), target.to_string_lossy().as_ref(), options).map_err(zip_err)?;
+            zip.add_symlink(rel.as_str(), target.to_string_lossy().as_ref(), options)
+                .map_err(zip_err)?;
         } else {
             zip.start_file(rel.as_str(), options).map_err(zip_err)?;
             let data = std::fs::read(&path).map_err(io(&path))?;

@@ -74,12 +74,23 @@ pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Bui
 /// indentation), searching from `from_line` on. Used to point errors at YAML keys,
 /// which serde_yaml values do not carry.
 pub(crate) fn line_of_key(text: &str, key: &str, from_line: usize) -> Option<usize> {
-    text.lines().enumerate().skip(from_line.saturating_sub(1)).find_map(|(i, l)| {
-        let t = l.trim_start().trim_start_matches("- ");
-        let t = t.strip_prefix('"').map(|r| r.replacen('"', "", 1)).unwrap_or_else(|| t.to_string());
-        let t = t.strip_prefix('\'').map(|r| r.replacen('\'', "", 1)).unwrap_or(t);
-        t.strip_prefix(key).filter(|r| r.trim_start().starts_with(':')).map(|_| i + 1)
-    })
+    text.lines()
+        .enumerate()
+        .skip(from_line.saturating_sub(1))
+        .find_map(|(i, l)| {
+            let t = l.trim_start().trim_start_matches("- ");
+            let t = t
+                .strip_prefix('"')
+                .map(|r| r.replacen('"', "", 1))
+                .unwrap_or_else(|| t.to_string());
+            let t = t
+                .strip_prefix('\'')
+                .map(|r| r.replacen('\'', "", 1))
+                .unwrap_or(t);
+            t.strip_prefix(key)
+                .filter(|r| r.trim_start().starts_with(':'))
+                .map(|_| i + 1)
+        })
 }
 
 /// The 1-based line where `value` appears as a list item or scalar.

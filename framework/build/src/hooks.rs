@@ -24,17 +24,28 @@ const STORAGE_HOOKS: &[&str] = &["attached", "detaching"];
 /// `hooks/<name>` paths for the standard hooks, five per relation endpoint and two per
 /// storage, sorted.
 pub fn hook_paths(metadata: &Value) -> Vec<String> {
-    let mut out: Vec<String> = STANDARD_HOOKS.iter().map(|h| format!("hooks/{h}")).collect();
+    let mut out: Vec<String> = STANDARD_HOOKS
+        .iter()
+        .map(|h| format!("hooks/{h}"))
+        .collect();
     for role in ["provides", "requires", "peers"] {
         if let Some(map) = metadata.get(role).and_then(Value::as_mapping) {
             for name in map.keys().filter_map(Value::as_str) {
-                out.extend(RELATION_HOOKS.iter().map(|h| format!("hooks/{name}-relation-{h}")));
+                out.extend(
+                    RELATION_HOOKS
+                        .iter()
+                        .map(|h| format!("hooks/{name}-relation-{h}")),
+                );
             }
         }
     }
     if let Some(map) = metadata.get("storage").and_then(Value::as_mapping) {
         for name in map.keys().filter_map(Value::as_str) {
-            out.extend(STORAGE_HOOKS.iter().map(|h| format!("hooks/{name}-storage-{h}")));
+            out.extend(
+                STORAGE_HOOKS
+                    .iter()
+                    .map(|h| format!("hooks/{name}-storage-{h}")),
+            );
         }
     }
     out.sort();
@@ -46,7 +57,12 @@ pub fn hook_paths(metadata: &Value) -> Vec<String> {
 pub fn action_paths(actions: &Value) -> Vec<String> {
     let mut out: Vec<String> = actions
         .as_mapping()
-        .map(|m| m.keys().filter_map(Value::as_str).map(|a| format!("actions/{a}")).collect())
+        .map(|m| {
+            m.keys()
+                .filter_map(Value::as_str)
+                .map(|a| format!("actions/{a}"))
+                .collect()
+        })
         .unwrap_or_default();
     out.sort();
     out

@@ -14,8 +14,27 @@ pub fn layers_report(charm_dir: &Path) -> Result<Vec<String>, BuildError> {
         line: None,
         message: "no build manifest: this directory was not made by `reactive build`".into(),
     })?;
-    let mut lines: Vec<String> = manifest.layers.iter().map(|l| format!("# layer {}{}", l.url, if l.rev.is_empty() { String::new() } else { format!(" @ {}", l.rev) })).collect();
-    let width = manifest.signatures.keys().map(String::len).max().unwrap_or(0);
+    let mut lines: Vec<String> = manifest
+        .layers
+        .iter()
+        .map(|l| {
+            format!(
+                "# layer {}{}",
+                l.url,
+                if l.rev.is_empty() {
+                    String::new()
+                } else {
+                    format!(" @ {}", l.rev)
+                }
+            )
+        })
+        .collect();
+    let width = manifest
+        .signatures
+        .keys()
+        .map(String::len)
+        .max()
+        .unwrap_or(0);
     for (rel, (origin, kind, sig)) in &manifest.signatures {
         let mark = match signature_of(&charm_dir.join(rel)) {
             None => '-',
@@ -26,7 +45,10 @@ pub fn layers_report(charm_dir: &Path) -> Result<Vec<String>, BuildError> {
     }
     let mut present = Vec::new();
     crate::manifest::list_files(charm_dir, charm_dir, &mut present)?;
-    for rel in present.into_iter().filter(|r| r != FILE && !manifest.signatures.contains_key(r)) {
+    for rel in present
+        .into_iter()
+        .filter(|r| r != FILE && !manifest.signatures.contains_key(r))
+    {
         lines.push(format!("+ {rel:width$}  (not from the build)"));
     }
     Ok(lines)

@@ -74,7 +74,12 @@ impl Layer {
     }
 }
 
-fn strings(path: &Path, text: &str, key: &str, v: Option<&Value>) -> Result<Vec<String>, BuildError> {
+fn strings(
+    path: &Path,
+    text: &str,
+    key: &str,
+    v: Option<&Value>,
+) -> Result<Vec<String>, BuildError> {
     let bad = || BuildError::Invalid {
         path: path.to_path_buf(),
         line: line_of_key(text, key, 1),
@@ -83,7 +88,10 @@ fn strings(path: &Path, text: &str, key: &str, v: Option<&Value>) -> Result<Vec<
     match v {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::String(s)) => Ok(vec![s.clone()]),
-        Some(Value::Sequence(items)) => items.iter().map(|i| i.as_str().map(String::from).ok_or_else(bad)).collect(),
+        Some(Value::Sequence(items)) => items
+            .iter()
+            .map(|i| i.as_str().map(String::from).ok_or_else(bad))
+            .collect(),
         Some(_) => Err(bad()),
     }
 }
@@ -112,7 +120,11 @@ impl LayerYaml {
             Value::Null => Mapping::new(),
             Value::Mapping(m) => m,
             _ => {
-                return Err(BuildError::Invalid { path, line: Some(1), message: "layer.yaml must be a map".into() })
+                return Err(BuildError::Invalid {
+                    path,
+                    line: Some(1),
+                    message: "layer.yaml must be a map".into(),
+                })
             }
         };
         let get = |k: &str| raw.get(k);
@@ -147,11 +159,14 @@ fn interface_name(dir: &Path) -> Result<Option<String>, BuildError> {
         return Ok(None);
     }
     let v = yaml::load(&path)?;
-    v.get("name").and_then(Value::as_str).map(|n| Some(n.to_string())).ok_or_else(|| BuildError::Invalid {
-        path,
-        line: None,
-        message: "interface.yaml needs a `name`".into(),
-    })
+    v.get("name")
+        .and_then(Value::as_str)
+        .map(|n| Some(n.to_string()))
+        .ok_or_else(|| BuildError::Invalid {
+            path,
+            line: None,
+            message: "interface.yaml needs a `name`".into(),
+        })
 }
 
 /// The package name in `<dir>/Cargo.toml`.
@@ -166,9 +181,15 @@ fn package_name(dir: &Path) -> Result<Option<String>, BuildError> {
         line: e.span().map(|s| text[..s.start].lines().count().max(1)),
         message: e.message().to_string(),
     })?;
-    let name = doc.get("package").and_then(|p| p.get("name")).and_then(toml::Value::as_str).ok_or_else(|| {
-        BuildError::Invalid { path: path.clone(), line: None, message: "Cargo.toml needs [package] name".into() }
-    })?;
+    let name = doc
+        .get("package")
+        .and_then(|p| p.get("name"))
+        .and_then(toml::Value::as_str)
+        .ok_or_else(|| BuildError::Invalid {
+            path: path.clone(),
+            line: None,
+            message: "Cargo.toml needs [package] name".into(),
+        })?;
     Ok(Some(name.to_string()))
 }
 

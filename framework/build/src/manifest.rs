@@ -32,7 +32,10 @@ pub struct Manifest {
 
 /// sha256 of bytes, hex.
 pub fn sha256(data: &[u8]) -> String {
-    Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The hash a file at `path` is signed with: its content, or for a symlink its target.
@@ -53,11 +56,13 @@ impl Manifest {
             return Ok(None);
         }
         let text = std::fs::read_to_string(&path).map_err(io(&path))?;
-        serde_json::from_str(&text).map(Some).map_err(|e| BuildError::Invalid {
-            path,
-            line: Some(e.line()),
-            message: format!("not a build manifest: {e}"),
-        })
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| BuildError::Invalid {
+                path,
+                line: Some(e.line()),
+                message: format!("not a build manifest: {e}"),
+            })
     }
 
     /// Writes it as `<dir>/.build.manifest`.
@@ -92,7 +97,9 @@ impl Manifest {
 
 /// Every file (and symlink) under `dir`, relative, sorted.
 pub fn list_files(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<(), BuildError> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Ok(()) };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
     let mut entries: Vec<_> = entries.collect::<Result<Vec<_>, _>>().map_err(io(dir))?;
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
@@ -101,7 +108,12 @@ pub fn list_files(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<(), 
         if ft.is_dir() {
             list_files(root, &path, out)?;
         } else {
-            out.push(path.strip_prefix(root).unwrap_or(&path).to_string_lossy().into_owned());
+            out.push(
+                path.strip_prefix(root)
+                    .unwrap_or(&path)
+                    .to_string_lossy()
+                    .into_owned(),
+            );
         }
     }
     Ok(())

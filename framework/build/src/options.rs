@@ -36,12 +36,24 @@ fn validate(value: &Value, schema: &Value, at: &str) -> Result<(), String> {
             _ => Vec::new(),
         };
         if !allowed.is_empty() && !allowed.iter().any(|t| type_ok(value, t)) {
-            return Err(format!("{at}: expected {}, got {}", allowed.join(" or "), type_name(value)));
+            return Err(format!(
+                "{at}: expected {}, got {}",
+                allowed.join(" or "),
+                type_name(value)
+            ));
         }
     }
     if let Some(Value::Sequence(choices)) = schema.get("enum") {
         if !choices.contains(value) {
-            let shown: Vec<String> = choices.iter().map(|c| serde_yaml::to_string(c).unwrap_or_default().trim().to_string()).collect();
+            let shown: Vec<String> = choices
+                .iter()
+                .map(|c| {
+                    serde_yaml::to_string(c)
+                        .unwrap_or_default()
+                        .trim()
+                        .to_string()
+                })
+                .collect();
             return Err(format!("{at}: must be one of {}", shown.join(", ")));
         }
     }
@@ -111,49 +123,83 @@ fn default_of(schema: &Value) -> Option<Value> {
 /// merged in layer order (lists unioned), validated against the owner's `defines`, and
 /// defaults filled in for what nobody set.
 pub fn layer_options(layers: &[Layer]) -> Result<Mapping, BuildError> {
-    let owners: Vec<&Layer> = layers.iter().filter(|l| l.has_layer_yaml() && l.kind != LayerKind::Interface).collect();
+    let owners: Vec<&Layer> = layers
+        .iter()
+        .filter(|l| l.has_layer_yaml() && l.kind != LayerKind::Interface)
+        .collect();
     let mut sections = Mapping::new();
     for l in &owners {
-        sections.insert(Value::String(l.name.clone()), Value::Mapping(Mapping::new()));
+        sections.insert(
+            Value::String(l.name.clone()),
+            Value::Mapping(Mapping::new()),
+        );
     }
     // Who set each option last, to point errors at the right file and line.
     let mut setters: Vec<(String, String, PathBuf, String)> = Vec::new();
     for layer in layers {
-        let path = layer.config.path.clone().unwrap_or_else(|| layer.dir.join("layer.yaml"));
+        let path = layer
+            .config
+            .path
+            .clone()
+            .unwrap_or_else(|| layer.dir.join("layer.yaml"));
         for (target, opts) in &layer.config.options {
             let target = target.as_str().unwrap_or_default().to_string();
             let Some(section) = sections.get_mut(target.as_str()) else {
                 return Err(BuildError::Invalid {
                     line: line_of_key(&layer.config.text, &target, 1),
                     path,
-                    message: format!("options set for layer {target:?}, which is not in this build"),
+                    message: format!(
+                        "options set for layer {target:?}, which is not in this build"
+                    ),
                 });
             };
             if let Value::Mapping(m) = opts {
                 for k in m.keys().filter_map(Value::as_str) {
-                    setters.push((target.clone(), k.to_string(), path.clone(), layer.config.text.clone()));
+                    setters.push((
+                        target.clone(),
+                        k.to_string(),
+                        path.clone(),
+                        layer.config.text.clone(),
+                    ));
                 }
             }
             deep_merge(section, opts);
         }
     }
     for owner in &owners {
-        let Some(Value::Mapping(section)) = sections.get_mut(owner.name.as_str()) else { continue };
+        let Some(Value::Mapping(section)) = sections.get_mut(owner.name.as_str()) else {
+            continue;
+        };
         for (opt, schema) in &owner.config.defines {
-            let Some(opt_name) = opt.as_str() else { continue };
+            let Some(opt_name) = opt.as_str() else {
+                continue;
+            };
             match section.get_mut(opt) {
                 Some(value) => {
-                    validate(value, schema, &format!("{}.{opt_name}", owner.name)).map_err(|message| {
-                        let setter = setters.iter().rev().find(|(l, o, _, _)| *l == owner.name && o == opt_name);
-                        match setter {
-                            Some((_, _, path, text)) => BuildError::Invalid {
-                                path: path.clone(),
-                                line: line_of_key(text, opt_name, line_of_key(text, "options", 1).unwrap_or(1)),
-                                message,
-                            },
-                            None => BuildError::Invalid { path: owner.dir.join("layer.yaml"), line: None, message },
-                        }
-                    })?;
+                    validate(value, schema, &format!("{}.{opt_name}", owner.name)).map_err(
+                        |message| {
+                            let setter = setters
+                                .iter()
+                                .rev()
+                                .find(|(l, o, _, _)| *l == owner.name && o == opt_name);
+                            match setter {
+                                Some((_, _, path, text)) => BuildError::Invalid {
+                                    path: path.clone(),
+                                    line: line_of_key(
+                                        text,
+                                        opt_name,
+                                        line_of_key(text, "options", 1).unwrap_or(1),
+                                    ),
+                                    message,
+                                },
+                                None => BuildError::Invalid {
+                                    path: owner.dir.join("layer.yaml"),
+                                    line: None,
+                                    message,
+                                },
+                            }
+                        },
+                    )?;
                     fill_defaults(value, schema);
                 }
                 None => {

@@ -39,12 +39,19 @@ impl Patterns {
             let p = p.trim_end_matches('/');
             let anchored = p.contains('/');
             let p = p.trim_start_matches('/');
-            let base = if anchored || p.starts_with("**/") { p.to_string() } else { format!("**/{p}") };
+            let base = if anchored || p.starts_with("**/") {
+                p.to_string()
+            } else {
+                format!("**/{p}")
+            };
             for g in [base.clone(), format!("{base}/**")] {
                 b.add(Glob::new(&g).map_err(|e| format!("bad pattern {p:?}: {e}"))?);
             }
         }
-        Ok(Patterns { set: b.build().map_err(|e| e.to_string())?, raw })
+        Ok(Patterns {
+            set: b.build().map_err(|e| e.to_string())?,
+            raw,
+        })
     }
 
     /// Whether the relative path matches.
@@ -54,7 +61,10 @@ impl Patterns {
 
     /// The first pattern (as written) matching `rel`.
     pub fn first_match(&self, rel: &str) -> Option<&str> {
-        self.set.matches(rel).first().map(|i| self.raw[i / 2].as_str())
+        self.set
+            .matches(rel)
+            .first()
+            .map(|i| self.raw[i / 2].as_str())
     }
 }
 
@@ -69,6 +79,8 @@ mod tests {
         assert!(p.matches("templates/junk.txt") && !p.matches("x/templates/junk.txt"));
         assert!(p.matches("docs/a/b.md"));
         assert!(!p.matches("README.md"));
-        assert!(Patterns::new(DEFAULT_IGNORES.iter().copied()).unwrap().matches(".unit-state.db"));
+        assert!(Patterns::new(DEFAULT_IGNORES.iter().copied())
+            .unwrap()
+            .matches(".unit-state.db"));
     }
 }

@@ -91,12 +91,24 @@ struct LayerRules {
 }
 
 fn rules(layer: &Layer) -> Result<LayerRules, BuildError> {
-    let path = layer.config.path.clone().unwrap_or_else(|| layer.dir.join("layer.yaml"));
+    let path = layer
+        .config
+        .path
+        .clone()
+        .unwrap_or_else(|| layer.dir.join("layer.yaml"));
     let compile = |pats: &[String], extra: &[&str]| {
-        Patterns::new(pats.iter().map(String::as_str).chain(extra.iter().copied()))
-            .map_err(|message| BuildError::Invalid { path: path.clone(), line: None, message })
+        Patterns::new(pats.iter().map(String::as_str).chain(extra.iter().copied())).map_err(
+            |message| BuildError::Invalid {
+                path: path.clone(),
+                line: None,
+                message,
+            },
+        )
     };
-    Ok(LayerRules { ignore: compile(&layer.config.ignore, &[])?, exclude: compile(&layer.config.exclude, DEFAULT_IGNORES)? })
+    Ok(LayerRules {
+        ignore: compile(&layer.config.ignore, &[])?,
+        exclude: compile(&layer.config.exclude, DEFAULT_IGNORES)?,
+    })
 }
 
 /// Whether layer `i`'s file `rel` is dropped: by its own `exclude` (or the default
@@ -113,7 +125,11 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<(), BuildError
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
         let path = e.path();
-        let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().into_owned();
+        let rel = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .into_owned();
         if dir == root && NOT_COPIED.contains(&rel.as_str()) {
             continue;
         }
@@ -129,7 +145,11 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<(), BuildError
 
 /// Merges one of the YAML files over the layers. Returns the value and its origin (the
 /// top-most layer that provided a fragment).
-fn merge_yaml(layers: &[Layer], rules: &[LayerRules], file: &str) -> Result<Option<(Value, String)>, BuildError> {
+fn merge_yaml(
+    layers: &[Layer],
+    rules: &[LayerRules],
+    file: &str,
+) -> Result<Option<(Value, String)>, BuildError> {
     let section = file.trim_end_matches(".yaml");
     let mut acc: Option<Value> = None;
     let mut origin = String::new();
@@ -158,7 +178,10 @@ fn merge_yaml(layers: &[Layer], rules: &[LayerRules], file: &str) -> Result<Opti
                 return Err(BuildError::Invalid {
                     line: line_of_text(&layer.config.text, &paths[0]),
                     path: lp,
-                    message: format!("{section}: deletes {}: no lower layer has {file} to delete from", paths[0]),
+                    message: format!(
+                        "{section}: deletes {}: {} does not exist: no lower layer has {file}",
+                        paths[0], paths[0]
+                    ),
                 });
             };
             for p in paths {
@@ -177,7 +200,9 @@ fn merge_yaml(layers: &[Layer], rules: &[LayerRules], file: &str) -> Result<Opti
         if section == "metadata" {
             // series: the higher layer's list first (charm-tools' rule); maintainers
             // only from the highest layer with a metadata.yaml.
-            if let Some(Value::Sequence(s)) = value.as_mapping_mut().and_then(|m| m.remove("series")) {
+            if let Some(Value::Sequence(s)) =
+                value.as_mapping_mut().and_then(|m| m.remove("series"))
+            {
                 let mut merged = s.clone();
                 merged.extend(series.iter().filter(|x| !s.contains(x)).cloned());
                 series = merged;
@@ -194,7 +219,9 @@ fn merge_yaml(layers: &[Layer], rules: &[LayerRules], file: &str) -> Result<Opti
         }
         origin = layer.url.clone();
     }
-    let Some(mut value) = acc else { return Ok(None) };
+    let Some(mut value) = acc else {
+        return Ok(None);
+    };
     if let (Some(map), true) = (value.as_mapping_mut(), section == "metadata") {
         map.remove("maintainer");
         map.remove("maintainers");
@@ -238,9 +265,16 @@ pub fn plan(layers: Vec<Layer>, charm_name: &str) -> Result<Plan, BuildError> {
             } else {
                 rel.clone()
             };
-            let entry = Entry { origin: layer.url.clone(), dynamic: false, content: Content::Copy(layer.dir.join(&rel)) };
+            let entry = Entry {
+                origin: layer.url.clone(),
+                dynamic: false,
+                content: Content::Copy(layer.dir.join(&rel)),
+            };
             if let Some(old) = files.insert(target.clone(), entry) {
-                warnings.push(format!("{target}: the file from {} overrides the one from {}", layer.url, old.origin));
+                warnings.push(format!(
+                    "{target}: the file from {} overrides the one from {}",
+                    layer.url, old.origin
+                ));
             }
         }
     }
@@ -258,22 +292,42 @@ pub fn plan(layers: Vec<Layer>, charm_name: &str) -> Result<Plan, BuildError> {
             if *file == "actions.yaml" {
                 actions = value.clone();
             }
-            files.insert(file.to_string(), Entry { origin, dynamic: true, content: Content::Text(to_yaml(&value)) });
+            files.insert(
+                file.to_string(),
+                Entry {
+                    origin,
+                    dynamic: true,
+                    content: Content::Text(to_yaml(&value)),
+                },
+            );
         }
     }
     if metadata.is_null() {
         return Err(BuildError::Invalid {
-            path: layers.last().map(|l| l.dir.join("metadata.yaml")).unwrap_or_default(),
+            path: layers
+                .last()
+                .map(|l| l.dir.join("metadata.yaml"))
+                .unwrap_or_default(),
             line: None,
             message: "no layer provides metadata.yaml".into(),
         });
     }
 
     // Generated files.
-    let top = layers.last().map(|l| l.url.clone()).unwrap_or_else(|| charm_name.to_string());
-    let build = |content| Entry { origin: top.clone(), dynamic: true, content };
+    let top = layers
+        .last()
+        .map(|l| l.url.clone())
+        .unwrap_or_else(|| charm_name.to_string());
+    let build = |content| Entry {
+        origin: top.clone(),
+        dynamic: true,
+        content,
+    };
     files.insert("dispatch".into(), build(Content::Binary));
-    for hook in hook_paths(&metadata).into_iter().chain(action_paths(&actions)) {
+    for hook in hook_paths(&metadata)
+        .into_iter()
+        .chain(action_paths(&actions))
+    {
         for (layer, r) in layers.iter().zip(&rules) {
             if let Some(p) = r.ignore.first_match(&hook) {
                 warnings.push(format!(
@@ -294,11 +348,17 @@ pub fn plan(layers: Vec<Layer>, charm_name: &str) -> Result<Plan, BuildError> {
     }
 
     let mut layer_yaml = Mapping::new();
-    let includes: Vec<Value> = layers[..layers.len().saturating_sub(1)].iter().map(|l| Value::String(l.url.clone())).collect();
+    let includes: Vec<Value> = layers[..layers.len().saturating_sub(1)]
+        .iter()
+        .map(|l| Value::String(l.url.clone()))
+        .collect();
     layer_yaml.insert("includes".into(), Value::Sequence(includes));
     layer_yaml.insert("options".into(), Value::Mapping(layer_options(&layers)?));
     layer_yaml.insert("is".into(), Value::String(charm_name.to_string()));
-    files.insert("layer.yaml".into(), build(Content::Text(to_yaml(&Value::Mapping(layer_yaml)))));
+    files.insert(
+        "layer.yaml".into(),
+        build(Content::Text(to_yaml(&Value::Mapping(layer_yaml)))),
+    );
 
     let bases = layers.iter().rev().find_map(|l| l.config.bases.clone());
     let bases = match bases {
@@ -307,21 +367,35 @@ pub fn plan(layers: Vec<Layer>, charm_name: &str) -> Result<Plan, BuildError> {
     };
     let mut manifest = Mapping::new();
     manifest.insert("bases".into(), bases);
-    files.insert("manifest.yaml".into(), build(Content::Text(to_yaml(&Value::Mapping(manifest)))));
+    files.insert(
+        "manifest.yaml".into(),
+        build(Content::Text(to_yaml(&Value::Mapping(manifest)))),
+    );
 
     // Interfaces that no endpoint uses are compiled in for nothing.
     let used: Vec<String> = ["provides", "requires", "peers"]
         .iter()
         .filter_map(|r| metadata.get(*r).and_then(Value::as_mapping))
         .flat_map(|m| m.values())
-        .filter_map(|v| v.as_str().map(String::from).or_else(|| v.get("interface").and_then(Value::as_str).map(String::from)))
+        .filter_map(|v| {
+            v.as_str()
+                .map(String::from)
+                .or_else(|| v.get("interface").and_then(Value::as_str).map(String::from))
+        })
         .collect();
     for l in layers.iter().filter(|l| l.kind == LayerKind::Interface) {
         if let Some(iface) = &l.interface {
             if !used.contains(iface) {
-                warnings.push(format!("{} (interface {iface}) is included but no endpoint in metadata.yaml uses it", l.url));
+                warnings.push(format!(
+                    "{} (interface {iface}) is included but no endpoint in metadata.yaml uses it",
+                    l.url
+                ));
             }
         }
     }
-    Ok(Plan { layers, files, warnings })
+    Ok(Plan {
+        layers,
+        files,
+        warnings,
+    })
 }

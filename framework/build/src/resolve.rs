@@ -21,9 +21,17 @@ impl SearchPath {
     /// ancestor with a `layers/` directory and a `Cargo.toml`).
     pub fn from_env(top: &Path) -> SearchPath {
         let split = |var: &str| -> Vec<PathBuf> {
-            std::env::var(var).unwrap_or_default().split(':').filter(|s| !s.is_empty()).map(PathBuf::from).collect()
+            std::env::var(var)
+                .unwrap_or_default()
+                .split(':')
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from)
+                .collect()
         };
-        let mut sp = SearchPath { layers: split("CHARM_LAYERS_DIR"), interfaces: split("CHARM_INTERFACES_DIR") };
+        let mut sp = SearchPath {
+            layers: split("CHARM_LAYERS_DIR"),
+            interfaces: split("CHARM_INTERFACES_DIR"),
+        };
         if let Some(root) = workspace_root(top) {
             sp.layers.push(root.join("layers"));
             sp.interfaces.push(root.join("layers/interfaces"));
@@ -35,10 +43,16 @@ impl SearchPath {
 /// The nearest ancestor of `dir` with a `layers/` directory and a `Cargo.toml`.
 pub fn workspace_root(dir: &Path) -> Option<PathBuf> {
     let dir = std::fs::canonicalize(dir).ok()?;
-    dir.ancestors().find(|a| a.join("layers").is_dir() && a.join("Cargo.toml").is_file()).map(Path::to_path_buf)
+    dir.ancestors()
+        .find(|a| a.join("layers").is_dir() && a.join("Cargo.toml").is_file())
+        .map(Path::to_path_buf)
 }
 
-fn locate(include: &str, from: &Path, search: &SearchPath) -> Result<(PathBuf, LayerKind), Vec<PathBuf>> {
+fn locate(
+    include: &str,
+    from: &Path,
+    search: &SearchPath,
+) -> Result<(PathBuf, LayerKind), Vec<PathBuf>> {
     let (dirs, name, prefix, kind) = if let Some(n) = include.strip_prefix("layer:") {
         (&search.layers, n, "layer-", LayerKind::Layer)
     } else if let Some(n) = include.strip_prefix("interface:") {
@@ -47,7 +61,11 @@ fn locate(include: &str, from: &Path, search: &SearchPath) -> Result<(PathBuf, L
         // A path: relative to the including layer (charm-tools resolves it from the
         // working directory, so the same layer builds differently from elsewhere).
         let p = from.join(include);
-        return if p.is_dir() { Ok((p, LayerKind::Layer)) } else { Err(vec![p]) };
+        return if p.is_dir() {
+            Ok((p, LayerKind::Layer))
+        } else {
+            Err(vec![p])
+        };
     };
     let name = name.split('@').next().unwrap_or(name);
     let mut looked = Vec::new();
@@ -63,7 +81,11 @@ fn locate(include: &str, from: &Path, search: &SearchPath) -> Result<(PathBuf, L
 }
 
 /// All layers of the charm whose top layer is `top`, in merge order.
-pub fn resolve(top: &Path, charm_name: &str, search: &SearchPath) -> Result<Vec<Layer>, BuildError> {
+pub fn resolve(
+    top: &Path,
+    charm_name: &str,
+    search: &SearchPath,
+) -> Result<Vec<Layer>, BuildError> {
     let top_dir = std::fs::canonicalize(top).map_err(crate::error::io(top))?;
     let mut out: Vec<Layer> = Vec::new();
     let mut stack: Vec<(PathBuf, String)> = Vec::new();
@@ -80,13 +102,18 @@ fn visit(
 ) -> Result<(), BuildError> {
     stack.push((layer.dir.clone(), layer.url.clone()));
     for include in &layer.config.includes {
-        let path = layer.config.path.clone().unwrap_or_else(|| layer.dir.join("layer.yaml"));
-        let (dir, kind) = locate(include, &layer.dir, search).map_err(|looked| BuildError::UnknownInclude {
-            line: line_of_text(&layer.config.text, include),
-            path: path.clone(),
-            include: include.clone(),
-            looked,
-        })?;
+        let path = layer
+            .config
+            .path
+            .clone()
+            .unwrap_or_else(|| layer.dir.join("layer.yaml"));
+        let (dir, kind) =
+            locate(include, &layer.dir, search).map_err(|looked| BuildError::UnknownInclude {
+                line: line_of_text(&layer.config.text, include),
+                path: path.clone(),
+                include: include.clone(),
+                looked,
+            })?;
         let dir = std::fs::canonicalize(&dir).map_err(crate::error::io(&dir))?;
         if let Some(pos) = stack.iter().position(|(d, _)| *d == dir) {
             let mut chain: Vec<String> = stack[pos..].iter().map(|(_, u)| u.clone()).collect();

@@ -20,7 +20,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Value, BuildError> {
         .map_err(|e| BuildError::Yaml {
             path: path.to_path_buf(),
             // An unclosed construct is reported past the end; point at the last line.
-            line: e.location().map(|l| l.line().min(text.lines().count().max(1))),
+            line: e
+                .location()
+                .map(|l| l.line().min(text.lines().count().max(1))),
             message: e.to_string(),
         })
 }
@@ -79,8 +81,12 @@ pub fn delete_path(value: &mut Value, path: &str) -> Result<(), String> {
             .and_then(|m| m.get_mut(*p))
             .ok_or_else(|| format!("{} does not exist", parts[..=i].join(".")))?;
     }
-    let map: &mut Mapping = cur.as_mapping_mut().ok_or_else(|| format!("{} is not a map", parents.join(".")))?;
-    map.remove(*last).map(drop).ok_or_else(|| format!("{path} does not exist"))
+    let map: &mut Mapping = cur
+        .as_mapping_mut()
+        .ok_or_else(|| format!("{} is not a map", parents.join(".")))?;
+    map.remove(*last)
+        .map(drop)
+        .ok_or_else(|| format!("{path} does not exist"))
 }
 
 #[cfg(test)]
@@ -101,7 +107,9 @@ mod tests {
     #[test]
     fn deletes_need_an_existing_path() {
         let mut v = y("requires: {db: {interface: pgsql}}\n");
-        assert!(delete_path(&mut v, "requires.nosuch.interface").unwrap_err().contains("requires.nosuch"));
+        assert!(delete_path(&mut v, "requires.nosuch.interface")
+            .unwrap_err()
+            .contains("requires.nosuch"));
         assert!(delete_path(&mut v, "requires.nosuch").is_err());
         delete_path(&mut v, "requires.db").unwrap();
         assert_eq!(v, y("requires: {}\n"));

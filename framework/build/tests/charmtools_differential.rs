@@ -13,7 +13,10 @@ use charms_reactive_build::{plan_only, SearchPath};
 use serde_json::Value;
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo root")
 }
 
 /// Runs charm-tools on a case; returns its oracle.json.
@@ -22,9 +25,17 @@ fn charm_tools(case: &str) -> Value {
     let _ = std::fs::remove_dir_all(&out);
     let script = repo().join("tests/build/oracle/charmtools-build.sh");
     let top = repo().join("tests/build/fixtures").join(case).join("top");
-    let status = Command::new("bash").arg(&script).arg(&top).arg(&out).status().expect("run the oracle");
+    let status = Command::new("bash")
+        .arg(&script)
+        .arg(&top)
+        .arg(&out)
+        .status()
+        .expect("run the oracle");
     // 0: built; 3: charm-build failed (oracle.json still written); 2: set-up failed.
-    assert!(status.code() == Some(0) || status.code() == Some(3), "oracle set-up failed for {case}: {status}");
+    assert!(
+        status.code() == Some(0) || status.code() == Some(3),
+        "oracle set-up failed for {case}: {status}"
+    );
     let text = std::fs::read_to_string(out.join("oracle.json")).expect("oracle.json");
     serde_json::from_str(&text).expect("oracle.json is JSON")
 }
@@ -44,7 +55,10 @@ fn yaml_to_json(text: &str) -> Value {
 
 fn ours(case: &str) -> Result<Ours, String> {
     let dir = repo().join("tests/build/fixtures").join(case);
-    let search = SearchPath { layers: vec![dir.join("layers")], interfaces: vec![dir.join("interfaces")] };
+    let search = SearchPath {
+        layers: vec![dir.join("layers")],
+        interfaces: vec![dir.join("interfaces")],
+    };
     let (_, plan) = plan_only(&dir.join("top"), &search).map_err(|e| e.to_string())?;
     let text = |f: &str| match plan.files.get(f).map(|e| &e.content) {
         Some(Content::Text(t)) => yaml_to_json(t),
@@ -84,7 +98,10 @@ fn without(mut v: Value, path: &[&str]) -> Value {
     for p in parents {
         cur = cur.get_mut(*p).expect("path exists in charm-tools' output");
     }
-    cur.as_object_mut().expect("map").remove(*last).expect("key exists in charm-tools' output");
+    cur.as_object_mut()
+        .expect("map")
+        .remove(*last)
+        .expect("key exists in charm-tools' output");
     v
 }
 
@@ -96,7 +113,6 @@ fn merged_yaml_and_options_match_charm_tools_except_the_bugs_we_fix() {
         "deletes",
         "file-override",
         "ignore-exclude",
-        "ignore-yaml-reset",
         "diamond",
         "prefixed-dirs",
         "maintainer-top-only",
@@ -104,7 +120,11 @@ fn merged_yaml_and_options_match_charm_tools_except_the_bugs_we_fix() {
     ];
     for case in cases {
         let theirs = charm_tools(case);
-        assert!(built(&theirs), "{case}: charm-tools failed: {}", theirs["stderr_tail"]);
+        assert!(
+            built(&theirs),
+            "{case}: charm-tools failed: {}",
+            theirs["stderr_tail"]
+        );
         let ours = ours(case).unwrap_or_else(|e| panic!("{case}: our build failed: {e}"));
         compare(case, theirs, &ours);
     }
@@ -119,12 +139,20 @@ fn inputs_both_tools_reject() {
     for (case, ours_says) in [
         ("options-unknown-layer", "not in this build"),
         ("options-charms-reactive", "not in this build"),
-        ("deletes-missing-path", "requires.nosuch does not exist"),
+        (
+            "deletes-missing-path",
+            "requires.nosuch.interface does not exist",
+        ),
     ] {
         let theirs = charm_tools(case);
         assert!(!built(&theirs), "{case}: charm-tools was expected to fail");
-        let err = ours(case).err().unwrap_or_else(|| panic!("{case}: our build was expected to fail"));
-        assert!(err.contains(ours_says) && err.contains("layer.yaml"), "{case}: {err}");
+        let err = ours(case)
+            .err()
+            .unwrap_or_else(|| panic!("{case}: our build was expected to fail"));
+        assert!(
+            err.contains(ours_says) && err.contains("layer.yaml"),
+            "{case}: {err}"
+        );
     }
 }
 
@@ -134,6 +162,9 @@ fn inputs_both_tools_reject() {
 ///   here every layer's deletes apply.
 /// * deletes-lower-only-file: charm-tools ignores `config: deletes` when the file comes
 ///   only from a layer two levels down; here it applies.
+/// * ignore-yaml-reset: charm-tools applies a layer's `ignore` only to the layer right
+///   below it (bug #312), so the top layer's `ignore: [config.yaml]` misses layer:low's
+///   config.yaml; here `ignore` applies to every lower layer and the charm has no config.
 /// * relative-include-cwd: charm-tools resolves a lower layer's relative include from the
 ///   working directory (`top/../relbase`); here from the including layer
 ///   (`layers/relmid/../relbase`).
@@ -141,7 +172,10 @@ fn inputs_both_tools_reject() {
 fn charm_tools_bugs_we_fix() {
     let theirs = charm_tools("deletes-shadowed");
     let ours_v = ours("deletes-shadowed").expect("builds");
-    let fixed = without(theirs.clone(), &["metadata", "requires", "deleted-by-middle"]);
+    let fixed = without(
+        theirs.clone(),
+        &["metadata", "requires", "deleted-by-middle"],
+    );
     compare("deletes-shadowed", fixed, &ours_v);
 
     let theirs = charm_tools("deletes-lower-only-file");
@@ -149,11 +183,31 @@ fn charm_tools_bugs_we_fix() {
     let fixed = without(theirs.clone(), &["config", "options", "delete-me"]);
     compare("deletes-lower-only-file", fixed, &ours_v);
 
+    let theirs = charm_tools("ignore-yaml-reset");
+    assert!(
+        theirs["config"]["options"]["low-opt"].is_object(),
+        "charm-tools keeps layer:low's config (#312)"
+    );
+    let ours_v = ours("ignore-yaml-reset").expect("builds");
+    assert_eq!(ours_v.config, Value::Null);
+    let mut fixed = theirs.clone();
+    fixed["config"] = Value::Null;
+    compare("ignore-yaml-reset", fixed, &ours_v);
+
     let theirs = charm_tools("relative-include-cwd");
     assert!(built(&theirs));
     let ours_v = ours("relative-include-cwd").expect("builds");
     let case_dir = repo().join("tests/build/fixtures/relative-include-cwd");
-    let layers_relbase = case_dir.join("layers/relbase").canonicalize().expect("layers/relbase");
-    assert!(ours_v.layer_dirs.contains(&layers_relbase), "{:?}", ours_v.layer_dirs);
-    assert!(!ours_v.layer_dirs.contains(&case_dir.join("relbase").canonicalize().expect("relbase")));
+    let layers_relbase = case_dir
+        .join("layers/relbase")
+        .canonicalize()
+        .expect("layers/relbase");
+    assert!(
+        ours_v.layer_dirs.contains(&layers_relbase),
+        "{:?}",
+        ours_v.layer_dirs
+    );
+    assert!(!ours_v
+        .layer_dirs
+        .contains(&case_dir.join("relbase").canonicalize().expect("relbase")));
 }

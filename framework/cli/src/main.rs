@@ -8,7 +8,11 @@ use charms_reactive_build::{build, inspect, BuildOptions, CompileSettings, Searc
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "reactive", version, about = "Build, lint and inspect reactive Juju charms")]
+#[command(
+    name = "reactive",
+    version,
+    about = "Build, lint and inspect reactive Juju charms"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -57,10 +61,23 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Build { layer_dir, output, charm_file, force, verbose } => {
+        Command::Build {
+            layer_dir,
+            output,
+            charm_file,
+            force,
+            verbose,
+        } => {
             let mut compile = CompileSettings::for_layer(&layer_dir, &output);
             compile.verbose = verbose;
-            let opts = BuildOptions { search: SearchPath::from_env(&layer_dir), layer_dir, build_parent: output, force, charm_file, compile };
+            let opts = BuildOptions {
+                search: SearchPath::from_env(&layer_dir),
+                layer_dir,
+                build_parent: output,
+                force,
+                charm_file,
+                compile,
+            };
             let report = build(&opts)?;
             for w in &report.warnings {
                 eprintln!("warning: {w}");
@@ -80,7 +97,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if let Some(file) = &report.charm_file {
                 println!("{}", file.display());
             }
-            Ok(if findings.iter().any(|f| f.level == Level::Error) { ExitCode::from(200) } else { ExitCode::SUCCESS })
+            Ok(if findings.iter().any(|f| f.level == Level::Error) {
+                ExitCode::from(200)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Proof { charm_dir } => {
             let findings = proof(&charm_dir);

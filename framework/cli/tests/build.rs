@@ -10,7 +10,10 @@ use std::process::{Command, Output, Stdio};
 const REACTIVE: &str = env!("CARGO_BIN_EXE_reactive");
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo root")
 }
 
 fn rules(case: &str) -> PathBuf {
@@ -47,7 +50,12 @@ fn tree(dir: &Path) -> Vec<String> {
             if e.file_type().expect("type").is_dir() {
                 walk(root, &p, out);
             } else {
-                out.push(p.strip_prefix(root).expect("under root").to_string_lossy().into_owned());
+                out.push(
+                    p.strip_prefix(root)
+                        .expect("under root")
+                        .to_string_lossy()
+                        .into_owned(),
+                );
             }
         }
     }
@@ -118,26 +126,57 @@ fn a_charm_of_two_layer_crates_builds_runs_rebuilds_and_passes_proof() {
     let built = reactive(&["build", &top, "-o", &parent], &layers);
     assert!(built.status.success(), "build failed:\n{}", stderr(&built));
     let warnings = stderr(&built);
-    assert!(warnings.contains("README.md: the file from crate-charm overrides the one from layer:base"), "{warnings}");
+    assert!(
+        warnings.contains("README.md: the file from crate-charm overrides the one from layer:base"),
+        "{warnings}"
+    );
     let charm = out.join("crate-charm");
     assert_eq!(tree(&charm), expected_tree());
 
     // dispatch is the compiled binary; hooks and actions are links to it.
-    let mode = std::fs::metadata(charm.join("dispatch")).unwrap().permissions().mode();
+    let mode = std::fs::metadata(charm.join("dispatch"))
+        .unwrap()
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o111, 0o111);
-    assert_eq!(&std::fs::read(charm.join("dispatch")).unwrap()[..4], b"\x7fELF");
-    for link in ["hooks/install", "hooks/db-relation-joined", "actions/say-hello"] {
-        assert_eq!(std::fs::read_link(charm.join(link)).unwrap(), Path::new("../dispatch"), "{link}");
+    assert_eq!(
+        &std::fs::read(charm.join("dispatch")).unwrap()[..4],
+        b"\x7fELF"
+    );
+    for link in [
+        "hooks/install",
+        "hooks/db-relation-joined",
+        "actions/say-hello",
+    ] {
+        assert_eq!(
+            std::fs::read_link(charm.join(link)).unwrap(),
+            Path::new("../dispatch"),
+            "{link}"
+        );
     }
     assert!(!charm.join("Makefile").exists() && !charm.join("Cargo.toml").exists());
 
     // Layer options: set by the top layer, defaults filled in.
-    let layer_yaml: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string(charm.join("layer.yaml")).unwrap()).unwrap();
-    assert_eq!(layer_yaml["options"]["base"]["verbose"], serde_yaml::Value::Bool(true));
-    assert_eq!(layer_yaml["options"]["base"]["greeting-file"].as_str(), Some("/tmp/greeting"));
+    let layer_yaml: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(charm.join("layer.yaml")).unwrap()).unwrap();
+    assert_eq!(
+        layer_yaml["options"]["base"]["verbose"],
+        serde_yaml::Value::Bool(true)
+    );
+    assert_eq!(
+        layer_yaml["options"]["base"]["greeting-file"].as_str(),
+        Some("/tmp/greeting")
+    );
     assert_eq!(layer_yaml["is"].as_str(), Some("crate-charm"));
-    let manifest: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string(charm.join("manifest.yaml")).unwrap()).unwrap();
-    let channels: Vec<&str> = manifest["bases"].as_sequence().unwrap().iter().filter_map(|b| b["channel"].as_str()).collect();
+    let manifest: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(charm.join("manifest.yaml")).unwrap())
+            .unwrap();
+    let channels: Vec<&str> = manifest["bases"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(|b| b["channel"].as_str())
+        .collect();
     assert_eq!(channels, ["22.04", "24.04"]);
 
     // The hook runs, layer order first (base before the charm).
@@ -149,19 +188,47 @@ fn a_charm_of_two_layer_crates_builds_runs_rebuilds_and_passes_proof() {
     std::fs::write(charm.join("README.md"), "edited by hand").unwrap();
     let conflict = reactive(&["build", &top, "-o", &parent], &layers);
     assert_eq!(conflict.status.code(), Some(1));
-    assert!(stderr(&conflict).contains("modified after the build: README.md"), "{}", stderr(&conflict));
+    assert!(
+        stderr(&conflict).contains("modified after the build: README.md"),
+        "{}",
+        stderr(&conflict)
+    );
     let layers_out = reactive(&["layers", &charm.to_string_lossy()], &layers);
     let listing = String::from_utf8_lossy(&layers_out.stdout).into_owned();
-    assert!(listing.lines().any(|l| l.starts_with("* README.md") && l.contains("crate-charm (static)")), "{listing}");
-    assert!(listing.lines().any(|l| l.contains("copyright.layer-base") && l.contains("layer:base (static)")), "{listing}");
-    let forced = reactive(&["build", &top, "-o", &parent, "--force", "--charm-file"], &layers);
+    assert!(
+        listing
+            .lines()
+            .any(|l| l.starts_with("* README.md") && l.contains("crate-charm (static)")),
+        "{listing}"
+    );
+    assert!(
+        listing
+            .lines()
+            .any(|l| l.contains("copyright.layer-base") && l.contains("layer:base (static)")),
+        "{listing}"
+    );
+    let forced = reactive(
+        &["build", &top, "-o", &parent, "--force", "--charm-file"],
+        &layers,
+    );
     assert!(forced.status.success(), "{}", stderr(&forced));
-    assert_eq!(std::fs::read_to_string(charm.join("README.md")).unwrap(), "the charm's readme\n");
+    assert_eq!(
+        std::fs::read_to_string(charm.join("README.md")).unwrap(),
+        "the charm's readme\n"
+    );
 
     // The .charm zip keeps executable bits and links.
     let zip = zip_listing(&out.join("crate-charm.charm"));
-    assert!(zip.iter().any(|(n, m)| n == "dispatch" && m & 0o111 == 0o111), "{zip:?}");
-    assert!(zip.iter().any(|(n, m)| n == "hooks/install" && m & 0o170000 == 0o120000), "{zip:?}");
+    assert!(
+        zip.iter()
+            .any(|(n, m)| n == "dispatch" && m & 0o111 == 0o111),
+        "{zip:?}"
+    );
+    assert!(
+        zip.iter()
+            .any(|(n, m)| n == "hooks/install" && m & 0o170000 == 0o120000),
+        "{zip:?}"
+    );
 
     // Our proof and charm-tools' both find no error.
     let ours = reactive(&["proof", &charm.to_string_lossy()], &layers);
@@ -173,7 +240,10 @@ fn a_charm_of_two_layer_crates_builds_runs_rebuilds_and_passes_proof() {
         .output()
         .expect("charm-proof");
     let theirs_out = String::from_utf8_lossy(&theirs.stdout).into_owned() + &stderr(&theirs);
-    assert!(theirs.status.code() != Some(200) && !theirs_out.contains("E:"), "charm-proof:\n{theirs_out}");
+    assert!(
+        theirs.status.code() != Some(200) && !theirs_out.contains("E:"),
+        "charm-proof:\n{theirs_out}"
+    );
 }
 
 fn run_install_hook(charm: &Path) {
@@ -183,7 +253,13 @@ fn run_install_hook(charm: &Path) {
     let status = Command::new(charm.join("hooks/install"))
         .env_clear()
         .current_dir(charm)
-        .env("PATH", format!("{}:/usr/bin:/bin", repo().join("bench/fake-hook-tools").display()))
+        .env(
+            "PATH",
+            format!(
+                "{}:/usr/bin:/bin",
+                repo().join("bench/fake-hook-tools").display()
+            ),
+        )
         .env("CHARM_DIR", charm)
         .env("FAKE_JUJU_DIR", &fake)
         .env("UNIT_STATE_DB", fake.join("state.db"))
@@ -191,7 +267,11 @@ fn run_install_hook(charm: &Path) {
         .expect("run the hook");
     assert!(status.success());
     let conn = read_kv(&fake.join("state.db"));
-    assert!(conn.contains("reactive.states.order.base|0") && conn.contains("reactive.states.order.charm|1"), "{conn}");
+    assert!(
+        conn.contains("reactive.states.order.base|0")
+            && conn.contains("reactive.states.order.charm|1"),
+        "{conn}"
+    );
 }
 
 /// The unit state's kv table as `key|value` lines, read with Python's sqlite3 module.
@@ -212,7 +292,10 @@ fn zip_listing(path: &Path) -> Vec<(String, u32)> {
         .expect("python3");
     String::from_utf8_lossy(&out.stdout)
         .lines()
-        .filter_map(|l| l.rsplit_once(' ').map(|(n, m)| (n.to_string(), m.parse().unwrap_or(0))))
+        .filter_map(|l| {
+            l.rsplit_once(' ')
+                .map(|(n, m)| (n.to_string(), m.parse().unwrap_or(0)))
+        })
         .collect()
 }
 
@@ -220,22 +303,57 @@ fn zip_listing(path: &Path) -> Vec<(String, u32)> {
 fn bad_input_is_one_clear_error_naming_the_file() {
     let empty = tmp("bad-input-layers");
     let cases: [(&str, &[&str]); 4] = [
-        ("bad-yaml", &["bad-yaml/top/metadata.yaml:5", "invalid YAML"]),
-        ("unknown-include", &["unknown-include/top/layer.yaml:2", "cannot find layer:nosuch; looked in:", "nosuch"]),
+        (
+            "bad-yaml",
+            &["bad-yaml/top/metadata.yaml:5", "invalid YAML"],
+        ),
+        (
+            "unknown-include",
+            &[
+                "unknown-include/top/layer.yaml:2",
+                "cannot find layer:nosuch; looked in:",
+                "nosuch",
+            ],
+        ),
         ("cycle", &["include cycle: layer:a -> layer:b -> layer:a"]),
-        ("wrong-type", &["wrong-type/top/layer.yaml:4", "base.enabled: expected boolean, got string"]),
+        (
+            "wrong-type",
+            &[
+                "wrong-type/top/layer.yaml:4",
+                "base.enabled: expected boolean, got string",
+            ],
+        ),
     ];
     for (case, wants) in cases {
         let dir = rules(case);
         let out = tmp(&format!("bad-{case}"));
-        let layers = if dir.join("layers").is_dir() { dir.join("layers") } else { empty.clone() };
-        let o = reactive(&["build", &dir.join("top").to_string_lossy(), "-o", &out.to_string_lossy()], &layers);
+        let layers = if dir.join("layers").is_dir() {
+            dir.join("layers")
+        } else {
+            empty.clone()
+        };
+        let o = reactive(
+            &[
+                "build",
+                &dir.join("top").to_string_lossy(),
+                "-o",
+                &out.to_string_lossy(),
+            ],
+            &layers,
+        );
         assert_eq!(o.status.code(), Some(1), "{case}: {}", stderr(&o));
         let err = stderr(&o);
-        assert_eq!(err.lines().filter(|l| l.starts_with("error:")).count(), 1, "{case}: {err}");
+        assert_eq!(
+            err.lines().filter(|l| l.starts_with("error:")).count(),
+            1,
+            "{case}: {err}"
+        );
         for want in wants {
             assert!(err.contains(want), "{case}: wanted {want:?} in:\n{err}");
         }
-        assert!(std::fs::read_dir(&out).unwrap().next().is_none(), "{case}: nothing may be written");
+        assert!(
+            std::fs::read_dir(&out).unwrap().next().is_none(),
+            "{case}: nothing may be written"
+        );
     }
 }
