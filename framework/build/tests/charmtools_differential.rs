@@ -41,6 +41,7 @@ fn charm_tools(case: &str) -> Value {
 }
 
 struct Ours {
+    files: Vec<String>,
     metadata: Value,
     config: Value,
     actions: Value,
@@ -66,6 +67,7 @@ fn ours(case: &str) -> Result<Ours, String> {
     };
     let layer_yaml = text("layer.yaml");
     Ok(Ours {
+        files: plan.files.keys().cloned().collect(),
         metadata: text("metadata.yaml"),
         config: text("config.yaml"),
         actions: text("actions.yaml"),
@@ -83,12 +85,56 @@ fn assert_same(case: &str, what: &str, theirs: &Value, ours: &Value) {
     assert_eq!(ours, theirs, "{case}: {what} differs from charm-tools'");
 }
 
+/// Files both builds should have, after the documented differences: charm-tools copies
+/// interface layers to `hooks/relations/<name>/` (ours compile them in), and we also
+/// generate `dispatch`, `manifest.yaml`, `hooks/remove`, `hooks/collect-metrics` and
+/// the `actions/<name>` links.
+fn comparable_files(theirs: &Value, ours: &Ours) -> (Vec<String>, Vec<String>) {
+    let ours_only = |f: &str| {
+        matches!(
+            f,
+            "dispatch" | "manifest.yaml" | "hooks/remove" | "hooks/collect-metrics"
+        ) || f.starts_with("actions/")
+    };
+    let theirs_files: Vec<String> = theirs["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .filter_map(Value::as_str)
+        .filter(|f| !f.starts_with("hooks/relations/"))
+        .map(String::from)
+        .collect();
+    let ours_files: Vec<String> = ours
+        .files
+        .iter()
+        .filter(|f| !ours_only(f))
+        .cloned()
+        .collect();
+    (theirs_files, ours_files)
+}
+
 fn compare(case: &str, mut theirs: Value, ours: &Ours) {
+    let (theirs_files, ours_files) = comparable_files(&theirs, ours);
+    assert_eq!(
+        ours_files, theirs_files,
+        "{case}: the built file tree differs from charm-tools'"
+    );
     assert_same(case, "metadata.yaml", &theirs["metadata"], &ours.metadata);
     assert_same(case, "config.yaml", &theirs["config"], &ours.config);
     assert_same(case, "actions.yaml", &theirs["actions"], &ours.actions);
     let opts = theirs["layer_options"].take();
     assert_same(case, "layer options", &opts, &ours.layer_options);
+}
+
+/// Removes files from charm-tools' file list (to state a deliberate difference).
+fn without_files(mut v: Value, gone: &[&str]) -> Value {
+    let files = v["files"].as_array_mut().expect("files");
+    for g in gone {
+        let before = files.len();
+        files.retain(|f| f.as_str() != Some(g));
+        assert_eq!(files.len(), before - 1, "charm-tools' build has {g}");
+    }
+    v
 }
 
 /// Removes a dotted path from a JSON value (to state a deliberate difference).
@@ -112,7 +158,6 @@ fn merged_yaml_and_options_match_charm_tools_except_the_bugs_we_fix() {
         "options-defines",
         "deletes",
         "file-override",
-        "ignore-exclude",
         "diamond",
         "prefixed-dirs",
         "maintainer-top-only",
@@ -162,6 +207,8 @@ fn inputs_both_tools_reject() {
 ///   here every layer's deletes apply.
 /// * deletes-lower-only-file: charm-tools ignores `config: deletes` when the file comes
 ///   only from a layer two levels down; here it applies.
+/// * ignore-exclude: for the same bug, files of layer:base that the top layer ignores
+///   stay in charm-tools' build; here they are dropped.
 /// * ignore-yaml-reset: charm-tools applies a layer's `ignore` only to the layer right
 ///   below it (bug #312), so the top layer's `ignore: [config.yaml]` misses layer:low's
 ///   config.yaml; here `ignore` applies to every lower layer and the charm has no config.
@@ -176,7 +223,22 @@ fn charm_tools_bugs_we_fix() {
         theirs.clone(),
         &["metadata", "requires", "deleted-by-middle"],
     );
+    // The deleted relation gets no hooks.
+    let hooks: Vec<String> = ["broken", "changed", "created", "departed", "joined"]
+        .iter()
+        .map(|h| format!("hooks/deleted-by-middle-relation-{h}"))
+        .collect();
+    let fixed = without_files(fixed, &hooks.iter().map(String::as_str).collect::<Vec<_>>());
     compare("deletes-shadowed", fixed, &ours_v);
+
+    // #312: the top layer's ignore reaches layer:base, two layers down.
+    let theirs = charm_tools("ignore-exclude");
+    let ours_v = ours("ignore-exclude").expect("builds");
+    let fixed = without_files(
+        theirs,
+        &["from-base-ignored-by-top.txt", "templates/base.tmpl"],
+    );
+    compare("ignore-exclude", fixed, &ours_v);
 
     let theirs = charm_tools("deletes-lower-only-file");
     let ours_v = ours("deletes-lower-only-file").expect("builds");
@@ -190,7 +252,7 @@ fn charm_tools_bugs_we_fix() {
     );
     let ours_v = ours("ignore-yaml-reset").expect("builds");
     assert_eq!(ours_v.config, Value::Null);
-    let mut fixed = theirs.clone();
+    let mut fixed = without_files(theirs.clone(), &["config.yaml"]);
     fixed["config"] = Value::Null;
     compare("ignore-yaml-reset", fixed, &ours_v);
 
