@@ -40,11 +40,19 @@ impl SearchPath {
     }
 }
 
-/// The nearest ancestor of `dir` with a `layers/` directory and a `Cargo.toml`.
+/// The nearest ancestor of `dir` that is a Cargo workspace root (its `Cargo.toml` has a
+/// `[workspace]` table) with a `layers/` directory. A member crate that happens to have
+/// a `layers/` directory of its own is not one.
 pub fn workspace_root(dir: &Path) -> Option<PathBuf> {
     let dir = std::fs::canonicalize(dir).ok()?;
+    let is_workspace = |a: &Path| {
+        std::fs::read_to_string(a.join("Cargo.toml"))
+            .ok()
+            .and_then(|t| t.parse::<toml::Table>().ok())
+            .is_some_and(|t| t.contains_key("workspace"))
+    };
     dir.ancestors()
-        .find(|a| a.join("layers").is_dir() && a.join("Cargo.toml").is_file())
+        .find(|a| a.join("layers").is_dir() && is_workspace(a))
         .map(Path::to_path_buf)
 }
 

@@ -102,3 +102,16 @@ fn ignore_exclude_overrides_and_generated_hooks_follow_the_rules() {
         "{meta}"
     );
 }
+
+/// The workspace of a fixture under tests/ is the repository, not the `tests` crate
+/// (which also has a `layers/` directory): the shared target directory, the runtime
+/// crate and the Cargo.lock come from the real workspace root.
+#[test]
+fn the_workspace_root_is_the_cargo_workspace_not_a_member_with_layers() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo");
+    let found = charms_reactive_build::resolve::workspace_root(&case("crate-charm").join("top"));
+    assert_eq!(found, Some(repo));
+}
