@@ -17,6 +17,11 @@
 //!
 //! A failed hook returns a [`Failure`] holding the error and the unchanged input state,
 //! plus what Juju would keep anyway (statuses, logs, leader settings).
+//!
+//! In an integration test (`tests/*.rs`) of a layer crate, name the crate
+//! (`use my_layer as _;`): handlers register at link time, and the linker drops the
+//! registrations of a crate the test binary never names, so none of its handlers would
+//! run.
 
 mod memory;
 mod record;

@@ -1,0 +1,40 @@
+//! The hello charm's handlers in the harness.
+
+use charms_reactive::testing::{Harness, Relation, State};
+// Name the charm crate, or the linker drops its handlers from this test binary.
+use charm_hello as _;
+
+const META: &str = include_str!("../metadata.yaml");
+const CONFIG: &str = include_str!("../config.yaml");
+
+#[test]
+fn a_unit_publishes_its_greeting_and_counts_the_peers_that_greeted_it() {
+    let h = Harness::new()
+        .only(["charm_hello::"])
+        .metadata(META)
+        .unwrap()
+        .config_yaml(CONFIG)
+        .unwrap();
+    let peers = Relation::new("peers", 0, "hello")
+        .unit("hello/1", [("greeting", "hi")])
+        .unit("hello/2", []);
+    let state = State {
+        unit: "hello/0".into(),
+        ..State::default()
+    }
+    .with_relation(peers)
+    .with_config("greeting", "bonjour");
+    let out = h.run("config-changed", &state).unwrap();
+    assert_eq!(
+        out.state
+            .relation("peers:0")
+            .unwrap()
+            .local_unit_data
+            .get("greeting")
+            .map(String::as_str),
+        Some("bonjour")
+    );
+    assert_eq!(out.state.unit_status.status, "active");
+    assert_eq!(out.state.unit_status.message, "bonjour; greeted by 1 peer");
+    assert_eq!(out.state.workload_version, "1.0");
+}

@@ -1,0 +1,145 @@
+//! What the model needs to know about a built charm: endpoints, config options, actions.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One relation endpoint of a charm.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointSpec {
+    /// `provides`, `requires` or `peers`.
+    pub role: String,
+    /// Interface name.
+    pub interface: String,
+}
+
+/// One config option.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OptionSpec {
+    /// `string`, `int`, `float`, `boolean` or `secret`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Default value (`null` when none).
+    pub default: Value,
+}
+
+/// A charm as the model sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CharmInfo {
+    /// `metadata.yaml` name.
+    pub name: String,
+    /// Endpoints by name.
+    pub endpoints: BTreeMap<String, EndpointSpec>,
+    /// Config options by name.
+    pub options: BTreeMap<String, OptionSpec>,
+    /// Action names.
+    pub actions: Vec<String>,
+}
+
+fn yaml(path: &Path) -> anyhow::Result<Option<serde_yaml::Value>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(
+            serde_yaml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(anyhow::anyhow!("{}: {e}", path.display())),
+    }
+}
+
+impl CharmInfo {
+    /// Reads a charm directory (a directory is a charm if it has `metadata.yaml`).
+    pub fn read(dir: &Path) -> anyhow::Result<CharmInfo> {
+        let meta = yaml(&dir.join("metadata.yaml"))?.ok_or_else(|| {
+            anyhow::anyhow!("{} is not a charm: it has no metadata.yaml", dir.display())
+        })?;
+        let name = meta
+            .get("name")
+            .and_then(serde_yaml::Value::as_str)
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{}: metadata: name: expected string, got nothing",
+                    dir.join("metadata.yaml").display()
+                )
+            })?
+            .to_string();
+        let mut endpoints = BTreeMap::new();
+        for role in ["provides", "requires", "peers"] {
+            if let Some(map) = meta.get(role).and_then(serde_yaml::Value::as_mapping) {
+                for (k, v) in map {
+                    let interface = v
+                        .as_str()
+                        .or_else(|| v.get("interface").and_then(serde_yaml::Value::as_str))
+                        .unwrap_or_default()
+                        .to_string();
+                    if let Some(k) = k.as_str() {
+                        endpoints.insert(
+                            k.to_string(),
+                            EndpointSpec {
+                                role: role.to_string(),
+                                interface,
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        let mut options = BTreeMap::new();
+        if let Some(cfg) = yaml(&dir.join("config.yaml"))? {
+            if let Some(map) = cfg.get("options").and_then(serde_yaml::Value::as_mapping) {
+                for (k, v) in map {
+                    let kind = v
+                        .get("type")
+                        .and_then(serde_yaml::Value::as_str)
+                        .unwrap_or("string")
+                        .to_string();
+                    let default = v
+                        .get("default")
+                        .map(|d| serde_json::to_value(d).unwrap_or(Value::Null))
+                        .unwrap_or(Value::Null);
+                    if let Some(k) = k.as_str() {
+                        options.insert(k.to_string(), OptionSpec { kind, default });
+                    }
+                }
+            }
+        }
+        let actions = yaml(&dir.join("actions.yaml"))?
+            .and_then(|a| {
+                a.as_mapping().map(|m| {
+                    m.keys()
+                        .filter_map(|k| k.as_str().map(String::from))
+                        .collect()
+                })
+            })
+            .unwrap_or_default();
+        Ok(CharmInfo {
+            name,
+            endpoints,
+            options,
+            actions,
+        })
+    }
+
+    /// Parses `value` for option `key` as `juju config` does (ParseInt, ParseFloat,
+    /// ParseBool); the error names the option and the expected type.
+    pub fn parse_config(&self, key: &str, value: &str) -> anyhow::Result<Value> {
+        let spec = self
+            .options
+            .get(key)
+            .ok_or_else(|| anyhow::anyhow!("unknown option {key:?}"))?;
+        let bad = || anyhow::anyhow!("option {key:?} expected {}, got {value:?}", spec.kind);
+        Ok(match spec.kind.as_str() {
+            "int" => Value::from(value.parse::<i64>().map_err(|_| bad())?),
+            "float" => serde_json::Number::from_f64(value.parse::<f64>().map_err(|_| bad())?)
+                .map(Value::Number)
+                .ok_or_else(bad)?,
+            "boolean" => Value::Bool(match value {
+                "1" | "t" | "T" | "TRUE" | "true" | "True" => true,
+                "0" | "f" | "F" | "FALSE" | "false" | "False" => false,
+                _ => return Err(bad()),
+            }),
+            _ => Value::String(value.to_string()),
+        })
+    }
+}

@@ -1,0 +1,203 @@
+//! What a hook can see and what its tools changed: the per-hook context file.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Environment variable naming the context file of the running hook.
+pub const CONTEXT_FILE_ENV: &str = "REACTIVE_HOOK_CONTEXT";
+
+/// A string-to-string databag.
+pub type Bag = BTreeMap<String, String>;
+
+/// The relation of a relation hook.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentRelation {
+    /// Relation id number (`endpoint:N` is built from the relation's endpoint).
+    pub id: u32,
+    /// The remote unit, when the hook is about one (`JUJU_REMOTE_UNIT`).
+    pub remote_unit: Option<String>,
+    /// In `-relation-departed`: the unit leaving (`JUJU_DEPARTING_UNIT`).
+    pub departing_unit: Option<String>,
+}
+
+/// One relation as this unit sees it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelationView {
+    /// This unit's endpoint name.
+    pub endpoint: String,
+    /// The interface.
+    pub interface: String,
+    /// The remote application (this unit's own for a peer relation).
+    pub remote_app: String,
+    /// Peer relation?
+    pub peer: bool,
+    /// Remote units known locally (joined and not departed), sorted. Printed by
+    /// `relation-list`.
+    pub members: Vec<String>,
+    /// Unit databags readable by this unit: its own (including writes made earlier in
+    /// this hook), members', departed units'. Remote units' bags are as this unit last
+    /// saw them (the per-observer cache).
+    pub unit_data: BTreeMap<String, Bag>,
+    /// Application databags readable by this unit: the remote app's; its own app's
+    /// (always for peers, for a non-peer relation only when leader).
+    pub app_data: BTreeMap<String, Bag>,
+    /// Broken or dying: left out of `relation-ids`, still usable with `-r`.
+    pub broken: bool,
+}
+
+/// A workload status.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Status {
+    /// maintenance | blocked | waiting | active | unknown | error …
+    pub status: String,
+    /// Message.
+    pub message: String,
+    /// Status data.
+    #[serde(default)]
+    pub data: BTreeMap<String, Value>,
+}
+
+/// An opened port range, as `open-port` takes it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PortRange {
+    /// `tcp`, `udp` or `icmp`.
+    pub protocol: String,
+    /// First port (0 for icmp).
+    pub from: u16,
+    /// Last port (0 for icmp).
+    pub to: u16,
+    /// Endpoints it applies to; empty = all (`*`).
+    #[serde(default)]
+    pub endpoints: Vec<String>,
+}
+
+/// The running action.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionData {
+    /// Action name.
+    pub name: String,
+    /// Parameters, schema defaults filled in.
+    pub params: Value,
+    /// Results set with `action-set` (nested by dotted keys).
+    #[serde(default)]
+    pub results: BTreeMap<String, Value>,
+    /// `action-fail` message.
+    #[serde(default)]
+    pub failed: Option<String>,
+    /// `action-log` messages.
+    #[serde(default)]
+    pub logs: Vec<String>,
+}
+
+/// Changes applied at once, whatever the hook's outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Immediate {
+    /// `status-set` (unit, or application with `app`).
+    StatusSet {
+        app: bool,
+        status: String,
+        message: String,
+    },
+    /// `leader-set`: the merged keys (empty value = delete).
+    LeaderSet { settings: Bag },
+    /// `juju-log`.
+    Log { level: String, message: String },
+    /// `application-version-set`.
+    ApplicationVersion { version: String },
+}
+
+/// Changes applied only if the hook exits 0.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Transactional {
+    /// `relation-set` (merge; empty value = delete).
+    RelationSet {
+        relation_id: u32,
+        app: bool,
+        settings: Bag,
+    },
+    /// `state-set`.
+    StateSet { settings: Bag },
+    /// `state-delete`.
+    StateDelete { key: String },
+    /// `open-port`.
+    OpenPort { port: PortRange },
+    /// `close-port`.
+    ClosePort { port: PortRange },
+}
+
+/// Everything a hook's tools need, and what they did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HookContextData {
+    /// `JUJU_CONTEXT_ID` of the hook; a tool run with another id refuses.
+    pub context_id: String,
+    /// This unit, `app/N`.
+    pub unit: String,
+    /// The hook name (`""` for an action).
+    pub hook_name: String,
+    /// The relation of a relation hook.
+    pub relation: Option<CurrentRelation>,
+    /// Whether this unit is the leader.
+    pub leader: bool,
+    /// Config values: options with a value or a default; `null` for options with
+    /// neither (shown only by `config-get --all`).
+    pub config: BTreeMap<String, Value>,
+    /// Relations by id.
+    pub relations: BTreeMap<u32, RelationView>,
+    /// The application's leader settings.
+    pub leader_settings: Bag,
+    /// This unit's status.
+    pub unit_status: Status,
+    /// The application's status.
+    pub app_status: Status,
+    /// Every unit's status, for `status-get --application`.
+    pub unit_statuses: BTreeMap<String, Status>,
+    /// Committed opened ports.
+    pub opened_ports: Vec<PortRange>,
+    /// The unit's address (private-address, ingress, bind).
+    pub address: String,
+    /// The unit's public address.
+    pub public_address: String,
+    /// Binding names `network-get` knows: endpoints, extra-bindings and `juju-info`.
+    pub bindings: Vec<String>,
+    /// Controller-side unit state (`state-get`).
+    pub state: Bag,
+    /// The running action, if this is one.
+    pub action: Option<ActionData>,
+    /// The model's UUID.
+    pub model_uuid: String,
+    /// Effects applied whatever the outcome, in order.
+    #[serde(default)]
+    pub immediate: Vec<Immediate>,
+    /// Effects applied only on success, in order.
+    #[serde(default)]
+    pub transactional: Vec<Transactional>,
+}
+
+impl HookContextData {
+    /// Reads a context file.
+    pub fn read(path: &Path) -> anyhow::Result<HookContextData> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    }
+
+    /// Writes it (atomically: a temporary file renamed over it).
+    pub fn write(&self, path: &Path) -> anyhow::Result<()> {
+        let tmp = path.with_extension("tmp");
+        let text = serde_json::to_string_pretty(self)?;
+        std::fs::write(&tmp, text).map_err(|e| anyhow::anyhow!("{}: {e}", tmp.display()))?;
+        std::fs::rename(&tmp, path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    }
+
+    /// `endpoint:N` for a relation id.
+    pub fn relation_key(&self, id: u32) -> Option<String> {
+        self.relations
+            .get(&id)
+            .map(|r| format!("{}:{id}", r.endpoint))
+    }
+}

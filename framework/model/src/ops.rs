@@ -1,0 +1,434 @@
+//! Model operations, each as `juju` does it: they change the model's state; the hooks
+//! they cause run when the model settles.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::charm::CharmInfo;
+use crate::context::Status;
+use crate::hook::Hook;
+use crate::state::{Agent, Application, ModelState, Relation, Seen, Unit};
+
+/// Juju's application (and charm) name rule.
+fn valid_app_name(name: &str) -> bool {
+    let mut parts = name.split('-');
+    let first_ok = parts.next().is_some_and(|p| {
+        p.starts_with(|c: char| c.is_ascii_lowercase())
+            && p.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    });
+    first_ok
+        && parts.all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && p.chars().any(|c| c.is_ascii_lowercase())
+        })
+}
+
+/// Copies a directory, keeping symlinks and modes.
+pub fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from).map_err(|e| anyhow::anyhow!("{}: {e}", from.display()))? {
+        let entry = entry?;
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        let ft = entry.file_type()?;
+        if ft.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(&src)?, &dst)?;
+        } else if ft.is_dir() {
+            copy_dir(&src, &dst)?;
+        } else if entry.file_name() != ".unit-state.db" {
+            std::fs::copy(&src, &dst).map_err(|e| anyhow::anyhow!("{}: {e}", src.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Gives every application without a leader its lowest-numbered live unit.
+pub fn elect_leaders(model: &mut ModelState) {
+    let apps: Vec<String> = model.applications.keys().cloned().collect();
+    for app in apps {
+        let needs = model.applications.get(&app).is_some_and(|a| {
+            a.leader
+                .as_ref()
+                .is_none_or(|l| model.units.get(l).is_none_or(|u| u.dying))
+        });
+        if needs {
+            let mut live: Vec<String> = model
+                .units
+                .iter()
+                .filter(|(_, u)| u.app == app && !u.dying)
+                .map(|(n, _)| n.clone())
+                .collect();
+            live.sort_by(|a, b| crate::state::unit_order(a, b));
+            if let Some(a) = model.applications.get_mut(&app) {
+                a.leader = live.first().cloned();
+            }
+        }
+    }
+}
+
+/// Removes dying relations once no unit still has them.
+pub fn cleanup_relations(model: &mut ModelState) {
+    let gone: Vec<u32> = model
+        .relations
+        .values()
+        .filter(|r| r.dying)
+        .filter(|r| {
+            !model
+                .units
+                .values()
+                .any(|u| u.seen.created.contains(&r.id) || u.seen.members.contains_key(&r.id))
+        })
+        .map(|r| r.id)
+        .collect();
+    for id in gone {
+        model.relations.remove(&id);
+    }
+}
+
+fn add_units(
+    model: &mut ModelState,
+    model_dir: &Path,
+    app: &str,
+    n: u32,
+) -> anyhow::Result<Vec<String>> {
+    let mut added = Vec::new();
+    for _ in 0..n {
+        let a = model
+            .applications
+            .get_mut(app)
+            .ok_or_else(|| anyhow::anyhow!("application {app:?} not found"))?;
+        let num = a.next_unit;
+        a.next_unit += 1;
+        let name = format!("{app}/{num}");
+        a.units.push(name.clone());
+        let charm_src = a.charm_dir.clone();
+        let charm_dir = model_dir
+            .join("units")
+            .join(format!("unit-{app}-{num}"))
+            .join("charm");
+        copy_dir(&charm_src, &charm_dir)?;
+        let k = model.units.len() + 2;
+        model.units.insert(
+            name.clone(),
+            Unit {
+                app: app.to_string(),
+                charm_dir,
+                dying: false,
+                agent: Agent::Idle,
+                status: Status {
+                    status: "waiting".into(),
+                    message: "agent initialising".into(),
+                    data: Default::default(),
+                },
+                status_history: Vec::new(),
+                workload_version: String::new(),
+                opened_ports: Vec::new(),
+                state: Default::default(),
+                // Loopback addresses: reachable on this host, one per unit.
+                address: format!("127.0.{}.{}", 1 + k / 250, 1 + k % 250),
+                seen: Seen::default(),
+                update_status_due: false,
+            },
+        );
+        added.push(name);
+    }
+    elect_leaders(model);
+    Ok(added)
+}
+
+/// `deploy <charm-dir> [app] [-n N]`.
+pub fn deploy(
+    model: &mut ModelState,
+    model_dir: &Path,
+    charm_dir: &Path,
+    app: Option<&str>,
+    n: u32,
+) -> anyhow::Result<String> {
+    let charm = CharmInfo::read(charm_dir)?;
+    let name = app.unwrap_or(&charm.name).to_string();
+    anyhow::ensure!(valid_app_name(&name), "invalid application name {name:?}");
+    anyhow::ensure!(
+        !model.applications.contains_key(&name),
+        "application {name:?} already exists"
+    );
+    anyhow::ensure!(n >= 1, "-n must be at least 1");
+    let charm_dir = std::fs::canonicalize(charm_dir)?;
+    let peers: Vec<(String, String)> = charm
+        .endpoints
+        .iter()
+        .filter(|(_, e)| e.role == "peers")
+        .map(|(n, e)| (n.clone(), e.interface.clone()))
+        .collect();
+    model.applications.insert(
+        name.clone(),
+        Application {
+            charm_dir,
+            charm,
+            charm_revision: 0,
+            config: Default::default(),
+            config_version: 1,
+            leader: None,
+            leader_settings: Default::default(),
+            status: Status {
+                status: "unknown".into(),
+                ..Status::default()
+            },
+            units: Vec::new(),
+            next_unit: 0,
+        },
+    );
+    for (endpoint, interface) in peers {
+        let id = model.next_relation_id;
+        model.next_relation_id += 1;
+        model.relations.insert(
+            id,
+            Relation {
+                id,
+                ends: vec![(name.clone(), endpoint)],
+                interface,
+                peer: true,
+                unit_data: Default::default(),
+                app_data: Default::default(),
+                dying: false,
+            },
+        );
+    }
+    add_units(model, model_dir, &name, n)?;
+    Ok(name)
+}
+
+/// `add-unit <app> [-n N]`.
+pub fn add_unit(
+    model: &mut ModelState,
+    model_dir: &Path,
+    app: &str,
+    n: u32,
+) -> anyhow::Result<Vec<String>> {
+    model.app(app)?;
+    add_units(model, model_dir, app, n)
+}
+
+/// `remove-unit <unit>`: the unit dies (departs its relations, stops, is removed).
+pub fn remove_unit(model: &mut ModelState, unit: &str) -> anyhow::Result<()> {
+    let u = model
+        .units
+        .get_mut(unit)
+        .ok_or_else(|| anyhow::anyhow!("unit {unit:?} not found"))?;
+    u.dying = true;
+    // A dying leader resigns silently; the next unit is elected.
+    elect_leaders(model);
+    Ok(())
+}
+
+fn split_endpoint(s: &str) -> anyhow::Result<(String, Option<String>)> {
+    Ok(match s.split_once(':') {
+        Some((a, e)) => (a.to_string(), Some(e.to_string())),
+        None => (s.to_string(), None),
+    })
+}
+
+/// `relate <a[:ep]> <b[:ep]>`: endpoints must have the same interface and opposite roles.
+pub fn relate(model: &mut ModelState, a: &str, b: &str) -> anyhow::Result<u32> {
+    let (app_a, ep_a) = split_endpoint(a)?;
+    let (app_b, ep_b) = split_endpoint(b)?;
+    let ca = &model.app(&app_a)?.charm;
+    let cb = &model.app(&app_b)?.charm;
+    let mut candidates = Vec::new();
+    for (na, ea) in ca
+        .endpoints
+        .iter()
+        .filter(|(n, _)| ep_a.as_deref().is_none_or(|e| e == n.as_str()))
+    {
+        for (nb, eb) in cb
+            .endpoints
+            .iter()
+            .filter(|(n, _)| ep_b.as_deref().is_none_or(|e| e == n.as_str()))
+        {
+            let roles_match = matches!(
+                (ea.role.as_str(), eb.role.as_str()),
+                ("provides", "requires") | ("requires", "provides")
+            );
+            if roles_match && ea.interface == eb.interface {
+                candidates.push((na.clone(), nb.clone(), ea.interface.clone()));
+            }
+        }
+    }
+    for (app, ep, charm) in [(&app_a, &ep_a, ca), (&app_b, &ep_b, cb)] {
+        if let Some(ep) = ep {
+            anyhow::ensure!(
+                charm.endpoints.contains_key(ep),
+                "application {app:?} has no endpoint {ep:?}"
+            );
+        }
+    }
+    let (na, nb, interface) = match candidates.as_slice() {
+        [one] => one.clone(),
+        [] => anyhow::bail!("no compatible endpoints between {a} and {b} (relations need the same interface, provides to requires)"),
+        _ => anyhow::bail!("ambiguous relation between {a} and {b}: name the endpoints"),
+    };
+    let exists = model.relations.values().any(|r| {
+        !r.dying
+            && r.ends.contains(&(app_a.clone(), na.clone()))
+            && r.ends.contains(&(app_b.clone(), nb.clone()))
+    });
+    anyhow::ensure!(!exists, "relation {app_a}:{na} {app_b}:{nb} already exists");
+    let id = model.next_relation_id;
+    model.next_relation_id += 1;
+    model.relations.insert(
+        id,
+        Relation {
+            id,
+            ends: vec![(app_a, na), (app_b, nb)],
+            interface,
+            peer: false,
+            unit_data: Default::default(),
+            app_data: Default::default(),
+            dying: false,
+        },
+    );
+    // Units already installed enter the relation's scope at once.
+    let addresses: Vec<(String, String)> = model
+        .units
+        .iter()
+        .filter(|(_, u)| {
+            u.seen.installed
+                && model.relations[&id]
+                    .ends
+                    .iter()
+                    .any(|(app, _)| *app == u.app)
+        })
+        .map(|(n, u)| (n.clone(), u.address.clone()))
+        .collect();
+    if let Some(rel) = model.relations.get_mut(&id) {
+        for (n, addr) in addresses {
+            let bag = rel.unit_data.entry(n).or_default();
+            for (k, v) in [
+                ("private-address", addr.clone()),
+                ("ingress-address", addr.clone()),
+                ("egress-subnets", format!("{addr}/32")),
+            ] {
+                bag.data.insert(k.into(), v);
+            }
+            bag.version += 1;
+        }
+    }
+    Ok(id)
+}
+
+/// `unrelate <a[:ep]> <b[:ep]>`.
+pub fn unrelate(model: &mut ModelState, a: &str, b: &str) -> anyhow::Result<()> {
+    let (app_a, ep_a) = split_endpoint(a)?;
+    let (app_b, ep_b) = split_endpoint(b)?;
+    let matches = |r: &Relation| {
+        !r.peer
+            && r.ends
+                .iter()
+                .any(|(app, ep)| *app == app_a && ep_a.as_ref().is_none_or(|e| e == ep))
+            && r.ends
+                .iter()
+                .any(|(app, ep)| *app == app_b && ep_b.as_ref().is_none_or(|e| e == ep))
+    };
+    let rel = model
+        .relations
+        .values_mut()
+        .find(|r| matches(r))
+        .ok_or_else(|| anyhow::anyhow!("relation {a} {b} not found"))?;
+    rel.dying = true;
+    Ok(())
+}
+
+/// `config <app> k=v …`: values are parsed by the option's type; nothing changes unless
+/// every pair is valid.
+pub fn config(model: &mut ModelState, app: &str, pairs: &[String]) -> anyhow::Result<()> {
+    let a = model.app(app)?;
+    let mut parsed: Vec<(String, Option<Value>)> = Vec::new();
+    for pair in pairs {
+        let (k, v) = pair
+            .split_once('=')
+            .ok_or_else(|| anyhow::anyhow!("expected key=value, got {pair:?}"))?;
+        // An empty value resets the option to its default.
+        parsed.push((
+            k.to_string(),
+            if v.is_empty() {
+                a.charm
+                    .options
+                    .get(k)
+                    .map(|_| None)
+                    .ok_or_else(|| anyhow::anyhow!("unknown option {k:?}"))?
+            } else {
+                Some(a.charm.parse_config(k, v)?)
+            },
+        ));
+    }
+    let a = model
+        .applications
+        .get_mut(app)
+        .ok_or_else(|| anyhow::anyhow!("application {app:?} not found"))?;
+    let before = a.config.clone();
+    for (k, v) in parsed {
+        match v {
+            Some(v) => a.config.insert(k, v),
+            None => a.config.remove(&k),
+        };
+    }
+    if a.config != before {
+        a.config_version += 1;
+    }
+    Ok(())
+}
+
+/// `resolve <unit> [--no-retry]`: retry the failed hook, or mark it done without
+/// running it.
+pub fn resolve(model: &mut ModelState, unit: &str, no_retry: bool) -> anyhow::Result<Option<Hook>> {
+    let u = model
+        .units
+        .get_mut(unit)
+        .ok_or_else(|| anyhow::anyhow!("unit {unit:?} not found"))?;
+    let Agent::Error { hook } = std::mem::take(&mut u.agent) else {
+        anyhow::bail!("unit {unit:?} is not in an error state");
+    };
+    if no_retry {
+        crate::runner::advance(model, unit, &hook);
+    }
+    Ok(Some(hook))
+}
+
+/// `upgrade <app> <charm-dir>`: every unit gets the new charm and runs `upgrade-charm`.
+pub fn upgrade(model: &mut ModelState, app: &str, charm_dir: &Path) -> anyhow::Result<()> {
+    let charm = CharmInfo::read(charm_dir)?;
+    let charm_dir = std::fs::canonicalize(charm_dir)?;
+    let units: Vec<(String, std::path::PathBuf)> = model
+        .units
+        .iter()
+        .filter(|(_, u)| u.app == app)
+        .map(|(n, u)| (n.clone(), u.charm_dir.clone()))
+        .collect();
+    let a = model
+        .applications
+        .get_mut(app)
+        .ok_or_else(|| anyhow::anyhow!("application {app:?} not found"))?;
+    a.charm = charm;
+    a.charm_dir = charm_dir.clone();
+    a.charm_revision += 1;
+    for (_, dir) in units {
+        // Keep the unit's state database; replace the charm's files.
+        let db = dir.join(".unit-state.db");
+        let saved = std::fs::read(&db).ok();
+        let _ = std::fs::remove_dir_all(&dir);
+        copy_dir(&charm_dir, &dir)?;
+        if let Some(data) = saved {
+            std::fs::write(&db, data)?;
+        }
+    }
+    Ok(())
+}
+
+/// An `update-status` tick on every unit.
+pub fn tick(model: &mut ModelState) {
+    for u in model.units.values_mut() {
+        u.update_status_due = true;
+    }
+}

@@ -1,0 +1,603 @@
+//! Running one hook on one unit: build its context, execute it as Juju does (§2.2,
+//! §2.3), then apply what it did (§2.4): immediate effects always, transactional ones
+//! and the unit's progress only if it exited 0.
+
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::context::{
+    Bag, CurrentRelation, HookContextData, Immediate, RelationView, Status, Transactional,
+    CONTEXT_FILE_ENV,
+};
+use crate::hook::Hook;
+use crate::state::{Agent, ModelState, Versioned};
+
+/// Where the model keeps its files.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    /// The model directory.
+    pub dir: PathBuf,
+    /// The multi-call hook-tool binary (`reactive`).
+    pub tools_binary: PathBuf,
+}
+
+impl Paths {
+    /// `<model>/tools`: one link per hook tool, put first on the hooks' `PATH`.
+    pub fn tools_dir(&self) -> PathBuf {
+        self.dir.join("tools")
+    }
+    /// The hook log: one line per hook run.
+    pub fn hook_log(&self) -> PathBuf {
+        self.dir.join("hooks.log")
+    }
+    /// The debug log: hooks' juju-log records and output.
+    pub fn debug_log(&self) -> PathBuf {
+        self.dir.join("debug.log")
+    }
+}
+
+/// How a hook ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Exit 0 (or no hook file: Juju skips a missing hook and counts it a success).
+    Ok,
+    /// Non-zero exit or a signal.
+    Failed(String),
+}
+
+fn relation_view(
+    model: &ModelState,
+    unit_name: &str,
+    hook: &Hook,
+    id: u32,
+) -> Option<RelationView> {
+    let unit = model.units.get(unit_name)?;
+    let rel = model.relations.get(&id)?;
+    let remote_app = rel.remote_app_of(&unit.app)?.to_string();
+    let known = unit.seen.members.get(&id).cloned().unwrap_or_default();
+    let mut members: Vec<String> = known.keys().cloned().collect();
+    let mut unit_data = std::collections::BTreeMap::new();
+    // Departed and not-yet-joined units stay readable with their current data.
+    for (u, d) in &rel.unit_data {
+        unit_data.insert(u.clone(), d.data.clone());
+    }
+    // Remote members: as last seen (the per-observer cache).
+    for (u, d) in &known {
+        unit_data.insert(u.clone(), d.data.clone());
+    }
+    let is_leader = model
+        .applications
+        .get(&unit.app)
+        .and_then(|a| a.leader.as_deref())
+        == Some(unit_name);
+    if hook.relation == Some(id) {
+        if let Some(u) = &hook.remote_unit {
+            match hook.name.rsplit('-').next() {
+                Some("joined") => {
+                    members.push(u.clone());
+                    unit_data.insert(
+                        u.clone(),
+                        rel.unit_data
+                            .get(u)
+                            .map(|d| d.data.clone())
+                            .unwrap_or_default(),
+                    );
+                }
+                Some("changed") => {
+                    unit_data.insert(
+                        u.clone(),
+                        rel.unit_data
+                            .get(u)
+                            .map(|d| d.data.clone())
+                            .unwrap_or_default(),
+                    );
+                }
+                Some("departed") => members.retain(|m| m != u),
+                _ => {}
+            }
+        }
+    }
+    members.sort_by(|a, b| crate::state::unit_order(a, b));
+    members.dedup();
+    let mut app_data = std::collections::BTreeMap::new();
+    app_data.insert(
+        remote_app.clone(),
+        rel.app_data
+            .get(&remote_app)
+            .map(|d| d.data.clone())
+            .unwrap_or_default(),
+    );
+    if rel.peer || is_leader {
+        app_data.insert(
+            unit.app.clone(),
+            rel.app_data
+                .get(&unit.app)
+                .map(|d| d.data.clone())
+                .unwrap_or_default(),
+        );
+    }
+    Some(RelationView {
+        endpoint: rel.endpoint_of(&unit.app)?.to_string(),
+        interface: rel.interface.clone(),
+        remote_app,
+        peer: rel.peer,
+        members,
+        unit_data,
+        app_data,
+        broken: rel.dying || hook.name.ends_with("-relation-broken") && hook.relation == Some(id),
+    })
+}
+
+/// The context a hook of `unit_name` sees.
+pub fn build_context(
+    model: &ModelState,
+    unit_name: &str,
+    hook: &Hook,
+    context_id: &str,
+) -> anyhow::Result<HookContextData> {
+    let unit = model.unit(unit_name)?;
+    let app = model.app(&unit.app)?;
+    let relations = model
+        .relations_of(&unit.app)
+        .filter_map(|r| relation_view(model, unit_name, hook, r.id).map(|v| (r.id, v)))
+        .collect();
+    let mut bindings: Vec<String> = app.charm.endpoints.keys().cloned().collect();
+    bindings.push("juju-info".into());
+    Ok(HookContextData {
+        context_id: context_id.to_string(),
+        unit: unit_name.to_string(),
+        hook_name: hook.name.clone(),
+        relation: hook.relation.map(|id| CurrentRelation {
+            id,
+            remote_unit: hook.remote_unit.clone(),
+            departing_unit: hook.departing_unit.clone(),
+        }),
+        leader: app.leader.as_deref() == Some(unit_name),
+        config: model.effective_config(&unit.app),
+        relations,
+        leader_settings: app.leader_settings.data.clone(),
+        unit_status: unit.status.clone(),
+        app_status: app.status.clone(),
+        unit_statuses: app
+            .units
+            .iter()
+            .filter_map(|u| model.units.get(u).map(|x| (u.clone(), x.status.clone())))
+            .collect(),
+        opened_ports: unit.opened_ports.clone(),
+        address: unit.address.clone(),
+        public_address: unit.address.clone(),
+        bindings,
+        state: unit.state.clone(),
+        action: None,
+        model_uuid: model.uuid.clone(),
+        immediate: Vec::new(),
+        transactional: Vec::new(),
+    })
+}
+
+/// The hook executable Juju would run (§2.3): `dispatch` if present (it must be
+/// executable), else `hooks/<name>`; `None` for a missing hook.
+fn hook_executable(charm_dir: &Path, hook: &str) -> Result<Option<PathBuf>, String> {
+    let executable = |p: &Path| {
+        std::fs::metadata(p)
+            .map(|m| m.permissions().mode() & 0o111 != 0)
+            .unwrap_or(false)
+    };
+    let dispatch = charm_dir.join("dispatch");
+    if std::fs::symlink_metadata(&dispatch).is_ok() {
+        return if executable(&dispatch) {
+            Ok(Some(dispatch))
+        } else {
+            Err("dispatch is not executable".into())
+        };
+    }
+    let legacy = charm_dir.join("hooks").join(hook);
+    if std::fs::symlink_metadata(&legacy).is_ok() {
+        return if executable(&legacy) {
+            Ok(Some(legacy))
+        } else {
+            Err(format!("hooks/{hook} is not executable"))
+        };
+    }
+    Ok(None)
+}
+
+fn append(path: &Path, text: &str) -> anyhow::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    f.write_all(text.as_bytes())
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// Runs `hook` on `unit_name` and applies its effects to `model`.
+pub fn run_hook(
+    paths: &Paths,
+    model: &mut ModelState,
+    unit_name: &str,
+    hook: &Hook,
+) -> anyhow::Result<Outcome> {
+    model.hooks_run += 1;
+    let seq = model.hooks_run;
+    let context_id = format!("{unit_name}-{}-{seq}", hook.name);
+    let ctx = build_context(model, unit_name, hook, &context_id)?;
+    let contexts = paths.dir.join("contexts");
+    std::fs::create_dir_all(&contexts)?;
+    let ctx_file = contexts.join(format!("{}.json", context_id.replace('/', "-")));
+    ctx.write(&ctx_file)?;
+    let unit = model.unit(unit_name)?.clone();
+    let outcome = match hook_executable(&unit.charm_dir, &hook.name) {
+        Err(e) => Outcome::Failed(e),
+        Ok(None) => Outcome::Ok,
+        Ok(Some(exe)) => execute(
+            paths,
+            model,
+            &unit.charm_dir,
+            &exe,
+            unit_name,
+            hook,
+            &context_id,
+            &ctx_file,
+            &ctx,
+        )?,
+    };
+    let done = HookContextData::read(&ctx_file).unwrap_or(ctx);
+    let _ = std::fs::remove_file(&ctx_file);
+    apply_immediate(paths, model, unit_name, hook, &done)?;
+    let status = match &outcome {
+        Outcome::Ok => {
+            apply_transactional(model, unit_name, &done);
+            advance(model, unit_name, hook);
+            "ok".to_string()
+        }
+        Outcome::Failed(why) => {
+            if let Some(u) = model.units.get_mut(unit_name) {
+                u.agent = Agent::Error { hook: hook.clone() };
+            }
+            format!("error ({why})")
+        }
+    };
+    append(
+        &paths.hook_log(),
+        &format!("{seq} {unit_name} {} {status}\n", hook.label()),
+    )?;
+    Ok(outcome)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn execute(
+    paths: &Paths,
+    model: &ModelState,
+    charm_dir: &Path,
+    exe: &Path,
+    unit_name: &str,
+    hook: &Hook,
+    context_id: &str,
+    ctx_file: &Path,
+    ctx: &HookContextData,
+) -> anyhow::Result<Outcome> {
+    let mut cmd = Command::new(exe);
+    cmd.env_clear()
+        .current_dir(charm_dir)
+        .stdin(Stdio::null())
+        .env(
+            "PATH",
+            format!(
+                "{}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                paths.tools_dir().display()
+            ),
+        )
+        .env("CHARM_DIR", charm_dir)
+        .env("JUJU_CHARM_DIR", charm_dir)
+        .env("JUJU_CONTEXT_ID", context_id)
+        .env("JUJU_HOOK_NAME", &hook.name)
+        .env("JUJU_DISPATCH_PATH", format!("hooks/{}", hook.name))
+        .env("JUJU_UNIT_NAME", unit_name)
+        .env("JUJU_MODEL_UUID", &model.uuid)
+        .env("JUJU_MODEL_NAME", &model.name)
+        .env("JUJU_AGENT_SOCKET_ADDRESS", ctx_file)
+        .env("JUJU_AGENT_SOCKET_NETWORK", "unix")
+        .env("JUJU_API_ADDRESSES", "127.0.0.1:17070")
+        .env("JUJU_SLA", "unsupported")
+        .env("JUJU_MACHINE_ID", "0")
+        .env("JUJU_PRINCIPAL_UNIT", "")
+        .env("JUJU_AVAILABILITY_ZONE", "")
+        .env("JUJU_VERSION", "3.6.4")
+        .env("CLOUD_API_VERSION", "")
+        .env("APT_LISTCHANGES_FRONTEND", "none")
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .env("LANG", "C.UTF-8")
+        .env("TERM", "tmux-256color")
+        .env(CONTEXT_FILE_ENV, ctx_file);
+    if let Some(rel) = &ctx.relation {
+        let view = ctx.relations.get(&rel.id);
+        cmd.env(
+            "JUJU_RELATION",
+            view.map(|v| v.endpoint.as_str()).unwrap_or_default(),
+        )
+        .env(
+            "JUJU_RELATION_ID",
+            ctx.relation_key(rel.id).unwrap_or_default(),
+        )
+        .env(
+            "JUJU_REMOTE_UNIT",
+            rel.remote_unit.as_deref().unwrap_or_default(),
+        )
+        .env(
+            "JUJU_REMOTE_APP",
+            view.map(|v| v.remote_app.as_str()).unwrap_or_default(),
+        );
+        if let Some(d) = &rel.departing_unit {
+            cmd.env("JUJU_DEPARTING_UNIT", d);
+        }
+    }
+    let output = cmd
+        .output()
+        .map_err(|e| anyhow::anyhow!("cannot run {}: {e}", exe.display()))?;
+    let mut log = String::new();
+    for (stream, data) in [("stdout", &output.stdout), ("stderr", &output.stderr)] {
+        for line in String::from_utf8_lossy(data).lines() {
+            log.push_str(&format!("{unit_name} {} {stream}: {line}\n", hook.name));
+        }
+    }
+    append(&paths.debug_log(), &log)?;
+    Ok(if output.status.success() {
+        Outcome::Ok
+    } else {
+        Outcome::Failed(output.status.to_string())
+    })
+}
+
+fn merge(bag: &mut Bag, settings: &Bag) {
+    for (k, v) in settings {
+        if v.is_empty() {
+            bag.remove(k);
+        } else {
+            bag.insert(k.clone(), v.clone());
+        }
+    }
+}
+
+fn apply_immediate(
+    paths: &Paths,
+    model: &mut ModelState,
+    unit_name: &str,
+    hook: &Hook,
+    ctx: &HookContextData,
+) -> anyhow::Result<()> {
+    let app_name = model.unit(unit_name)?.app.clone();
+    let mut log = String::new();
+    for effect in &ctx.immediate {
+        match effect {
+            Immediate::StatusSet {
+                app: true,
+                status,
+                message,
+            } => {
+                if let Some(a) = model.applications.get_mut(&app_name) {
+                    a.status = Status {
+                        status: status.clone(),
+                        message: message.clone(),
+                        data: Default::default(),
+                    };
+                }
+            }
+            Immediate::StatusSet {
+                app: false,
+                status,
+                message,
+            } => {
+                if let Some(u) = model.units.get_mut(unit_name) {
+                    let old = std::mem::replace(
+                        &mut u.status,
+                        Status {
+                            status: status.clone(),
+                            message: message.clone(),
+                            data: Default::default(),
+                        },
+                    );
+                    u.status_history.push(old);
+                }
+            }
+            Immediate::LeaderSet { settings } => {
+                if let Some(a) = model.applications.get_mut(&app_name) {
+                    merge(&mut a.leader_settings.data, settings);
+                    a.leader_settings.version = a.leader_settings.version.max(1) + 1;
+                }
+            }
+            Immediate::Log { level, message } => {
+                log.push_str(&format!("{unit_name} {} {level}: {message}\n", hook.name))
+            }
+            Immediate::ApplicationVersion { version } => {
+                if let Some(u) = model.units.get_mut(unit_name) {
+                    u.workload_version = version.clone();
+                }
+            }
+        }
+    }
+    append(&paths.debug_log(), &log)
+}
+
+fn apply_transactional(model: &mut ModelState, unit_name: &str, ctx: &HookContextData) {
+    let Some(app_name) = model.units.get(unit_name).map(|u| u.app.clone()) else {
+        return;
+    };
+    for effect in &ctx.transactional {
+        match effect {
+            Transactional::RelationSet {
+                relation_id,
+                app,
+                settings,
+            } => {
+                if let Some(rel) = model.relations.get_mut(relation_id) {
+                    let key = if *app {
+                        app_name.clone()
+                    } else {
+                        unit_name.to_string()
+                    };
+                    let bag = if *app {
+                        rel.app_data.entry(key).or_default()
+                    } else {
+                        rel.unit_data.entry(key).or_default()
+                    };
+                    let before = bag.data.clone();
+                    merge(&mut bag.data, settings);
+                    if bag.data != before {
+                        bag.version += 1;
+                    }
+                }
+            }
+            Transactional::StateSet { settings } => {
+                if let Some(u) = model.units.get_mut(unit_name) {
+                    merge(&mut u.state, settings);
+                }
+            }
+            Transactional::StateDelete { key } => {
+                if let Some(u) = model.units.get_mut(unit_name) {
+                    u.state.remove(key);
+                }
+            }
+            Transactional::OpenPort { port } => {
+                if let Some(u) = model.units.get_mut(unit_name) {
+                    if !u.opened_ports.contains(port) {
+                        u.opened_ports.push(port.clone());
+                        u.opened_ports.sort();
+                    }
+                }
+            }
+            Transactional::ClosePort { port } => {
+                if let Some(u) = model.units.get_mut(unit_name) {
+                    u.opened_ports.retain(|p| p != port);
+                }
+            }
+        }
+    }
+}
+
+/// Records that the unit handled `hook` (the uniter's state moves on).
+pub fn advance(model: &mut ModelState, unit_name: &str, hook: &Hook) {
+    let Some(unit) = model.units.get(unit_name) else {
+        return;
+    };
+    let app = unit.app.clone();
+    let address = unit.address.clone();
+    let (leader_version, config_version, revision) = model
+        .applications
+        .get(&app)
+        .map(|a| {
+            (
+                a.leader_settings.version.max(1),
+                a.config_version.max(1),
+                a.charm_revision,
+            )
+        })
+        .unwrap_or((1, 1, 0));
+    let current = |model: &ModelState, id: u32, u: &str| -> Versioned {
+        model
+            .relations
+            .get(&id)
+            .and_then(|r| r.unit_data.get(u).cloned())
+            .unwrap_or_default()
+    };
+    let kind = hook.name.rsplit('-').next().unwrap_or_default().to_string();
+    let snapshot = hook
+        .relation
+        .zip(hook.remote_unit.clone())
+        .map(|(id, u)| (id, u.clone(), current(model, id, &u)));
+    let app_version = hook.relation.and_then(|id| {
+        let rel = model.relations.get(&id)?;
+        let remote = rel.remote_app_of(&app)?;
+        Some(rel.app_data.get(remote).map_or(0, |d| d.version))
+    });
+    if hook.name == "install" {
+        // Entering scope: Juju fills the unit's bag in every relation.
+        let ids: Vec<u32> = model.relations_of(&app).map(|r| r.id).collect();
+        for id in ids {
+            if let Some(rel) = model.relations.get_mut(&id) {
+                let bag = rel.unit_data.entry(unit_name.to_string()).or_default();
+                for (k, v) in [
+                    ("private-address", address.clone()),
+                    ("ingress-address", address.clone()),
+                    ("egress-subnets", format!("{address}/32")),
+                ] {
+                    bag.data.insert(k.into(), v);
+                }
+                bag.version += 1;
+            }
+        }
+    }
+    let Some(unit) = model.units.get_mut(unit_name) else {
+        return;
+    };
+    let seen = &mut unit.seen;
+    match hook.name.as_str() {
+        "install" => seen.installed = true,
+        "leader-elected" => seen.leader = true,
+        "leader-settings-changed" => seen.leader_settings = leader_version,
+        "config-changed" => seen.config = config_version,
+        "start" => seen.started = true,
+        "stop" => seen.started = false,
+        "upgrade-charm" => {
+            seen.charm_revision = revision;
+            seen.config = 0;
+        }
+        "update-status" => unit.update_status_due = false,
+        "remove" => {}
+        _ => match (hook.relation, kind.as_str()) {
+            (Some(id), "created") => {
+                seen.created.insert(id);
+            }
+            (Some(id), "joined") | (Some(id), "changed") => {
+                if let Some((_, u, data)) = snapshot {
+                    seen.members.entry(id).or_default().insert(u.clone(), data);
+                    if kind == "joined" {
+                        seen.pending_changed.insert(id, u);
+                    } else if seen.pending_changed.get(&id) == Some(&u) {
+                        seen.pending_changed.remove(&id);
+                    }
+                } else if let Some(v) = app_version {
+                    seen.app_versions.insert(id, v);
+                }
+            }
+            (Some(id), "departed") => {
+                if let Some(u) = &hook.remote_unit {
+                    if let Some(m) = seen.members.get_mut(&id) {
+                        m.remove(u);
+                    }
+                }
+            }
+            (Some(id), "broken") => {
+                seen.created.remove(&id);
+                seen.members.remove(&id);
+                seen.app_versions.remove(&id);
+            }
+            _ => {}
+        },
+    }
+    if hook.name == "remove" {
+        remove_unit(model, unit_name);
+    }
+}
+
+/// Drops a unit that ran `remove`; a leader's application elects the lowest remaining
+/// unit.
+fn remove_unit(model: &mut ModelState, unit_name: &str) {
+    let Some(unit) = model.units.remove(unit_name) else {
+        return;
+    };
+    for rel in model.relations.values_mut() {
+        rel.unit_data.remove(unit_name);
+    }
+    if let Some(app) = model.applications.get_mut(&unit.app) {
+        app.units.retain(|u| u != unit_name);
+        if app.leader.as_deref() == Some(unit_name) {
+            app.leader = None;
+        }
+    }
+    crate::ops::elect_leaders(model);
+    let _ = std::fs::remove_dir_all(unit.charm_dir.parent().unwrap_or(&unit.charm_dir));
+}

@@ -1,0 +1,65 @@
+//! Running hooks until the model settles, interleaving units in an order chosen by a
+//! seed: the same seed gives the same order (and the same hook log), another seed
+//! another order.
+
+use crate::resolver::next_hook;
+use crate::runner::{run_hook, Paths};
+use crate::state::{Agent, ModelState};
+
+/// Default bound on hooks per command.
+pub const MAX_HOOKS: u64 = 10_000;
+
+/// splitmix64: a tiny, well-distributed generator; the model's state carries it so a
+/// sequence of commands stays reproducible.
+fn next_random(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// What settling did.
+#[derive(Debug, Default)]
+pub struct Settled {
+    /// Hooks run.
+    pub hooks: u64,
+    /// Units left in error.
+    pub errors: Vec<String>,
+}
+
+/// Runs hooks until every unit is idle or in error, saving the model after each hook.
+pub fn settle(paths: &Paths, model: &mut ModelState, max_hooks: u64) -> anyhow::Result<Settled> {
+    let mut done = Settled::default();
+    loop {
+        let ready: Vec<(String, crate::hook::Hook)> = model
+            .units
+            .iter()
+            .filter(|(_, u)| u.agent == Agent::Idle)
+            .filter_map(|(name, _)| next_hook(model, name).map(|h| (name.clone(), h)))
+            .collect();
+        if ready.is_empty() {
+            break;
+        }
+        if done.hooks >= max_hooks {
+            let busy: Vec<&str> = ready.iter().map(|(u, _)| u.as_str()).collect();
+            anyhow::bail!(
+                "the model did not settle after {max_hooks} hooks; still busy: {}",
+                busy.join(", ")
+            );
+        }
+        let pick = (next_random(&mut model.rng) % ready.len() as u64) as usize;
+        let (unit, hook) = &ready[pick];
+        run_hook(paths, model, unit, hook)?;
+        crate::ops::cleanup_relations(model);
+        model.save(&paths.dir)?;
+        done.hooks += 1;
+    }
+    done.errors = model
+        .units
+        .iter()
+        .filter(|(_, u)| matches!(u.agent, Agent::Error { .. }))
+        .map(|(n, _)| n.clone())
+        .collect();
+    Ok(done)
+}

@@ -1,0 +1,257 @@
+//! The model's state on disk: `<model>/model.json`, written atomically after every
+//! change, so a command that fails leaves the model as it was.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::charm::CharmInfo;
+use crate::context::{Bag, PortRange, Status};
+
+/// A versioned databag: the version goes up on every committed change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Versioned {
+    /// The data.
+    pub data: Bag,
+    /// 0 until the first write.
+    pub version: u64,
+}
+
+/// An application.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Application {
+    /// The built charm it was deployed from.
+    pub charm_dir: PathBuf,
+    /// What the charm declares.
+    pub charm: CharmInfo,
+    /// Incremented by `upgrade`.
+    pub charm_revision: u64,
+    /// Values set by the operator (defaults come from `charm.options`).
+    pub config: BTreeMap<String, Value>,
+    /// Incremented by every config change.
+    pub config_version: u64,
+    /// The leader unit.
+    pub leader: Option<String>,
+    /// Leader settings.
+    pub leader_settings: Versioned,
+    /// Application status (set by the leader).
+    pub status: Status,
+    /// Units, in creation order.
+    pub units: Vec<String>,
+    /// The next unit number.
+    pub next_unit: u32,
+}
+
+/// A unit's agent state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum Agent {
+    /// Nothing to do, or waiting for its turn.
+    #[default]
+    Idle,
+    /// A hook failed; later hooks wait for `resolve`.
+    Error {
+        /// The failed hook.
+        hook: crate::hook::Hook,
+    },
+}
+
+/// What a unit has seen: the uniter's local state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seen {
+    /// `install` ran.
+    pub installed: bool,
+    /// `start` ran.
+    pub started: bool,
+    /// Leadership this unit has run `leader-elected` for.
+    pub leader: bool,
+    /// Leader-settings version last seen (non-leaders).
+    pub leader_settings: u64,
+    /// Config version last seen.
+    pub config: u64,
+    /// Charm revision last seen.
+    pub charm_revision: u64,
+    /// Relations whose `-created` ran.
+    pub created: BTreeSet<u32>,
+    /// Per relation: remote members joined, with the data version last seen and the
+    /// data as last seen (the per-observer cache).
+    pub members: BTreeMap<u32, BTreeMap<String, Versioned>>,
+    /// Per relation: the remote app's data version last seen.
+    pub app_versions: BTreeMap<u32, u64>,
+    /// Per relation: a `-changed` owed right after a `-joined`.
+    pub pending_changed: BTreeMap<u32, String>,
+}
+
+/// A unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unit {
+    /// Its application.
+    pub app: String,
+    /// Its own copy of the charm (`…/unit-<app>-<n>/charm`).
+    pub charm_dir: PathBuf,
+    /// Dying units tear down and are removed.
+    pub dying: bool,
+    /// Agent state.
+    pub agent: Agent,
+    /// Workload status as the charm set it.
+    pub status: Status,
+    /// Previous statuses, oldest first.
+    pub status_history: Vec<Status>,
+    /// Workload version.
+    pub workload_version: String,
+    /// Committed opened ports.
+    pub opened_ports: Vec<PortRange>,
+    /// Controller-side unit state (`state-set`).
+    pub state: Bag,
+    /// Its address.
+    pub address: String,
+    /// What it has seen.
+    pub seen: Seen,
+    /// `update-status` ticks not yet handled.
+    pub update_status_due: bool,
+}
+
+/// A relation between two endpoints (or a peer relation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Relation {
+    /// Relation id.
+    pub id: u32,
+    /// (application, endpoint) of each side; one entry for a peer relation.
+    pub ends: Vec<(String, String)>,
+    /// Interface.
+    pub interface: String,
+    /// Peer relation?
+    pub peer: bool,
+    /// Unit databags.
+    pub unit_data: BTreeMap<String, Versioned>,
+    /// Application databags.
+    pub app_data: BTreeMap<String, Versioned>,
+    /// Being removed.
+    pub dying: bool,
+}
+
+impl Relation {
+    /// This application's endpoint in the relation.
+    pub fn endpoint_of(&self, app: &str) -> Option<&str> {
+        self.ends
+            .iter()
+            .find(|(a, _)| a == app)
+            .map(|(_, e)| e.as_str())
+    }
+
+    /// The other application (the same one for a peer relation).
+    pub fn remote_app_of(&self, app: &str) -> Option<&str> {
+        if self.peer {
+            return self.ends.first().map(|(a, _)| a.as_str());
+        }
+        self.ends
+            .iter()
+            .find(|(a, _)| a != app)
+            .map(|(a, _)| a.as_str())
+    }
+}
+
+/// The whole model.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModelState {
+    /// Model name.
+    pub name: String,
+    /// Model UUID.
+    pub uuid: String,
+    /// Seed of the scheduler's interleaving.
+    pub seed: u64,
+    /// Applications by name.
+    pub applications: BTreeMap<String, Application>,
+    /// Units by name.
+    pub units: BTreeMap<String, Unit>,
+    /// Relations by id.
+    pub relations: BTreeMap<u32, Relation>,
+    /// The next relation id.
+    pub next_relation_id: u32,
+    /// Hooks run so far (numbers the hook log).
+    pub hooks_run: u64,
+    /// Scheduler state (advances with every choice).
+    pub rng: u64,
+}
+
+/// The file holding the state inside the model directory.
+pub const STATE_FILE: &str = "model.json";
+
+impl ModelState {
+    /// Reads `<dir>/model.json`.
+    pub fn load(dir: &Path) -> anyhow::Result<ModelState> {
+        let path = dir.join(STATE_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            anyhow::anyhow!("{}: {e} (run `reactive model init` first?)", path.display())
+        })?;
+        serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    }
+
+    /// Writes it atomically.
+    pub fn save(&self, dir: &Path) -> anyhow::Result<()> {
+        let path = dir.join(STATE_FILE);
+        let tmp = dir.join(format!("{STATE_FILE}.tmp"));
+        std::fs::write(&tmp, serde_json::to_string_pretty(self)?)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", tmp.display()))?;
+        std::fs::rename(&tmp, &path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    }
+
+    /// The unit, or an error naming it.
+    pub fn unit(&self, name: &str) -> anyhow::Result<&Unit> {
+        self.units
+            .get(name)
+            .ok_or_else(|| anyhow::anyhow!("unit {name:?} not found"))
+    }
+
+    /// The application, or an error naming it.
+    pub fn app(&self, name: &str) -> anyhow::Result<&Application> {
+        self.applications
+            .get(name)
+            .ok_or_else(|| anyhow::anyhow!("application {name:?} not found"))
+    }
+
+    /// The effective config of an application: defaults overlaid with set values.
+    pub fn effective_config(&self, app: &str) -> BTreeMap<String, Value> {
+        let Some(a) = self.applications.get(app) else {
+            return BTreeMap::new();
+        };
+        let mut out: BTreeMap<String, Value> = a
+            .charm
+            .options
+            .iter()
+            .map(|(k, o)| (k.clone(), o.default.clone()))
+            .collect();
+        out.extend(a.config.clone());
+        out
+    }
+
+    /// Relations an application takes part in, by id.
+    pub fn relations_of<'a>(&'a self, app: &'a str) -> impl Iterator<Item = &'a Relation> + 'a {
+        self.relations
+            .values()
+            .filter(move |r| r.ends.iter().any(|(a, _)| a == app))
+    }
+
+    /// Units of `app` that are in a relation's scope: installed and alive.
+    pub fn in_scope(&self, app: &str) -> Vec<String> {
+        let mut units: Vec<String> = self
+            .units
+            .iter()
+            .filter(|(_, u)| u.app == app && u.seen.installed && !u.dying)
+            .map(|(n, _)| n.clone())
+            .collect();
+        units.sort_by(|a, b| unit_order(a, b));
+        units
+    }
+}
+
+/// Unit names sorted by application, then number (`kv/2` before `kv/10`).
+pub fn unit_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let split = |u: &str| {
+        let (app, n) = u.rsplit_once('/').unwrap_or((u, "0"));
+        (app.to_string(), n.parse::<u64>().unwrap_or(0))
+    };
+    split(a).cmp(&split(b))
+}
