@@ -47,9 +47,30 @@ enum Command {
         /// The built charm directory.
         charm_dir: PathBuf,
     },
+    /// The local Juju model.
+    Model {
+        /// The model directory (default: $REACTIVE_MODEL, else the user's data dir).
+        #[arg(long, global = true)]
+        model: Option<PathBuf>,
+        #[command(subcommand)]
+        command: model_cmd::ModelCommand,
+    },
 }
 
+mod model_cmd;
+
 fn main() -> ExitCode {
+    // Called as a hook tool (config-get, relation-set, …) through the model's links.
+    let argv0 = std::env::args().next().unwrap_or_default();
+    let name = std::path::Path::new(&argv0)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if charms_reactive_model::tools::TOOL_NAMES.contains(&name.as_str()) {
+        let code =
+            charms_reactive_model::tools::tool_main(&argv0, std::env::args().skip(1).collect());
+        return ExitCode::from(code.clamp(0, 255) as u8);
+    }
     match run(Cli::parse()) {
         Ok(code) => code,
         Err(e) => {
@@ -109,6 +130,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{f}");
             }
             Ok(ExitCode::from(exit_code(&findings) as u8))
+        }
+        Command::Model { model, command } => {
+            model_cmd::run(model_cmd::model_dir(model), command)?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Layers { charm_dir } => {
             for line in inspect::layers_report(&charm_dir)? {

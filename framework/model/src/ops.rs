@@ -49,11 +49,14 @@ pub fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
 pub fn elect_leaders(model: &mut ModelState) {
     let apps: Vec<String> = model.applications.keys().cloned().collect();
     for app in apps {
-        let needs = model.applications.get(&app).is_some_and(|a| {
-            a.leader
-                .as_ref()
-                .is_none_or(|l| model.units.get(l).is_none_or(|u| u.dying))
-        });
+        // While a resigned leader is still tearing down, nobody leads.
+        let tearing_down = model.units.values().any(|u| u.app == app && u.dying);
+        let needs = !tearing_down
+            && model.applications.get(&app).is_some_and(|a| {
+                a.leader
+                    .as_ref()
+                    .is_none_or(|l| model.units.get(l).is_none_or(|u| u.dying))
+            });
         if needs {
             let mut live: Vec<String> = model
                 .units
@@ -218,8 +221,14 @@ pub fn remove_unit(model: &mut ModelState, unit: &str) -> anyhow::Result<()> {
         .get_mut(unit)
         .ok_or_else(|| anyhow::anyhow!("unit {unit:?} not found"))?;
     u.dying = true;
-    // A dying leader resigns silently; the next unit is elected.
-    elect_leaders(model);
+    let app = u.app.clone();
+    // A dying leader resigns silently; the next leader is elected once it is removed
+    // (reference §3.3 (d)).
+    if let Some(a) = model.applications.get_mut(&app) {
+        if a.leader.as_deref() == Some(unit) {
+            a.leader = None;
+        }
+    }
     Ok(())
 }
 

@@ -592,6 +592,10 @@ fn remove_unit(model: &mut ModelState, unit_name: &str) {
     for rel in model.relations.values_mut() {
         rel.unit_data.remove(unit_name);
     }
+    let had_leader = model
+        .applications
+        .get(&unit.app)
+        .and_then(|a| a.leader.clone());
     if let Some(app) = model.applications.get_mut(&unit.app) {
         app.units.retain(|u| u != unit_name);
         if app.leader.as_deref() == Some(unit_name) {
@@ -599,5 +603,144 @@ fn remove_unit(model: &mut ModelState, unit_name: &str) {
         }
     }
     crate::ops::elect_leaders(model);
+    // A new leader: the others hear of it through leader-settings-changed.
+    if let Some(app) = model.applications.get_mut(&unit.app) {
+        if app.leader.is_some() && app.leader != had_leader {
+            app.leader_settings.version = app.leader_settings.version.max(1) + 1;
+        }
+    }
     let _ = std::fs::remove_dir_all(unit.charm_dir.parent().unwrap_or(&unit.charm_dir));
+}
+
+/// The result of an action run.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ActionResult {
+    /// `completed` or `failed`.
+    pub status: String,
+    /// The failure message, if any.
+    pub message: Option<String>,
+    /// `action-set` results plus `return-code`, `stdout`, `stderr`.
+    pub results: std::collections::BTreeMap<String, serde_json::Value>,
+    /// `action-log` messages.
+    pub log: Vec<String>,
+}
+
+/// Runs action `name` with `params` on `unit_name` (allowed even while the unit is in
+/// error, as in Juju). Immediate effects apply; like a hook, transactional ones only on
+/// success.
+pub fn run_action(
+    paths: &Paths,
+    model: &mut ModelState,
+    unit_name: &str,
+    name: &str,
+    params: serde_json::Value,
+) -> anyhow::Result<ActionResult> {
+    let unit = model.unit(unit_name)?.clone();
+    let app = model.app(&unit.app)?;
+    anyhow::ensure!(
+        app.charm.actions.iter().any(|a| a == name),
+        "application {:?} has no action {name:?}",
+        unit.app
+    );
+    model.hooks_run += 1;
+    let seq = model.hooks_run;
+    let context_id = format!("{unit_name}-{name}-{seq}");
+    let hook = Hook::plain("");
+    let mut ctx = build_context(model, unit_name, &hook, &context_id)?;
+    ctx.action = Some(crate::context::ActionData {
+        name: name.to_string(),
+        params,
+        ..Default::default()
+    });
+    let contexts = paths.dir.join("contexts");
+    std::fs::create_dir_all(&contexts)?;
+    let ctx_file = contexts.join(format!("{}.json", context_id.replace('/', "-")));
+    ctx.write(&ctx_file)?;
+    let exe = {
+        let dispatch = unit.charm_dir.join("dispatch");
+        if dispatch.exists() {
+            Some(dispatch)
+        } else {
+            Some(unit.charm_dir.join("actions").join(name)).filter(|p| p.exists())
+        }
+    };
+    let Some(exe) = exe else {
+        return Ok(ActionResult {
+            status: "failed".into(),
+            message: Some(format!("action not implemented on unit {unit_name:?}")),
+            results: Default::default(),
+            log: Vec::new(),
+        });
+    };
+    let mut cmd = Command::new(&exe);
+    cmd.env_clear()
+        .current_dir(&unit.charm_dir)
+        .stdin(Stdio::null())
+        .env(
+            "PATH",
+            format!(
+                "{}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                paths.tools_dir().display()
+            ),
+        )
+        .env("CHARM_DIR", &unit.charm_dir)
+        .env("JUJU_CHARM_DIR", &unit.charm_dir)
+        .env("JUJU_CONTEXT_ID", &context_id)
+        .env("JUJU_HOOK_NAME", "")
+        .env("JUJU_DISPATCH_PATH", format!("actions/{name}"))
+        .env("JUJU_ACTION_NAME", name)
+        .env("JUJU_ACTION_UUID", seq.to_string())
+        .env("JUJU_ACTION_TAG", format!("action-{seq}"))
+        .env("JUJU_UNIT_NAME", unit_name)
+        .env("JUJU_MODEL_UUID", &model.uuid)
+        .env("JUJU_MODEL_NAME", &model.name)
+        .env("JUJU_AGENT_SOCKET_ADDRESS", &ctx_file)
+        .env("JUJU_AGENT_SOCKET_NETWORK", "unix")
+        .env("JUJU_VERSION", "3.6.4")
+        .env("LANG", "C.UTF-8")
+        .env(CONTEXT_FILE_ENV, &ctx_file);
+    let output = cmd
+        .output()
+        .map_err(|e| anyhow::anyhow!("cannot run {}: {e}", exe.display()))?;
+    let done = HookContextData::read(&ctx_file).unwrap_or(ctx);
+    let _ = std::fs::remove_file(&ctx_file);
+    apply_immediate(
+        paths,
+        model,
+        unit_name,
+        &Hook::plain(&format!("action-{name}")),
+        &done,
+    )?;
+    let action = done.action.clone().unwrap_or_default();
+    let mut results = action.results.clone();
+    results.insert(
+        "return-code".into(),
+        serde_json::Value::from(output.status.code().unwrap_or(-1)),
+    );
+    results.insert(
+        "stdout".into(),
+        String::from_utf8_lossy(&output.stdout).into_owned().into(),
+    );
+    results.insert(
+        "stderr".into(),
+        String::from_utf8_lossy(&output.stderr).into_owned().into(),
+    );
+    let (status, message) = if !output.status.success() {
+        ("failed", Some(output.status.to_string()))
+    } else if let Some(m) = action.failed.clone() {
+        ("failed", Some(m))
+    } else {
+        apply_transactional(model, unit_name, &done);
+        ("completed", None)
+    };
+    append(
+        &paths.hook_log(),
+        &format!("{seq} {unit_name} action:{name} {status}\n"),
+    )?;
+    Ok(ActionResult {
+        status: status.into(),
+        message,
+        results,
+        log: action.logs,
+    })
 }
