@@ -105,6 +105,8 @@ fn paths(dir: &Path) -> anyhow::Result<Paths> {
 }
 
 pub fn run(dir: PathBuf, cmd: ModelCommand) -> anyhow::Result<()> {
+    // Hooks run in their unit's directory: every path the model stores must be absolute.
+    let dir = std::path::absolute(&dir)?;
     if let ModelCommand::Init { seed } = cmd {
         anyhow::ensure!(
             !dir.join(charms_reactive_model::state::STATE_FILE).exists(),

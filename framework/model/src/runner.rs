@@ -647,6 +647,7 @@ pub fn run_action(
     let context_id = format!("{unit_name}-{name}-{seq}");
     let hook = Hook::plain("");
     let mut ctx = build_context(model, unit_name, &hook, &context_id)?;
+    let ctx_params = params.clone();
     ctx.action = Some(crate::context::ActionData {
         name: name.to_string(),
         params,
@@ -737,6 +738,15 @@ pub fn run_action(
         &paths.hook_log(),
         &format!("{seq} {unit_name} action:{name} {status}\n"),
     )?;
+    model.actions.push(crate::state::ActionRecord {
+        id: seq,
+        unit: unit_name.to_string(),
+        name: name.to_string(),
+        params: ctx_params,
+        status: status.to_string(),
+        message: message.clone(),
+        results: results.clone(),
+    });
     Ok(ActionResult {
         status: status.into(),
         message,

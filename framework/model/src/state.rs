@@ -174,6 +174,28 @@ pub struct ModelState {
     pub hooks_run: u64,
     /// Scheduler state (advances with every choice).
     pub rng: u64,
+    /// Every action run, oldest first.
+    #[serde(default)]
+    pub actions: Vec<ActionRecord>,
+}
+
+/// One action run and its outcome.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionRecord {
+    /// Sequence number (shared with the hook log).
+    pub id: u64,
+    /// The unit it ran on.
+    pub unit: String,
+    /// Action name.
+    pub name: String,
+    /// Its parameters.
+    pub params: Value,
+    /// `completed` or `failed`.
+    pub status: String,
+    /// The failure message.
+    pub message: Option<String>,
+    /// Results, including `return-code`, `stdout`, `stderr`.
+    pub results: BTreeMap<String, Value>,
 }
 
 /// The file holding the state inside the model directory.
