@@ -86,7 +86,11 @@ pub fn model_dir(arg: Option<PathBuf>) -> PathBuf {
 }
 
 fn paths(dir: &Path) -> anyhow::Result<Paths> {
-    let exe = std::env::current_exe()?;
+    // The small tool binary built beside `reactive`, else `reactive` itself (which also
+    // answers as any tool).
+    let me = std::env::current_exe()?;
+    let small = me.with_file_name("reactive-hook-tool");
+    let exe = if small.is_file() { small } else { me };
     let paths = Paths {
         dir: dir.to_path_buf(),
         tools_binary: exe.clone(),

@@ -247,6 +247,7 @@ pub fn run_hook(
     };
     let done = HookContextData::read(&ctx_file).unwrap_or(ctx);
     let _ = std::fs::remove_file(&ctx_file);
+    let _ = std::fs::remove_file(ctx_file.with_extension("json.lock"));
     apply_immediate(paths, model, unit_name, hook, &done)?;
     let status = match &outcome {
         Outcome::Ok => {
@@ -705,6 +706,7 @@ pub fn run_action(
         .map_err(|e| anyhow::anyhow!("cannot run {}: {e}", exe.display()))?;
     let done = HookContextData::read(&ctx_file).unwrap_or(ctx);
     let _ = std::fs::remove_file(&ctx_file);
+    let _ = std::fs::remove_file(ctx_file.with_extension("json.lock"));
     apply_immediate(
         paths,
         model,
