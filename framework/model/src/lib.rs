@@ -6,6 +6,27 @@
 //! the hook starts; each hook tool reads it, answers, and records what it changed; after
 //! the hook the runner applies the immediate effects, and the transactional ones only if
 //! the hook exited 0.
+//!
+//! # What it does as Juju 3.6 does
+//! Hook order (the uniter resolver of reference §3.1; the worked traces of §3.3 are
+//! tests), hook environment (§2.2) and lookup (`dispatch`, else `hooks/<name>`, §2.3),
+//! the hook tools' arguments, output formats, error strings and exit codes (§1),
+//! transactions (§2.4: relation-set, state-set/delete and ports only on exit 0;
+//! status-set, leader-set, application-version-set and logs at once), a failed hook
+//! holding its unit until `resolve`, data visibility (§4: a write is seen after the
+//! writer's hook commits; remote unit data as of the observer's last hook for that unit).
+//!
+//! # Where it is simpler, on purpose
+//! * One hook runs at a time; units interleave in an order drawn from a seed, so runs
+//!   are reproducible (`--seed`), and a different seed explores another interleaving.
+//! * Leadership is decided by the model: the lowest-numbered live unit. A dying leader
+//!   resigns at once and the next one is elected when it is gone.
+//! * `update-status` runs on `reactive model tick`, not on a timer; failed hooks are not
+//!   retried with backoff: `reactive model resolve` retries (or skips) them.
+//! * All units share the host (the `local` provider): each has its own charm directory
+//!   and unit state, and a loopback address of its own.
+//! * Secrets, storage, payloads, k8s specs and resources are not modelled; their tools
+//!   say so (see [`tools`]).
 
 pub mod charm;
 pub mod context;

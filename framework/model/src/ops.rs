@@ -179,6 +179,7 @@ pub fn deploy(
                 status: "unknown".into(),
                 ..Status::default()
             },
+            status_history: Vec::new(),
             units: Vec::new(),
             next_unit: 0,
         },
@@ -313,15 +314,7 @@ pub fn relate(model: &mut ModelState, a: &str, b: &str) -> anyhow::Result<u32> {
         .collect();
     if let Some(rel) = model.relations.get_mut(&id) {
         for (n, addr) in addresses {
-            let bag = rel.unit_data.entry(n).or_default();
-            for (k, v) in [
-                ("private-address", addr.clone()),
-                ("ingress-address", addr.clone()),
-                ("egress-subnets", format!("{addr}/32")),
-            ] {
-                bag.data.insert(k.into(), v);
-            }
-            bag.version += 1;
+            rel.enter_scope(&n, &addr);
         }
     }
     Ok(id)

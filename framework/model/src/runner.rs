@@ -380,6 +380,8 @@ fn apply_immediate(
                 message,
             } => {
                 if let Some(a) = model.applications.get_mut(&app_name) {
+                    let old = a.status.clone();
+                    a.status_history.push(old);
                     a.status = Status {
                         status: status.clone(),
                         message: message.clone(),
@@ -519,15 +521,7 @@ pub fn advance(model: &mut ModelState, unit_name: &str, hook: &Hook) {
         let ids: Vec<u32> = model.relations_of(&app).map(|r| r.id).collect();
         for id in ids {
             if let Some(rel) = model.relations.get_mut(&id) {
-                let bag = rel.unit_data.entry(unit_name.to_string()).or_default();
-                for (k, v) in [
-                    ("private-address", address.clone()),
-                    ("ingress-address", address.clone()),
-                    ("egress-subnets", format!("{address}/32")),
-                ] {
-                    bag.data.insert(k.into(), v);
-                }
-                bag.version += 1;
+                rel.enter_scope(unit_name, &address);
             }
         }
     }

@@ -38,6 +38,9 @@ pub struct Application {
     pub leader_settings: Versioned,
     /// Application status (set by the leader).
     pub status: Status,
+    /// Previous application statuses, oldest first.
+    #[serde(default)]
+    pub status_history: Vec<Status>,
     /// Units, in creation order.
     pub units: Vec<String>,
     /// The next unit number.
@@ -139,6 +142,19 @@ impl Relation {
             .iter()
             .find(|(a, _)| a == app)
             .map(|(_, e)| e.as_str())
+    }
+
+    /// `unit` enters the relation's scope: Juju fills its bag with its addresses.
+    pub fn enter_scope(&mut self, unit: &str, address: &str) {
+        let bag = self.unit_data.entry(unit.to_string()).or_default();
+        for (k, v) in [
+            ("private-address", address.to_string()),
+            ("ingress-address", address.to_string()),
+            ("egress-subnets", format!("{address}/32")),
+        ] {
+            bag.data.insert(k.into(), v);
+        }
+        bag.version += 1;
     }
 
     /// The other application (the same one for a peer relation).
