@@ -138,12 +138,28 @@ pub fn run(dir: PathBuf, cmd: ModelCommand) -> anyhow::Result<()> {
     }
     if let ModelCommand::Destroy = cmd {
         ModelState::load(&dir)?;
-        std::fs::remove_dir_all(&dir)?;
+        // Only what the model made: the directory may hold other things.
+        for entry in ["units", "contexts", "tools"] {
+            let p = dir.join(entry);
+            if p.exists() {
+                std::fs::remove_dir_all(&p)?;
+            }
+        }
+        for file in [
+            charms_reactive_model::state::STATE_FILE,
+            "hooks.log",
+            "debug.log",
+        ] {
+            let _ = std::fs::remove_file(dir.join(file));
+        }
+        // The directory itself goes only if nothing else is left in it.
+        let _ = std::fs::remove_dir(&dir);
         println!("destroyed {}", dir.display());
         return Ok(());
     }
     let paths = paths(&dir)?;
     let mut model = ModelState::load(&dir)?;
+    let mut failure: Option<String> = None;
     let changed = match cmd {
         ModelCommand::Deploy { charm_dir, app, n } => {
             let name = ops::deploy(&mut model, &dir, &charm_dir, app.as_deref(), n)?;
@@ -205,12 +221,13 @@ pub fn run(dir: PathBuf, cmd: ModelCommand) -> anyhow::Result<()> {
             model.save(&dir)?;
             print!("{}", serde_yaml::to_string(&result)?);
             if result.status != "completed" {
-                anyhow::bail!(
+                // Reported after settling: hooks the action caused still run.
+                failure = Some(format!(
                     "action {action} failed on {unit}: {}",
-                    result.message.unwrap_or_default()
-                );
+                    result.message.clone().unwrap_or_default()
+                ));
             }
-            false
+            true
         }
         ModelCommand::Resolve { unit, no_retry } => {
             ops::resolve(&mut model, &unit, no_retry)?;
@@ -251,6 +268,9 @@ pub fn run(dir: PathBuf, cmd: ModelCommand) -> anyhow::Result<()> {
         if !done.errors.is_empty() {
             eprintln!("units in error: {} (see `reactive model debug-log`, then `reactive model resolve`)", done.errors.join(", "));
         }
+    }
+    if let Some(f) = failure {
+        anyhow::bail!(f);
     }
     Ok(())
 }

@@ -405,3 +405,127 @@ fn hooks_written_with_charmhelpers_work_unchanged() {
         "{debug}"
     );
 }
+
+#[test]
+fn leader_set_without_change_fires_nothing_and_new_units_skip_upgrade_charm() {
+    let root = tmp("leader-set-noop");
+    let dispatch = "#!/bin/sh\nif [ \"$JUJU_HOOK_NAME\" = update-status ] && [ \"$(is-leader --format=json)\" = true ]; then leader-set k=v; fi\nexit 0\n";
+    let kv = charm(&root, "kv", KV, dispatch);
+    let m = Model::new(&root, 1);
+    m.ok(&["deploy", kv.to_str().unwrap(), "-n", "2"]);
+    m.clear_log();
+    m.ok(&["tick"]);
+    // Which of the two runs first depends on the interleaving.
+    let mut first = m.trace("kv/1");
+    first.sort();
+    assert_eq!(first, s(&["leader-settings-changed", "update-status"]));
+    m.clear_log();
+    m.ok(&["tick"]);
+    assert_eq!(
+        m.trace("kv/1"),
+        s(&["update-status"]),
+        "the same value again changes nothing"
+    );
+
+    // A unit added after an upgrade is installed from the new charm: no upgrade-charm.
+    m.ok(&["upgrade", "kv", kv.to_str().unwrap()]);
+    m.clear_log();
+    m.ok(&["add-unit", "kv"]);
+    assert!(
+        !m.trace("kv/2").iter().any(|h| h == "upgrade-charm"),
+        "{:?}",
+        m.trace("kv/2")
+    );
+}
+
+#[test]
+fn a_removed_units_relation_data_stays_readable_and_self_relations_are_refused() {
+    let root = tmp("removed-data");
+    let kv = charm(&root, "kv", KV, NOOP);
+    let m = Model::new(&root, 1);
+    m.ok(&["deploy", kv.to_str().unwrap(), "-n", "2"]);
+    m.ok(&["remove-unit", "kv/1"]);
+    let state = m.state();
+    assert!(state["units"].get("kv/1").is_none());
+    assert!(
+        state["relations"]["0"]["unit_data"]["kv/1"]["data"]["private-address"].is_string(),
+        "§4: departed units' data stays readable"
+    );
+    let o = m.run(&["relate", "kv:db", "kv:db"]);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("cannot relate application \"kv\" to itself")
+    );
+}
+
+#[test]
+fn actions_get_schema_defaults_and_action_fail_still_commits() {
+    let root = tmp("actions");
+    let dispatch = "#!/bin/sh\nif [ \"$JUJU_ACTION_NAME\" = backup ]; then\n  action-set target=\"$(action-get target)\"\n  state-set done=yes\n  action-fail partial\nfi\nexit 0\n";
+    let kv = charm(&root, "kv", KV, dispatch);
+    std::fs::write(
+        kv.join("actions.yaml"),
+        "backup:\n  params:\n    target: {type: string, default: s3}\n",
+    )
+    .unwrap();
+    let m = Model::new(&root, 1);
+    m.ok(&["deploy", kv.to_str().unwrap()]);
+    let o = m.run(&["run", "kv/0", "backup"]);
+    assert_ne!(
+        o.status.code(),
+        Some(0),
+        "a failed action fails the command"
+    );
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        out.contains("target: s3") && out.contains("status: failed") && out.contains("partial"),
+        "{out}"
+    );
+    assert_eq!(
+        m.state()["units"]["kv/0"]["state"]["done"],
+        "yes",
+        "action-fail does not discard the action's writes"
+    );
+}
+
+#[test]
+fn a_hook_that_cannot_start_puts_the_unit_in_error_and_statuses_follow_the_uniter() {
+    let root = tmp("spawn-error");
+    let bad = charm(
+        &root,
+        "bad",
+        "name: bad\nsummary: s\ndescription: d\n",
+        "#!/nonexistent/interpreter\n",
+    );
+    let kv = charm(&root, "kv", KV, NOOP);
+    let m = Model::new(&root, 1);
+    m.ok(&["deploy", bad.to_str().unwrap()]);
+    m.ok(&["deploy", kv.to_str().unwrap()]);
+    let state = m.state();
+    assert_eq!(state["units"]["bad/0"]["agent"]["state"], "error");
+    assert_eq!(state["units"]["bad/0"]["agent"]["hook"]["name"], "install");
+    // A charm that never sets a status: "installing charm software" during install,
+    // unknown after start.
+    assert_eq!(state["units"]["kv/0"]["status"]["status"], "unknown");
+    let history: Vec<&str> = state["units"]["kv/0"]["status_history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["message"].as_str())
+        .collect();
+    assert!(
+        history.contains(&"installing charm software"),
+        "{history:?}"
+    );
+}
+
+#[test]
+fn destroy_removes_only_what_the_model_made() {
+    let root = tmp("destroy");
+    let kv = charm(&root, "kv", KV, NOOP);
+    let m = Model::new(&root, 1);
+    m.ok(&["deploy", kv.to_str().unwrap()]);
+    std::fs::write(m.dir.join("notes.txt"), "mine").unwrap();
+    m.ok(&["destroy"]);
+    assert!(m.dir.join("notes.txt").exists());
+    assert!(!m.dir.join("model.json").exists() && !m.dir.join("units").exists());
+}

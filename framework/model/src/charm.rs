@@ -36,6 +36,12 @@ pub struct CharmInfo {
     pub options: BTreeMap<String, OptionSpec>,
     /// Action names.
     pub actions: Vec<String>,
+    /// Per action: parameter defaults from `actions.yaml`.
+    #[serde(default)]
+    pub action_defaults: BTreeMap<String, serde_json::Map<String, Value>>,
+    /// Per action: required parameters.
+    #[serde(default)]
+    pub action_required: BTreeMap<String, Vec<String>>,
 }
 
 fn yaml(path: &Path) -> anyhow::Result<Option<serde_yaml::Value>> {
@@ -104,20 +110,86 @@ impl CharmInfo {
                 }
             }
         }
-        let actions = yaml(&dir.join("actions.yaml"))?
-            .and_then(|a| {
-                a.as_mapping().map(|m| {
-                    m.keys()
-                        .filter_map(|k| k.as_str().map(String::from))
+        let actions_doc = yaml(&dir.join("actions.yaml"))?;
+        let mut actions = Vec::new();
+        let mut action_defaults = BTreeMap::new();
+        let mut action_required = BTreeMap::new();
+        for (k, spec) in actions_doc
+            .as_ref()
+            .and_then(serde_yaml::Value::as_mapping)
+            .into_iter()
+            .flatten()
+        {
+            let Some(name) = k.as_str() else { continue };
+            actions.push(name.to_string());
+            let mut defaults = serde_json::Map::new();
+            for (p, pspec) in spec
+                .get("params")
+                .and_then(serde_yaml::Value::as_mapping)
+                .into_iter()
+                .flatten()
+            {
+                if let (Some(p), Some(d)) = (p.as_str(), pspec.get("default")) {
+                    defaults.insert(
+                        p.to_string(),
+                        serde_json::to_value(d).unwrap_or(Value::Null),
+                    );
+                }
+            }
+            action_defaults.insert(name.to_string(), defaults);
+            let required: Vec<String> = spec
+                .get("required")
+                .and_then(serde_yaml::Value::as_sequence)
+                .map(|r| {
+                    r.iter()
+                        .filter_map(|x| x.as_str().map(String::from))
                         .collect()
                 })
+                .unwrap_or_default();
+            action_required.insert(name.to_string(), required);
+        }
+        // Names become file names (hooks/<endpoint>-relation-*, actions/<name>): hold
+        // them to Juju's rules before trusting them.
+        let endpoint_ok = |n: &str| {
+            let mut parts = n.split(['-', '_']);
+            parts.next().is_some_and(|p| {
+                p.starts_with(|c: char| c.is_ascii_lowercase())
+                    && p.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            }) && parts.all(|p| {
+                !p.is_empty()
+                    && p.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
             })
-            .unwrap_or_default();
+        };
+        for e in endpoints.keys() {
+            anyhow::ensure!(
+                endpoint_ok(e),
+                "{}: invalid endpoint name {e:?}",
+                dir.join("metadata.yaml").display()
+            );
+        }
+        let action_ok = |n: &str| {
+            let ok = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+            !n.is_empty()
+                && n.chars().all(|c| ok(c) || c == '-')
+                && n.starts_with(ok)
+                && n.ends_with(ok)
+        };
+        for a in &actions {
+            anyhow::ensure!(
+                action_ok(a),
+                "{}: bad action name {a:?}",
+                dir.join("actions.yaml").display()
+            );
+        }
         Ok(CharmInfo {
             name,
             endpoints,
             options,
             actions,
+            action_defaults,
+            action_required,
         })
     }
 

@@ -10,7 +10,7 @@ use crate::context::Status;
 use crate::hook::Hook;
 use crate::state::{Agent, Application, ModelState, Relation, Seen, Unit};
 
-/// Juju's application (and charm) name rule.
+/// Juju's application (and charm) name rule: `^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$`.
 fn valid_app_name(name: &str) -> bool {
     let mut parts = name.split('-');
     let first_ok = parts.next().is_some_and(|p| {
@@ -50,7 +50,11 @@ pub fn elect_leaders(model: &mut ModelState) {
     let apps: Vec<String> = model.applications.keys().cloned().collect();
     for app in apps {
         // While a resigned leader is still tearing down, nobody leads.
-        let tearing_down = model.units.values().any(|u| u.app == app && u.dying);
+        let tearing_down = model
+            .applications
+            .get(&app)
+            .and_then(|a| a.resigned.as_ref())
+            .is_some_and(|r| model.units.contains_key(r));
         let needs = !tearing_down
             && model.applications.get(&app).is_some_and(|a| {
                 a.leader
@@ -134,6 +138,7 @@ fn add_units(
                 address: format!("127.0.{}.{}", 1 + k / 250, 1 + k % 250),
                 seen: Seen::default(),
                 update_status_due: false,
+                charm_set_status: false,
             },
         );
         added.push(name);
@@ -175,6 +180,7 @@ pub fn deploy(
             config_version: 1,
             leader: None,
             leader_settings: Default::default(),
+            resigned: None,
             status: Status {
                 status: "unknown".into(),
                 ..Status::default()
@@ -228,6 +234,7 @@ pub fn remove_unit(model: &mut ModelState, unit: &str) -> anyhow::Result<()> {
     if let Some(a) = model.applications.get_mut(&app) {
         if a.leader.as_deref() == Some(unit) {
             a.leader = None;
+            a.resigned = Some(unit.to_string());
         }
     }
     Ok(())
@@ -244,6 +251,10 @@ fn split_endpoint(s: &str) -> anyhow::Result<(String, Option<String>)> {
 pub fn relate(model: &mut ModelState, a: &str, b: &str) -> anyhow::Result<u32> {
     let (app_a, ep_a) = split_endpoint(a)?;
     let (app_b, ep_b) = split_endpoint(b)?;
+    anyhow::ensure!(
+        app_a != app_b,
+        "cannot relate application {app_a:?} to itself"
+    );
     let ca = &model.app(&app_a)?.charm;
     let cb = &model.app(&app_b)?.charm;
     let mut candidates = Vec::new();
@@ -326,6 +337,7 @@ pub fn unrelate(model: &mut ModelState, a: &str, b: &str) -> anyhow::Result<()> 
     let (app_b, ep_b) = split_endpoint(b)?;
     let matches = |r: &Relation| {
         !r.peer
+            && !r.dying
             && r.ends
                 .iter()
                 .any(|(app, ep)| *app == app_a && ep_a.as_ref().is_none_or(|e| e == ep))
@@ -415,15 +427,30 @@ pub fn upgrade(model: &mut ModelState, app: &str, charm_dir: &Path) -> anyhow::R
     a.charm = charm;
     a.charm_dir = charm_dir.clone();
     a.charm_revision += 1;
-    for (_, dir) in units {
-        // Keep the unit's state database; replace the charm's files.
-        let db = dir.join(".unit-state.db");
-        let saved = std::fs::read(&db).ok();
-        let _ = std::fs::remove_dir_all(&dir);
-        copy_dir(&charm_dir, &dir)?;
-        if let Some(data) = saved {
-            std::fs::write(&db, data)?;
+    // Stage every unit's new charm first, keeping each unit's state database; only
+    // then swap them in, so a failed copy changes no unit.
+    let mut staged = Vec::new();
+    for (_, dir) in &units {
+        let new = dir.with_extension("new");
+        let _ = std::fs::remove_dir_all(&new);
+        if let Err(e) = copy_dir(&charm_dir, &new) {
+            for (_, n) in &staged {
+                let _ = std::fs::remove_dir_all(n);
+            }
+            let _ = std::fs::remove_dir_all(&new);
+            return Err(e);
         }
+        staged.push((dir.clone(), new));
+    }
+    for (dir, new) in staged {
+        let db = dir.join(".unit-state.db");
+        if db.exists() {
+            std::fs::rename(&db, new.join(".unit-state.db"))?;
+        }
+        let old = dir.with_extension("old");
+        std::fs::rename(&dir, &old)?;
+        std::fs::rename(&new, &dir)?;
+        let _ = std::fs::remove_dir_all(&old);
     }
     Ok(())
 }

@@ -37,14 +37,14 @@ pub fn next_hook(model: &ModelState, unit_name: &str) -> Option<Hook> {
     if !is_leader && seen.leader_settings < app.leader_settings.version.max(1) {
         return Some(Hook::plain("leader-settings-changed"));
     }
+    if seen.charm_revision < app.charm_revision {
+        return Some(Hook::plain("upgrade-charm"));
+    }
     if seen.config < app.config_version.max(1) {
         return Some(Hook::plain("config-changed"));
     }
     if !seen.started {
         return Some(Hook::plain("start"));
-    }
-    if seen.charm_revision < app.charm_revision {
-        return Some(Hook::plain("upgrade-charm"));
     }
     let mut rels: Vec<&Relation> = model.relations_of(&unit.app).collect();
     rels.sort_by_key(|r| (r.peer, r.id));

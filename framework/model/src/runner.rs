@@ -126,7 +126,7 @@ fn relation_view(
         members,
         unit_data,
         app_data,
-        broken: rel.dying || hook.name.ends_with("-relation-broken") && hook.relation == Some(id),
+        broken: hook.name.ends_with("-relation-broken") && hook.relation == Some(id),
     })
 }
 
@@ -229,6 +229,18 @@ pub fn run_hook(
     std::fs::create_dir_all(&contexts)?;
     let ctx_file = contexts.join(format!("{}.json", context_id.replace('/', "-")));
     ctx.write(&ctx_file)?;
+    // The uniter's status rules (§2.4): before install, "installing charm software"
+    // unless the charm already set a status.
+    if let Some(u) = model.units.get_mut(unit_name) {
+        if hook.name == "install" && !u.charm_set_status {
+            u.status_history.push(u.status.clone());
+            u.status = Status {
+                status: "maintenance".into(),
+                message: "installing charm software".into(),
+                data: Default::default(),
+            };
+        }
+    }
     let unit = model.unit(unit_name)?.clone();
     let outcome = match hook_executable(&unit.charm_dir, &hook.name) {
         Err(e) => Outcome::Failed(e),
@@ -245,12 +257,29 @@ pub fn run_hook(
             &ctx,
         )?,
     };
-    let done = HookContextData::read(&ctx_file).unwrap_or(ctx);
+    // A context file the hook destroyed loses its effects: count the hook as failed.
+    let (done, outcome) = match HookContextData::read(&ctx_file) {
+        Ok(done) => (done, outcome),
+        Err(e) => (
+            ctx,
+            Outcome::Failed(format!("hook context unreadable: {e}")),
+        ),
+    };
     let _ = std::fs::remove_file(&ctx_file);
     let _ = std::fs::remove_file(ctx_file.with_extension("json.lock"));
     apply_immediate(paths, model, unit_name, hook, &done)?;
     let status = match &outcome {
         Outcome::Ok => {
+            if let Some(u) = model.units.get_mut(unit_name) {
+                if hook.name == "start" && !u.charm_set_status {
+                    u.status_history.push(u.status.clone());
+                    u.status = Status {
+                        status: "unknown".into(),
+                        message: String::new(),
+                        data: Default::default(),
+                    };
+                }
+            }
             apply_transactional(model, unit_name, &done);
             advance(model, unit_name, hook);
             "ok".to_string()
@@ -269,19 +298,16 @@ pub fn run_hook(
     Ok(outcome)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn execute(
+/// The environment every hook and action gets (§2.2), built from scratch.
+fn base_env(
+    cmd: &mut Command,
     paths: &Paths,
     model: &ModelState,
     charm_dir: &Path,
-    exe: &Path,
     unit_name: &str,
-    hook: &Hook,
     context_id: &str,
     ctx_file: &Path,
-    ctx: &HookContextData,
-) -> anyhow::Result<Outcome> {
-    let mut cmd = Command::new(exe);
+) {
     cmd.env_clear()
         .current_dir(charm_dir)
         .stdin(Stdio::null())
@@ -295,8 +321,6 @@ fn execute(
         .env("CHARM_DIR", charm_dir)
         .env("JUJU_CHARM_DIR", charm_dir)
         .env("JUJU_CONTEXT_ID", context_id)
-        .env("JUJU_HOOK_NAME", &hook.name)
-        .env("JUJU_DISPATCH_PATH", format!("hooks/{}", hook.name))
         .env("JUJU_UNIT_NAME", unit_name)
         .env("JUJU_MODEL_UUID", &model.uuid)
         .env("JUJU_MODEL_NAME", &model.name)
@@ -314,6 +338,37 @@ fn execute(
         .env("LANG", "C.UTF-8")
         .env("TERM", "tmux-256color")
         .env(CONTEXT_FILE_ENV, ctx_file);
+    for var in [
+        "JUJU_CHARM_HTTP_PROXY",
+        "JUJU_CHARM_HTTPS_PROXY",
+        "JUJU_CHARM_FTP_PROXY",
+        "JUJU_CHARM_NO_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "no_proxy",
+    ] {
+        cmd.env(var, "");
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn execute(
+    paths: &Paths,
+    model: &ModelState,
+    charm_dir: &Path,
+    exe: &Path,
+    unit_name: &str,
+    hook: &Hook,
+    context_id: &str,
+    ctx_file: &Path,
+    ctx: &HookContextData,
+) -> anyhow::Result<Outcome> {
+    let mut cmd = Command::new(exe);
+    base_env(
+        &mut cmd, paths, model, charm_dir, unit_name, context_id, ctx_file,
+    );
+    cmd.env("JUJU_HOOK_NAME", &hook.name)
+        .env("JUJU_DISPATCH_PATH", format!("hooks/{}", hook.name));
     if let Some(rel) = &ctx.relation {
         let view = ctx.relations.get(&rel.id);
         cmd.env(
@@ -336,9 +391,16 @@ fn execute(
             cmd.env("JUJU_DEPARTING_UNIT", d);
         }
     }
-    let output = cmd
-        .output()
-        .map_err(|e| anyhow::anyhow!("cannot run {}: {e}", exe.display()))?;
+    // A hook that cannot be started (bad interpreter, …) is a failed hook, as in Juju.
+    let output = match cmd.output() {
+        Ok(o) => o,
+        Err(e) => {
+            return Ok(Outcome::Failed(format!(
+                "cannot run {}: {e}",
+                exe.display()
+            )))
+        }
+    };
     let mut log = String::new();
     for (stream, data) in [("stdout", &output.stdout), ("stderr", &output.stderr)] {
         for line in String::from_utf8_lossy(data).lines() {
@@ -349,8 +411,20 @@ fn execute(
     Ok(if output.status.success() {
         Outcome::Ok
     } else {
-        Outcome::Failed(output.status.to_string())
+        Outcome::Failed(go_status(&output.status))
     })
+}
+
+/// An exit status as Go (and so Juju) prints it: `exit status 1`, `signal: killed`.
+fn go_status(status: &std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(c), _) => format!("exit status {c}"),
+        (None, Some(9)) => "signal: killed".into(),
+        (None, Some(15)) => "signal: terminated".into(),
+        (None, Some(s)) => format!("signal: {s}"),
+        (None, None) => "exit status unknown".into(),
+    }
 }
 
 fn merge(bag: &mut Bag, settings: &Bag) {
@@ -395,6 +469,7 @@ fn apply_immediate(
                 message,
             } => {
                 if let Some(u) = model.units.get_mut(unit_name) {
+                    u.charm_set_status = true;
                     let old = std::mem::replace(
                         &mut u.status,
                         Status {
@@ -408,8 +483,11 @@ fn apply_immediate(
             }
             Immediate::LeaderSet { settings } => {
                 if let Some(a) = model.applications.get_mut(&app_name) {
+                    let before = a.leader_settings.data.clone();
                     merge(&mut a.leader_settings.data, settings);
-                    a.leader_settings.version = a.leader_settings.version.max(1) + 1;
+                    if a.leader_settings.data != before {
+                        a.leader_settings.version = a.leader_settings.version.max(1) + 1;
+                    }
                 }
             }
             Immediate::Log { level, message } => {
@@ -456,7 +534,7 @@ fn apply_transactional(model: &mut ModelState, unit_name: &str, ctx: &HookContex
             }
             Transactional::StateSet { settings } => {
                 if let Some(u) = model.units.get_mut(unit_name) {
-                    merge(&mut u.state, settings);
+                    u.state.extend(settings.clone());
                 }
             }
             Transactional::StateDelete { key } => {
@@ -530,7 +608,11 @@ pub fn advance(model: &mut ModelState, unit_name: &str, hook: &Hook) {
     };
     let seen = &mut unit.seen;
     match hook.name.as_str() {
-        "install" => seen.installed = true,
+        "install" => {
+            seen.installed = true;
+            // Installed from the current charm: no upgrade-charm for it.
+            seen.charm_revision = revision;
+        }
         "leader-elected" => seen.leader = true,
         "leader-settings-changed" => seen.leader_settings = leader_version,
         "config-changed" => seen.config = config_version,
@@ -584,9 +666,7 @@ fn remove_unit(model: &mut ModelState, unit_name: &str) {
     let Some(unit) = model.units.remove(unit_name) else {
         return;
     };
-    for rel in model.relations.values_mut() {
-        rel.unit_data.remove(unit_name);
-    }
+    // Its relation data stays readable for the life of the relation (§4).
     let had_leader = model
         .applications
         .get(&unit.app)
@@ -631,7 +711,7 @@ pub fn run_action(
     params: serde_json::Value,
 ) -> anyhow::Result<ActionResult> {
     let unit = model.unit(unit_name)?.clone();
-    let app = model.app(&unit.app)?;
+    let app = model.app(&unit.app)?.clone();
     anyhow::ensure!(
         app.charm.actions.iter().any(|a| a == name),
         "application {:?} has no action {name:?}",
@@ -642,6 +722,16 @@ pub fn run_action(
     let context_id = format!("{unit_name}-{name}-{seq}");
     let hook = Hook::plain("");
     let mut ctx = build_context(model, unit_name, &hook, &context_id)?;
+    // Juju fills schema defaults in when the action is queued, and checks required ones.
+    let mut params = params;
+    if let Some(map) = params.as_object_mut() {
+        for (k, v) in app.charm.action_defaults.get(name).into_iter().flatten() {
+            map.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        for r in app.charm.action_required.get(name).into_iter().flatten() {
+            anyhow::ensure!(map.contains_key(r), "action {name:?} needs parameter {r:?}");
+        }
+    }
     let ctx_params = params.clone();
     ctx.action = Some(crate::context::ActionData {
         name: name.to_string(),
@@ -652,52 +742,40 @@ pub fn run_action(
     std::fs::create_dir_all(&contexts)?;
     let ctx_file = contexts.join(format!("{}.json", context_id.replace('/', "-")));
     ctx.write(&ctx_file)?;
-    let exe = {
-        let dispatch = unit.charm_dir.join("dispatch");
-        if dispatch.exists() {
-            Some(dispatch)
-        } else {
-            Some(unit.charm_dir.join("actions").join(name)).filter(|p| p.exists())
-        }
+    let failed = |message: String| ActionResult {
+        status: "failed".into(),
+        message: Some(message),
+        results: Default::default(),
+        log: Vec::new(),
     };
-    let Some(exe) = exe else {
-        return Ok(ActionResult {
-            status: "failed".into(),
-            message: Some(format!("action not implemented on unit {unit_name:?}")),
-            results: Default::default(),
-            log: Vec::new(),
-        });
+    let exe = match hook_executable(&unit.charm_dir, &format!("../actions/{name}")) {
+        Ok(Some(exe)) => exe,
+        Ok(None) => {
+            return Ok(failed(format!(
+                "action not implemented on unit {unit_name:?}"
+            )))
+        }
+        Err(e) => return Ok(failed(e)),
     };
     let mut cmd = Command::new(&exe);
-    cmd.env_clear()
-        .current_dir(&unit.charm_dir)
-        .stdin(Stdio::null())
-        .env(
-            "PATH",
-            format!(
-                "{}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                paths.tools_dir().display()
-            ),
-        )
-        .env("CHARM_DIR", &unit.charm_dir)
-        .env("JUJU_CHARM_DIR", &unit.charm_dir)
-        .env("JUJU_CONTEXT_ID", &context_id)
-        .env("JUJU_HOOK_NAME", "")
+    base_env(
+        &mut cmd,
+        paths,
+        model,
+        &unit.charm_dir,
+        unit_name,
+        &context_id,
+        &ctx_file,
+    );
+    cmd.env("JUJU_HOOK_NAME", "")
         .env("JUJU_DISPATCH_PATH", format!("actions/{name}"))
         .env("JUJU_ACTION_NAME", name)
         .env("JUJU_ACTION_UUID", seq.to_string())
-        .env("JUJU_ACTION_TAG", format!("action-{seq}"))
-        .env("JUJU_UNIT_NAME", unit_name)
-        .env("JUJU_MODEL_UUID", &model.uuid)
-        .env("JUJU_MODEL_NAME", &model.name)
-        .env("JUJU_AGENT_SOCKET_ADDRESS", &ctx_file)
-        .env("JUJU_AGENT_SOCKET_NETWORK", "unix")
-        .env("JUJU_VERSION", "3.6.4")
-        .env("LANG", "C.UTF-8")
-        .env(CONTEXT_FILE_ENV, &ctx_file);
-    let output = cmd
-        .output()
-        .map_err(|e| anyhow::anyhow!("cannot run {}: {e}", exe.display()))?;
+        .env("JUJU_ACTION_TAG", format!("action-{seq}"));
+    let output = match cmd.output() {
+        Ok(o) => o,
+        Err(e) => return Ok(failed(format!("cannot run {}: {e}", exe.display()))),
+    };
     let done = HookContextData::read(&ctx_file).unwrap_or(ctx);
     let _ = std::fs::remove_file(&ctx_file);
     let _ = std::fs::remove_file(ctx_file.with_extension("json.lock"));
@@ -722,12 +800,15 @@ pub fn run_action(
         "stderr".into(),
         String::from_utf8_lossy(&output.stderr).into_owned().into(),
     );
+    // Juju flushes the context whenever the action exited 0, also after action-fail.
+    if output.status.success() {
+        apply_transactional(model, unit_name, &done);
+    }
     let (status, message) = if !output.status.success() {
-        ("failed", Some(output.status.to_string()))
+        ("failed", Some(go_status(&output.status)))
     } else if let Some(m) = action.failed.clone() {
         ("failed", Some(m))
     } else {
-        apply_transactional(model, unit_name, &done);
         ("completed", None)
     };
     append(

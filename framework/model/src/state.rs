@@ -36,6 +36,9 @@ pub struct Application {
     pub leader: Option<String>,
     /// Leader settings.
     pub leader_settings: Versioned,
+    /// A leader that resigned because it is dying; nobody is elected until it is gone.
+    #[serde(default)]
+    pub resigned: Option<String>,
     /// Application status (set by the leader).
     pub status: Status,
     /// Previous application statuses, oldest first.
@@ -114,6 +117,10 @@ pub struct Unit {
     pub seen: Seen,
     /// `update-status` ticks not yet handled.
     pub update_status_due: bool,
+    /// Whether the charm ever set this unit's status (the uniter's own status rules
+    /// apply until it does).
+    #[serde(default)]
+    pub charm_set_status: bool,
 }
 
 /// A relation between two endpoints (or a peer relation).
