@@ -191,20 +191,7 @@ pub fn deploy(
         },
     );
     for (endpoint, interface) in peers {
-        let id = model.next_relation_id;
-        model.next_relation_id += 1;
-        model.relations.insert(
-            id,
-            Relation {
-                id,
-                ends: vec![(name.clone(), endpoint)],
-                interface,
-                peer: true,
-                unit_data: Default::default(),
-                app_data: Default::default(),
-                dying: false,
-            },
-        );
+        model.add_relation(vec![(name.clone(), endpoint)], interface, true);
     }
     add_units(model, model_dir, &name, n)?;
     Ok(name)
@@ -296,20 +283,7 @@ pub fn relate(model: &mut ModelState, a: &str, b: &str) -> anyhow::Result<u32> {
             && r.ends.contains(&(app_b.clone(), nb.clone()))
     });
     anyhow::ensure!(!exists, "relation {app_a}:{na} {app_b}:{nb} already exists");
-    let id = model.next_relation_id;
-    model.next_relation_id += 1;
-    model.relations.insert(
-        id,
-        Relation {
-            id,
-            ends: vec![(app_a, na), (app_b, nb)],
-            interface,
-            peer: false,
-            unit_data: Default::default(),
-            app_data: Default::default(),
-            dying: false,
-        },
-    );
+    let id = model.add_relation(vec![(app_a, na), (app_b, nb)], interface, false);
     // Units already installed enter the relation's scope at once.
     let addresses: Vec<(String, String)> = model
         .units

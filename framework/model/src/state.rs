@@ -243,6 +243,28 @@ impl ModelState {
         std::fs::rename(&tmp, &path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
     }
 
+    /// Adds a live relation and returns its id.
+    pub fn add_relation(
+        &mut self,
+        ends: Vec<(String, String)>,
+        interface: String,
+        peer: bool,
+    ) -> u32 {
+        let id = self.next_relation_id;
+        self.next_relation_id += 1;
+        let rel = Relation {
+            id,
+            ends,
+            interface,
+            peer,
+            unit_data: BTreeMap::new(),
+            app_data: BTreeMap::new(),
+            dying: false,
+        };
+        self.relations.insert(id, rel);
+        id
+    }
+
     /// The unit, or an error naming it.
     pub fn unit(&self, name: &str) -> anyhow::Result<&Unit> {
         self.units

@@ -184,3 +184,17 @@ pub(crate) fn help(spec: &Spec) -> String {
     }
     out
 }
+
+/// A tool the local model does not provide: `--help` works, running it says so.
+pub(crate) const fn unsupported(name: &'static str, purpose: &'static str) -> Tool {
+    Tool {
+        spec: Spec {
+            name,
+            args: "",
+            purpose,
+            doc: "Not supported by the local model.",
+            opts: &[],
+        },
+        body: Body::Unsupported,
+    }
+}

@@ -3,7 +3,7 @@
 //! secret tools, `storage-add` and `storage-get` unsupported.
 
 use super::args::{Kind, Opt, Parsed};
-use super::cmd::{check_empty, Body, Fail, Io, Spec, Tool};
+use super::cmd::{check_empty, unsupported, Body, Fail, Io, Spec, Tool};
 use super::gostr;
 use super::names::unit_application;
 use super::node::Node;
@@ -16,19 +16,6 @@ const FORMAT_YAML_JSON: Opt = Opt {
     kind: Kind::Format(&["json", "yaml"]),
     usage: "Specify output format (json|yaml)",
 };
-
-const fn unsupported(name: &'static str, purpose: &'static str) -> Tool {
-    Tool {
-        spec: Spec {
-            name,
-            args: "",
-            purpose,
-            doc: "Not supported by the local model.",
-            opts: &[],
-        },
-        body: Body::Unsupported,
-    }
-}
 
 pub(super) const TOOLS: &[Tool] = &[
     Tool {

@@ -3,22 +3,9 @@
 //! unsupported.
 
 use super::args::{Kind, Opt, Parsed};
-use super::cmd::{Body, Fail, Io, Spec, Tool};
+use super::cmd::{unsupported, Body, Fail, Io, Spec, Tool};
 use super::keyvalues;
 use crate::context::HookContextData;
-
-const fn unsupported(name: &'static str, purpose: &'static str) -> Tool {
-    Tool {
-        spec: Spec {
-            name,
-            args: "",
-            purpose,
-            doc: "Not supported by the local model.",
-            opts: &[],
-        },
-        body: Body::Unsupported,
-    }
-}
 
 pub(super) const TOOLS: &[Tool] = &[
     Tool {
