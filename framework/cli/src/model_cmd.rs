@@ -93,7 +93,6 @@ fn paths(dir: &Path) -> anyhow::Result<Paths> {
     let exe = if small.is_file() { small } else { me };
     let paths = Paths {
         dir: dir.to_path_buf(),
-        tools_binary: exe.clone(),
     };
     // One link per hook tool to this binary, which answers as the tool it is called as.
     let tools_dir = paths.tools_dir();

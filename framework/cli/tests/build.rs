@@ -182,9 +182,28 @@ fn a_charm_of_two_layer_crates_builds_runs_rebuilds_and_passes_proof() {
     // The hook runs, layer order first (base before the charm).
     run_install_hook(&charm);
 
-    // A no-op rebuild succeeds; a file changed by hand is a conflict unless --force.
-    let again = reactive(&["build", &top, "-o", &parent], &layers);
+    // The slow part reports progress on stderr.
+    assert!(
+        stderr(&built).contains("Compiling the crate-charm charm binary"),
+        "{}",
+        stderr(&built)
+    );
+
+    // A no-op rebuild succeeds; --verbose shows the merge plan.
+    let again = reactive(&["build", &top, "-o", &parent, "--verbose"], &layers);
     assert!(again.status.success(), "{}", stderr(&again));
+    let plan = stderr(&again);
+    assert!(
+        plan.contains("layers (merge order): layer:base -> crate-charm"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("copyright.layer-base  <- layer:base")
+            && plan.contains("README.md  <- crate-charm"),
+        "{plan}"
+    );
+
+    // A file changed by hand is a conflict unless --force.
     std::fs::write(charm.join("README.md"), "edited by hand").unwrap();
     let conflict = reactive(&["build", &top, "-o", &parent], &layers);
     assert_eq!(conflict.status.code(), Some(1));

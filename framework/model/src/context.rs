@@ -9,6 +9,13 @@ use serde_json::Value;
 /// Environment variable naming the context file of the running hook.
 pub const CONTEXT_FILE_ENV: &str = "REACTIVE_HOOK_CONTEXT";
 
+/// The lock file the hook tools hold while they read and write a context file.
+pub fn lock_path(context_file: &Path) -> std::path::PathBuf {
+    let mut p = context_file.as_os_str().to_owned();
+    p.push(".lock");
+    std::path::PathBuf::from(p)
+}
+
 /// A string-to-string databag.
 pub type Bag = BTreeMap<String, String>;
 

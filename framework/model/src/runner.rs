@@ -19,8 +19,6 @@ use crate::state::{Agent, ModelState, Versioned};
 pub struct Paths {
     /// The model directory.
     pub dir: PathBuf,
-    /// The multi-call hook-tool binary (`reactive`).
-    pub tools_binary: PathBuf,
 }
 
 impl Paths {
@@ -75,24 +73,17 @@ fn relation_view(
     if hook.relation == Some(id) {
         if let Some(u) = &hook.remote_unit {
             match hook.name.rsplit('-').next() {
-                Some("joined") => {
-                    members.push(u.clone());
-                    unit_data.insert(
-                        u.clone(),
-                        rel.unit_data
-                            .get(u)
-                            .map(|d| d.data.clone())
-                            .unwrap_or_default(),
-                    );
-                }
-                Some("changed") => {
-                    unit_data.insert(
-                        u.clone(),
-                        rel.unit_data
-                            .get(u)
-                            .map(|d| d.data.clone())
-                            .unwrap_or_default(),
-                    );
+                // The hook's own remote unit is read fresh (its hook refreshes the cache).
+                Some(kind @ ("joined" | "changed")) => {
+                    if kind == "joined" {
+                        members.push(u.clone());
+                    }
+                    let current = rel
+                        .unit_data
+                        .get(u)
+                        .map(|d| d.data.clone())
+                        .unwrap_or_default();
+                    unit_data.insert(u.clone(), current);
                 }
                 Some("departed") => members.retain(|m| m != u),
                 _ => {}
@@ -177,9 +168,9 @@ pub fn build_context(
     })
 }
 
-/// The hook executable Juju would run (§2.3): `dispatch` if present (it must be
-/// executable), else `hooks/<name>`; `None` for a missing hook.
-fn hook_executable(charm_dir: &Path, hook: &str) -> Result<Option<PathBuf>, String> {
+/// The executable Juju would run (§2.3): `dispatch` if present (it must be executable),
+/// else `fallback` (`hooks/<name>` or `actions/<name>`); `None` when neither exists.
+fn hook_executable(charm_dir: &Path, fallback: &str) -> Result<Option<PathBuf>, String> {
     let executable = |p: &Path| {
         std::fs::metadata(p)
             .map(|m| m.permissions().mode() & 0o111 != 0)
@@ -193,12 +184,12 @@ fn hook_executable(charm_dir: &Path, hook: &str) -> Result<Option<PathBuf>, Stri
             Err("dispatch is not executable".into())
         };
     }
-    let legacy = charm_dir.join("hooks").join(hook);
+    let legacy = charm_dir.join(fallback);
     if std::fs::symlink_metadata(&legacy).is_ok() {
         return if executable(&legacy) {
             Ok(Some(legacy))
         } else {
-            Err(format!("hooks/{hook} is not executable"))
+            Err(format!("{fallback} is not executable"))
         };
     }
     Ok(None)
@@ -242,7 +233,7 @@ pub fn run_hook(
         }
     }
     let unit = model.unit(unit_name)?.clone();
-    let outcome = match hook_executable(&unit.charm_dir, &hook.name) {
+    let outcome = match hook_executable(&unit.charm_dir, &format!("hooks/{}", hook.name)) {
         Err(e) => Outcome::Failed(e),
         Ok(None) => Outcome::Ok,
         Ok(Some(exe)) => execute(
@@ -266,7 +257,7 @@ pub fn run_hook(
         ),
     };
     let _ = std::fs::remove_file(&ctx_file);
-    let _ = std::fs::remove_file(ctx_file.with_extension("json.lock"));
+    let _ = std::fs::remove_file(crate::context::lock_path(&ctx_file));
     apply_immediate(paths, model, unit_name, hook, &done)?;
     let status = match &outcome {
         Outcome::Ok => {
@@ -748,7 +739,7 @@ pub fn run_action(
         results: Default::default(),
         log: Vec::new(),
     };
-    let exe = match hook_executable(&unit.charm_dir, &format!("../actions/{name}")) {
+    let exe = match hook_executable(&unit.charm_dir, &format!("actions/{name}")) {
         Ok(Some(exe)) => exe,
         Ok(None) => {
             return Ok(failed(format!(
@@ -778,7 +769,7 @@ pub fn run_action(
     };
     let done = HookContextData::read(&ctx_file).unwrap_or(ctx);
     let _ = std::fs::remove_file(&ctx_file);
-    let _ = std::fs::remove_file(ctx_file.with_extension("json.lock"));
+    let _ = std::fs::remove_file(crate::context::lock_path(&ctx_file));
     apply_immediate(
         paths,
         model,

@@ -680,6 +680,8 @@ fn scenario_22_main() {
 
 mod s23_transactional {
     use charms_reactive::*;
+    /// The line of `sets_then_fails` (two below).
+    pub const LINE: u32 = line!() + 2;
     #[when_not("a")]
     fn sets_then_fails() -> anyhow::Result<()> {
         set_flag("a");
@@ -701,6 +703,12 @@ fn scenario_23_transactionality() {
         msg.contains("scenarios::s23_transactional::sets_then_fails") && msg.contains("boom"),
         "{msg}"
     );
+    // The handler records its file and the line of its `fn`.
+    let at = format!(
+        "framework/runtime/tests/scenarios.rs:{})",
+        s23_transactional::LINE
+    );
+    assert!(msg.contains(&at), "{msg} lacks {at}");
 }
 
 mod s24_data_changed {

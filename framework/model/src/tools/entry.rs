@@ -48,9 +48,7 @@ pub fn tool_main_with_env(
     let Some(path) = context_file.filter(|p| !p.as_os_str().is_empty()) else {
         return error(&format!("{CONTEXT_FILE_ENV} not set"));
     };
-    let mut lock_path = path.as_os_str().to_owned();
-    lock_path.push(".lock");
-    let lock_path = PathBuf::from(lock_path);
+    let lock_path = crate::context::lock_path(path);
     let lock = match std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)

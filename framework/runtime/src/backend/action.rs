@@ -28,7 +28,6 @@ impl ActionTools for JujuTools {
         let args: Vec<String> = results.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         self.write("action-set", &args, None, &[])
-            .map_err(|e| e.scrubbed(results.values()))
     }
 
     fn action_fail(&self, message: &str) -> Result<(), ToolError> {

@@ -48,32 +48,6 @@ pub enum ToolError {
 }
 
 impl ToolError {
-    /// The same error with every occurrence of `values` in the tool's stderr replaced by
-    /// `…`: a tool may echo an argument (e.g. a secret) in its error message.
-    pub(crate) fn scrubbed<'a>(self, values: impl Iterator<Item = &'a String>) -> ToolError {
-        match self {
-            ToolError::Failed {
-                tool,
-                args,
-                status,
-                mut stderr,
-                code,
-            } => {
-                for v in values.filter(|v| !v.is_empty()) {
-                    stderr = stderr.replace(v.as_str(), "…");
-                }
-                ToolError::Failed {
-                    tool,
-                    args,
-                    status,
-                    stderr,
-                    code,
-                }
-            }
-            other => other,
-        }
-    }
-
     /// The tool's exit code, for a tool that ran and failed.
     pub fn exit_code(&self) -> Option<i32> {
         match self {
@@ -81,6 +55,23 @@ impl ToolError {
             _ => None,
         }
     }
+}
+
+/// `stderr` with the values of `args`' `key=value` arguments replaced by `…`: a tool may
+/// echo an argument (e.g. a secret given to leader-set) in its error message.
+pub(crate) fn scrub(stderr: &str, args: &[&str]) -> String {
+    let mut out = stderr.to_string();
+    for value in args
+        .iter()
+        .filter(|a| !a.starts_with('-'))
+        .filter_map(|a| a.split_once('='))
+        .map(|(_, v)| v)
+    {
+        if !value.is_empty() {
+            out = out.replace(value, "…");
+        }
+    }
+    out
 }
 
 /// Arguments for display: values of `key=value` arguments replaced by `…`.

@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 
 use serde::de::DeserializeOwned;
 
-use super::error::{redact, ToolError};
+use super::error::{redact, scrub, ToolError};
 
 /// The real backend: Juju's hook tools found on `PATH`.
 ///
@@ -99,7 +99,7 @@ impl JujuTools {
             tool: tool.to_string(),
             args: redact(args),
             status: output.status.to_string(),
-            stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+            stderr: scrub(String::from_utf8_lossy(&output.stderr).trim(), args),
             code: output.status.code(),
         })
     }
@@ -153,9 +153,7 @@ impl JujuTools {
     ) -> Result<T, ToolError> {
         let mut full: Vec<&str> = args.to_vec();
         full.push("--format=json");
-        let out = self.read(tool, &full)?;
-        let text = std::str::from_utf8(&out).map_err(|e| bad(tool, e))?.trim();
-        serde_json::from_str(if text.is_empty() { "null" } else { text }).map_err(|e| bad(tool, e))
+        decode(tool, &self.read(tool, &full)?)
     }
 
     /// Runs a tool with `--format=json`, uncached, and decodes its output.
@@ -166,9 +164,7 @@ impl JujuTools {
     ) -> Result<T, ToolError> {
         let mut full: Vec<&str> = args.to_vec();
         full.push("--format=json");
-        let out = self.run(tool, &full, None)?;
-        let text = std::str::from_utf8(&out).map_err(|e| bad(tool, e))?.trim();
-        serde_json::from_str(if text.is_empty() { "null" } else { text }).map_err(|e| bad(tool, e))
+        decode(tool, &self.run(tool, &full, None)?)
     }
 
     /// Runs a tool that changes something, dropping cached reads of `invalidates`.
@@ -212,6 +208,13 @@ impl Drop for JujuTools {
             let _ = child.wait();
         }
     }
+}
+
+/// Decodes `--format=json` output; empty output (some tools print nothing for "no
+/// value") is JSON `null`.
+fn decode<T: DeserializeOwned>(tool: &str, out: &[u8]) -> Result<T, ToolError> {
+    let text = std::str::from_utf8(out).map_err(|e| bad(tool, e))?.trim();
+    serde_json::from_str(if text.is_empty() { "null" } else { text }).map_err(|e| bad(tool, e))
 }
 
 fn bad(tool: &str, reason: impl std::fmt::Display) -> ToolError {

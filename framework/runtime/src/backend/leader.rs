@@ -49,7 +49,6 @@ impl LeaderTools for JujuTools {
         let args: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         self.write("leader-set", &args, None, &["leader-get"])
-            .map_err(|e| e.scrubbed(settings.values()))
     }
 }
 

@@ -65,43 +65,40 @@ impl AmqpProvides {
     /// One request per relation: the first unit (by name) that sent `username` and
     /// `vhost` (all units of a client application ask for the same).
     pub fn requests(&self) -> anyhow::Result<Vec<AccessRequest>> {
+        Ok(self.survey()?.into_iter().map(|(req, _)| req).collect())
+    }
+
+    /// Requests not answered yet (no password published on their relation).
+    pub fn pending_requests(&self) -> anyhow::Result<Vec<AccessRequest>> {
+        Ok(self
+            .survey()?
+            .into_iter()
+            .filter(|(_, answered)| !answered)
+            .map(|(req, _)| req)
+            .collect())
+    }
+
+    /// Every request with whether it is answered, in one pass over the relations.
+    fn survey(&self) -> anyhow::Result<Vec<(AccessRequest, bool)>> {
         let mut out = Vec::new();
         for rel in self.0.relations()? {
             for unit in rel.joined_units() {
                 let data = unit.received_raw()?;
                 let get = |k: &str| data.get(k).filter(|v| !v.is_empty()).cloned();
                 if let (Some(username), Some(vhost)) = (get("username"), get("vhost")) {
-                    out.push(AccessRequest {
+                    let answered = rel.to_publish_raw().get("password")?.is_some();
+                    let req = AccessRequest {
                         relation_id: rel.id().to_string(),
                         application: rel.application_name().map(String::from),
                         username,
                         vhost,
-                    });
+                    };
+                    out.push((req, answered));
                     break;
                 }
             }
         }
         Ok(out)
-    }
-
-    /// Requests not answered yet (no password published on their relation).
-    pub fn pending_requests(&self) -> anyhow::Result<Vec<AccessRequest>> {
-        let mut pending = Vec::new();
-        for req in self.requests()? {
-            let rel = self
-                .0
-                .relations()?
-                .into_iter()
-                .find(|r| r.id() == req.relation_id);
-            let answered = match rel {
-                Some(rel) => rel.to_publish_raw().get("password")?.is_some(),
-                None => true,
-            };
-            if !answered {
-                pending.push(req);
-            }
-        }
-        Ok(pending)
     }
 
     /// Answers a request on its relation, and updates this endpoint's flags.
@@ -124,15 +121,12 @@ impl AmqpProvides {
     }
 
     fn update_flags(&self) -> anyhow::Result<()> {
-        let requests = self.requests()?;
-        let pending = self.pending_requests()?;
-        toggle_flag(
-            &self.0.expand_name("{endpoint_name}.requested"),
-            !pending.is_empty(),
-        );
+        let survey = self.survey()?;
+        let pending = survey.iter().any(|(_, answered)| !answered);
+        toggle_flag(&self.0.expand_name("{endpoint_name}.requested"), pending);
         toggle_flag(
             &self.0.expand_name("{endpoint_name}.available"),
-            !requests.is_empty() && pending.is_empty(),
+            !survey.is_empty() && !pending,
         );
         Ok(())
     }
