@@ -19,6 +19,10 @@ pub enum ModelCommand {
         /// Seed of the hooks' interleaving across units.
         #[arg(long, default_value_t = DEFAULT_SEED)]
         seed: u64,
+        /// How many units' hooks run at the same time (1: one hook at a time).
+        #[arg(long, default_value_t = charms_reactive_model::state::DEFAULT_JOBS,
+              value_parser = clap::value_parser!(u32).range(1..=64))]
+        jobs: u32,
     },
     /// Deploy a built charm.
     Deploy {
@@ -110,7 +114,7 @@ fn paths(dir: &Path) -> anyhow::Result<Paths> {
 pub fn run(dir: PathBuf, cmd: ModelCommand) -> anyhow::Result<()> {
     // Hooks run in their unit's directory: every path the model stores must be absolute.
     let dir = std::path::absolute(&dir)?;
-    if let ModelCommand::Init { seed } = cmd {
+    if let ModelCommand::Init { seed, jobs } = cmd {
         anyhow::ensure!(
             !dir.join(charms_reactive_model::state::STATE_FILE).exists(),
             "a model already exists in {}",
@@ -128,6 +132,7 @@ pub fn run(dir: PathBuf, cmd: ModelCommand) -> anyhow::Result<()> {
             ),
             seed,
             rng: seed,
+            jobs,
             ..ModelState::default()
         };
         model.save(&dir)?;

@@ -37,10 +37,20 @@ struct Model {
 
 impl Model {
     fn new(root: &Path, seed: u64) -> Model {
+        Model::with_jobs(root, seed, None)
+    }
+
+    fn with_jobs(root: &Path, seed: u64, jobs: Option<u32>) -> Model {
         let m = Model {
             dir: root.join("model"),
         };
-        m.ok(&["init", "--seed", &seed.to_string()]);
+        let seed = seed.to_string();
+        let jobs = jobs.map(|j| j.to_string());
+        let mut args = vec!["init", "--seed", &seed];
+        if let Some(j) = &jobs {
+            args.extend(["--jobs", j.as_str()]);
+        }
+        m.ok(&args);
         m
     }
 
@@ -218,10 +228,10 @@ fn traces_b_c_d_relate_remove_a_unit_remove_the_leader() {
 
 #[test]
 fn the_same_seed_gives_the_same_log_and_another_seed_another_interleaving() {
-    let run = |name: &str, seed: u64| {
+    let run = |name: &str, seed: u64, jobs: Option<u32>| {
         let root = tmp(name);
         let kv = charm(&root, "kv", KV, NOOP);
-        let m = Model::new(&root, seed);
+        let m = Model::with_jobs(&root, seed, jobs);
         m.ok(&["deploy", kv.to_str().unwrap(), "-n", "3"]);
         let traces: Vec<Vec<String>> = ["kv/0", "kv/1", "kv/2"]
             .iter()
@@ -235,13 +245,28 @@ fn the_same_seed_gives_the_same_log_and_another_seed_another_interleaving() {
             status.replace(&format!("\"seed\": {seed}"), "\"seed\": _"),
         )
     };
-    let (log1, traces1, status1) = run("seed-1a", 1);
-    let (log1b, _, _) = run("seed-1b", 1);
-    let (log2, traces2, status2) = run("seed-2", 2);
+    // Hooks of several units run at the same time by default; the log still depends
+    // only on the seed (and the number of jobs), not on which hook finishes first.
+    let (log1, traces1, status1) = run("seed-1a", 1, None);
+    let (log1b, _, _) = run("seed-1b", 1, None);
+    let (log2, traces2, status2) = run("seed-2", 2, None);
     assert_eq!(log1, log1b, "same seed, same hook log");
     assert_ne!(log1, log2, "another seed interleaves differently");
     assert_eq!(traces1, traces2, "each unit's own trace is the same");
     assert_eq!(status1, status2, "and so is the final state");
+    // One hook at a time: another interleaving, the same outcome.
+    let (log_serial, traces_serial, status_serial) = run("seed-1-serial", 1, Some(1));
+    let (log_serial_b, _, _) = run("seed-1-serial-b", 1, Some(1));
+    assert_eq!(
+        log_serial, log_serial_b,
+        "same seed and jobs, same hook log"
+    );
+    assert_ne!(
+        log_serial, log1,
+        "one job interleaves differently from eight"
+    );
+    assert_eq!(traces_serial, traces1);
+    assert_eq!(status_serial, status1);
 }
 
 #[test]

@@ -1,20 +1,10 @@
-//! What a hook can see and what its tools changed: the per-hook context file.
+//! What a hook can see and what its tools changed: the per-hook context, held by the
+//! unit agent ([`crate::agent`]) while the hook runs.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-
-/// Environment variable naming the context file of the running hook.
-pub const CONTEXT_FILE_ENV: &str = "REACTIVE_HOOK_CONTEXT";
-
-/// The lock file the hook tools hold while they read and write a context file.
-pub fn lock_path(context_file: &Path) -> std::path::PathBuf {
-    let mut p = context_file.as_os_str().to_owned();
-    p.push(".lock");
-    std::path::PathBuf::from(p)
-}
 
 /// A string-to-string databag.
 pub type Bag = BTreeMap<String, String>;
@@ -186,21 +176,6 @@ pub struct HookContextData {
 }
 
 impl HookContextData {
-    /// Reads a context file.
-    pub fn read(path: &Path) -> anyhow::Result<HookContextData> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
-    }
-
-    /// Writes it (atomically: a temporary file renamed over it).
-    pub fn write(&self, path: &Path) -> anyhow::Result<()> {
-        let tmp = path.with_extension("tmp");
-        let text = serde_json::to_string_pretty(self)?;
-        std::fs::write(&tmp, text).map_err(|e| anyhow::anyhow!("{}: {e}", tmp.display()))?;
-        std::fs::rename(&tmp, path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
-    }
-
     /// `endpoint:N` for a relation id.
     pub fn relation_key(&self, id: u32) -> Option<String> {
         self.relations

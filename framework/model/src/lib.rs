@@ -1,11 +1,12 @@
 //! A local Juju model: model state on disk, the hook tools, and a scheduler that runs
 //! built charms' hooks in the order Juju 3.6 does.
 //!
-//! The boundary between the model and a running hook is one file per hook, the
-//! [`context::HookContextData`]: the runner writes everything the unit may see before
-//! the hook starts; each hook tool reads it, answers, and records what it changed; after
-//! the hook the runner applies the immediate effects, and the transactional ones only if
-//! the hook exited 0.
+//! The boundary between the model and a running hook is the unit agent's socket
+//! ([`agent`]), as in Juju: before the hook starts the runner builds everything the unit
+//! may see ([`context::HookContextData`]); each hook tool sends its call over the socket
+//! named by `JUJU_AGENT_SOCKET_ADDRESS` and is answered from that context, which records
+//! what it changed; after the hook the runner applies the immediate effects, and the
+//! transactional ones only if the hook exited 0.
 //!
 //! # What it does as Juju 3.6 does
 //! Hook order (the uniter resolver of reference §3.1; the worked traces of §3.3 are
@@ -28,6 +29,7 @@
 //! * Secrets, storage, payloads, k8s specs and resources are not modelled; their tools
 //!   say so (see [`tools`]).
 
+pub mod agent;
 pub mod charm;
 pub mod context;
 pub mod hook;

@@ -7,9 +7,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use crate::agent::ToolServer;
 use crate::context::{
     Bag, CurrentRelation, HookContextData, Immediate, RelationView, Status, Transactional,
-    CONTEXT_FILE_ENV,
 };
 use crate::hook::Hook;
 use crate::state::{Agent, ModelState, Versioned};
@@ -205,6 +205,26 @@ fn append(path: &Path, text: &str) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
+/// A hook ready to run: its context built, its command set up and the uniter's
+/// pre-hook status applied. Running it needs no access to the model, so hooks of
+/// different units can run at the same time ([`crate::scheduler`]).
+pub struct PreparedHook {
+    unit: String,
+    hook: Hook,
+    seq: u64,
+    ctx: HookContextData,
+    /// The command, `None` when the charm has no such hook (a success, as in Juju), or
+    /// why it cannot run.
+    launch: Result<Option<(Command, PathBuf, PathBuf)>, String>,
+}
+
+/// A hook that has run: what it did, not yet applied to the model.
+pub struct RanHook {
+    prepared: PreparedHook,
+    outcome: Outcome,
+    output_log: String,
+}
+
 /// Runs `hook` on `unit_name` and applies its effects to `model`.
 pub fn run_hook(
     paths: &Paths,
@@ -212,14 +232,21 @@ pub fn run_hook(
     unit_name: &str,
     hook: &Hook,
 ) -> anyhow::Result<Outcome> {
+    let ran = prepare_hook(paths, model, unit_name, hook)?.run()?;
+    finish_hook(paths, model, ran)
+}
+
+/// Builds the hook's context and command; numbers the hook in the model.
+pub fn prepare_hook(
+    paths: &Paths,
+    model: &mut ModelState,
+    unit_name: &str,
+    hook: &Hook,
+) -> anyhow::Result<PreparedHook> {
     model.hooks_run += 1;
     let seq = model.hooks_run;
     let context_id = format!("{unit_name}-{}-{seq}", hook.name);
     let ctx = build_context(model, unit_name, hook, &context_id)?;
-    let contexts = paths.dir.join("contexts");
-    std::fs::create_dir_all(&contexts)?;
-    let ctx_file = contexts.join(format!("{}.json", context_id.replace('/', "-")));
-    ctx.write(&ctx_file)?;
     // The uniter's status rules (§2.4): before install, "installing charm software"
     // unless the charm already set a status.
     if let Some(u) = model.units.get_mut(unit_name) {
@@ -233,31 +260,93 @@ pub fn run_hook(
         }
     }
     let unit = model.unit(unit_name)?.clone();
-    let outcome = match hook_executable(&unit.charm_dir, &format!("hooks/{}", hook.name)) {
-        Err(e) => Outcome::Failed(e),
-        Ok(None) => Outcome::Ok,
-        Ok(Some(exe)) => execute(
-            paths,
-            model,
-            &unit.charm_dir,
-            &exe,
-            unit_name,
-            hook,
-            &context_id,
-            &ctx_file,
-            &ctx,
-        )?,
-    };
-    // A context file the hook destroyed loses its effects: count the hook as failed.
-    let (done, outcome) = match HookContextData::read(&ctx_file) {
-        Ok(done) => (done, outcome),
-        Err(e) => (
-            ctx,
-            Outcome::Failed(format!("hook context unreadable: {e}")),
-        ),
-    };
-    let _ = std::fs::remove_file(&ctx_file);
-    let _ = std::fs::remove_file(crate::context::lock_path(&ctx_file));
+    let launch = hook_executable(&unit.charm_dir, &format!("hooks/{}", hook.name)).map(|exe| {
+        exe.map(|exe| {
+            let socket = agent_socket(&unit.charm_dir);
+            let cmd = hook_command(paths, model, &unit.charm_dir, &exe, hook, &ctx, &socket);
+            (cmd, exe, socket)
+        })
+    });
+    Ok(PreparedHook {
+        unit: unit_name.to_string(),
+        hook: hook.clone(),
+        seq,
+        ctx,
+        launch,
+    })
+}
+
+impl PreparedHook {
+    /// The unit it runs on.
+    pub fn unit(&self) -> &str {
+        &self.unit
+    }
+
+    /// Runs the hook, serving its tool calls; the model is not touched.
+    pub fn run(mut self) -> anyhow::Result<RanHook> {
+        let launch = std::mem::replace(&mut self.launch, Ok(None));
+        let (outcome, output_log) = match launch {
+            Err(e) => (Outcome::Failed(e), String::new()),
+            Ok(None) => (Outcome::Ok, String::new()),
+            Ok(Some((cmd, exe, socket))) => {
+                match serve_while_running(cmd, &socket, &mut self.ctx)? {
+                    // A hook that cannot be started (bad interpreter, …) is a failed
+                    // hook, as in Juju.
+                    Err(e) => (
+                        Outcome::Failed(format!("cannot run {}: {e}", exe.display())),
+                        String::new(),
+                    ),
+                    Ok(output) => {
+                        let mut log = String::new();
+                        for (stream, data) in
+                            [("stdout", &output.stdout), ("stderr", &output.stderr)]
+                        {
+                            for line in String::from_utf8_lossy(data).lines() {
+                                log.push_str(&format!(
+                                    "{} {} {stream}: {line}\n",
+                                    self.unit, self.hook.name
+                                ));
+                            }
+                        }
+                        let outcome = if output.status.success() {
+                            Outcome::Ok
+                        } else {
+                            Outcome::Failed(go_status(&output.status))
+                        };
+                        (outcome, log)
+                    }
+                }
+            }
+        };
+        Ok(RanHook {
+            prepared: self,
+            outcome,
+            output_log,
+        })
+    }
+}
+
+/// Applies what a hook did: its output and immediate effects always; transactional
+/// effects and the unit's progress only if it succeeded.
+pub fn finish_hook(paths: &Paths, model: &mut ModelState, ran: RanHook) -> anyhow::Result<Outcome> {
+    let RanHook {
+        prepared,
+        outcome,
+        output_log,
+    } = ran;
+    let PreparedHook {
+        unit,
+        hook,
+        seq,
+        ctx,
+        ..
+    } = prepared;
+    let unit_name = unit.as_str();
+    let hook = &hook;
+    if !output_log.is_empty() {
+        append(&paths.debug_log(), &output_log)?;
+    }
+    let done = ctx;
     apply_immediate(paths, model, unit_name, hook, &done)?;
     let status = match &outcome {
         Outcome::Ok => {
@@ -297,7 +386,7 @@ fn base_env(
     charm_dir: &Path,
     unit_name: &str,
     context_id: &str,
-    ctx_file: &Path,
+    socket: &Path,
 ) {
     cmd.env_clear()
         .current_dir(charm_dir)
@@ -315,7 +404,7 @@ fn base_env(
         .env("JUJU_UNIT_NAME", unit_name)
         .env("JUJU_MODEL_UUID", &model.uuid)
         .env("JUJU_MODEL_NAME", &model.name)
-        .env("JUJU_AGENT_SOCKET_ADDRESS", ctx_file)
+        .env(crate::tools::SOCKET_ENV, socket)
         .env("JUJU_AGENT_SOCKET_NETWORK", "unix")
         .env("JUJU_API_ADDRESSES", "127.0.0.1:17070")
         .env("JUJU_SLA", "unsupported")
@@ -327,8 +416,7 @@ fn base_env(
         .env("APT_LISTCHANGES_FRONTEND", "none")
         .env("DEBIAN_FRONTEND", "noninteractive")
         .env("LANG", "C.UTF-8")
-        .env("TERM", "tmux-256color")
-        .env(CONTEXT_FILE_ENV, ctx_file);
+        .env("TERM", "tmux-256color");
     for var in [
         "JUJU_CHARM_HTTP_PROXY",
         "JUJU_CHARM_HTTPS_PROXY",
@@ -342,21 +430,25 @@ fn base_env(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn execute(
+/// The command that runs a hook, with Juju's environment (§2.2).
+fn hook_command(
     paths: &Paths,
     model: &ModelState,
     charm_dir: &Path,
     exe: &Path,
-    unit_name: &str,
     hook: &Hook,
-    context_id: &str,
-    ctx_file: &Path,
     ctx: &HookContextData,
-) -> anyhow::Result<Outcome> {
+    socket: &Path,
+) -> Command {
     let mut cmd = Command::new(exe);
     base_env(
-        &mut cmd, paths, model, charm_dir, unit_name, context_id, ctx_file,
+        &mut cmd,
+        paths,
+        model,
+        charm_dir,
+        &ctx.unit,
+        &ctx.context_id,
+        socket,
     );
     cmd.env("JUJU_HOOK_NAME", &hook.name)
         .env("JUJU_DISPATCH_PATH", format!("hooks/{}", hook.name));
@@ -382,28 +474,27 @@ fn execute(
             cmd.env("JUJU_DEPARTING_UNIT", d);
         }
     }
-    // A hook that cannot be started (bad interpreter, …) is a failed hook, as in Juju.
-    let output = match cmd.output() {
-        Ok(o) => o,
-        Err(e) => {
-            return Ok(Outcome::Failed(format!(
-                "cannot run {}: {e}",
-                exe.display()
-            )))
-        }
+    cmd
+}
+
+/// The unit agent's socket: beside the unit's charm directory.
+fn agent_socket(charm_dir: &Path) -> PathBuf {
+    charm_dir.parent().unwrap_or(charm_dir).join("agent.socket")
+}
+
+/// Starts `cmd` and serves its tool calls against `ctx` until it exits. The outer
+/// error is the model's (socket); the inner one means the program could not start.
+fn serve_while_running(
+    mut cmd: Command,
+    socket: &Path,
+    ctx: &mut HookContextData,
+) -> anyhow::Result<std::io::Result<std::process::Output>> {
+    let server = ToolServer::bind(socket)?;
+    let child = match cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn() {
+        Ok(child) => child,
+        Err(e) => return Ok(Err(e)),
     };
-    let mut log = String::new();
-    for (stream, data) in [("stdout", &output.stdout), ("stderr", &output.stderr)] {
-        for line in String::from_utf8_lossy(data).lines() {
-            log.push_str(&format!("{unit_name} {} {stream}: {line}\n", hook.name));
-        }
-    }
-    append(&paths.debug_log(), &log)?;
-    Ok(if output.status.success() {
-        Outcome::Ok
-    } else {
-        Outcome::Failed(go_status(&output.status))
-    })
+    Ok(Ok(server.serve(ctx, child)?))
 }
 
 /// An exit status as Go (and so Juju) prints it: `exit status 1`, `signal: killed`.
@@ -729,10 +820,6 @@ pub fn run_action(
         params,
         ..Default::default()
     });
-    let contexts = paths.dir.join("contexts");
-    std::fs::create_dir_all(&contexts)?;
-    let ctx_file = contexts.join(format!("{}.json", context_id.replace('/', "-")));
-    ctx.write(&ctx_file)?;
     let failed = |message: String| ActionResult {
         status: "failed".into(),
         message: Some(message),
@@ -749,6 +836,7 @@ pub fn run_action(
         Err(e) => return Ok(failed(e)),
     };
     let mut cmd = Command::new(&exe);
+    let socket = agent_socket(&unit.charm_dir);
     base_env(
         &mut cmd,
         paths,
@@ -756,20 +844,18 @@ pub fn run_action(
         &unit.charm_dir,
         unit_name,
         &context_id,
-        &ctx_file,
+        &socket,
     );
     cmd.env("JUJU_HOOK_NAME", "")
         .env("JUJU_DISPATCH_PATH", format!("actions/{name}"))
         .env("JUJU_ACTION_NAME", name)
         .env("JUJU_ACTION_UUID", seq.to_string())
         .env("JUJU_ACTION_TAG", format!("action-{seq}"));
-    let output = match cmd.output() {
+    let output = match serve_while_running(cmd, &socket, &mut ctx)? {
         Ok(o) => o,
         Err(e) => return Ok(failed(format!("cannot run {}: {e}", exe.display()))),
     };
-    let done = HookContextData::read(&ctx_file).unwrap_or(ctx);
-    let _ = std::fs::remove_file(&ctx_file);
-    let _ = std::fs::remove_file(crate::context::lock_path(&ctx_file));
+    let done = ctx;
     apply_immediate(
         paths,
         model,

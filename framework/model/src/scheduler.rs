@@ -3,7 +3,7 @@
 //! another order.
 
 use crate::resolver::next_hook;
-use crate::runner::{run_hook, Paths};
+use crate::runner::{finish_hook, prepare_hook, Paths};
 use crate::state::{Agent, ModelState};
 
 /// Default bound on hooks per command.
@@ -28,11 +28,17 @@ pub struct Settled {
     pub errors: Vec<String>,
 }
 
-/// Runs hooks until every unit is idle or in error, saving the model after each hook.
+/// Runs hooks until every unit is idle or in error. Each round draws up to
+/// `model.jobs` ready units from the seeded generator, runs their next hooks at the same
+/// time (as Juju runs units concurrently), then applies the results in the order drawn
+/// and saves the model. Hooks of one round see the model as it was when the round began
+/// (none sees another's commits), so the hook log depends only on the seed and `jobs`,
+/// not on which hook finishes first.
 pub fn settle(paths: &Paths, model: &mut ModelState, max_hooks: u64) -> anyhow::Result<Settled> {
     let mut done = Settled::default();
+    let jobs = model.jobs.max(1) as usize;
     loop {
-        let ready: Vec<(String, crate::hook::Hook)> = model
+        let mut ready: Vec<(String, crate::hook::Hook)> = model
             .units
             .iter()
             .filter(|(_, u)| u.agent == Agent::Idle)
@@ -48,12 +54,33 @@ pub fn settle(paths: &Paths, model: &mut ModelState, max_hooks: u64) -> anyhow::
                 busy.join(", ")
             );
         }
-        let pick = (next_random(&mut model.rng) % ready.len() as u64) as usize;
-        let (unit, hook) = &ready[pick];
-        run_hook(paths, model, unit, hook)?;
+        let mut round = Vec::new();
+        while round.len() < jobs && !ready.is_empty() {
+            let pick = (next_random(&mut model.rng) % ready.len() as u64) as usize;
+            let (unit, hook) = ready.remove(pick);
+            round.push(prepare_hook(paths, model, &unit, &hook)?);
+        }
+        let count = round.len() as u64;
+        let ran = if round.len() == 1 {
+            round.into_iter().map(|h| h.run()).collect::<Vec<_>>()
+        } else {
+            std::thread::scope(|s| {
+                let handles: Vec<_> = round.into_iter().map(|h| s.spawn(|| h.run())).collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join()
+                            .unwrap_or_else(|_| Err(anyhow::anyhow!("a hook runner panicked")))
+                    })
+                    .collect()
+            })
+        };
+        for r in ran {
+            finish_hook(paths, model, r?)?;
+        }
         crate::ops::cleanup_relations(model);
         model.save(&paths.dir)?;
-        done.hooks += 1;
+        done.hooks += count;
     }
     done.errors = model
         .units

@@ -197,6 +197,9 @@ pub struct ModelState {
     pub hooks_run: u64,
     /// Scheduler state (advances with every choice).
     pub rng: u64,
+    /// How many units' hooks run at the same time (see [`crate::scheduler`]).
+    #[serde(default = "default_jobs")]
+    pub jobs: u32,
     /// Every action run, oldest first.
     #[serde(default)]
     pub actions: Vec<ActionRecord>,
@@ -223,6 +226,14 @@ pub struct ActionRecord {
 
 /// The file holding the state inside the model directory.
 pub const STATE_FILE: &str = "model.json";
+
+/// Hooks run at the same time unless `reactive model init --jobs` says otherwise: fixed,
+/// not the CPU count, so a seed gives the same run on every machine.
+pub const DEFAULT_JOBS: u32 = 8;
+
+fn default_jobs() -> u32 {
+    DEFAULT_JOBS
+}
 
 impl ModelState {
     /// Reads `<dir>/model.json`.

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
+use charms_reactive_model::agent::ToolServer;
 use charms_reactive_model::context::{
     ActionData, Bag, CurrentRelation, HookContextData, Immediate, PortRange, RelationView, Status,
     Transactional,
@@ -908,82 +909,101 @@ fn output_option_writes_a_file_relative_to_cwd() {
 }
 
 #[test]
-fn tool_main_checks_the_context_id_and_saves_effects() {
+fn tool_calls_go_through_the_agent_socket_and_check_the_context_id() {
     let dir = temp_dir("main");
-    let file = dir.join("hook-context.json");
-    let ctx = sample(Base);
-    ctx.write(&file)
-        .unwrap_or_else(|e| panic!("write context: {e}"));
-    let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    let call = |id: Option<&str>, path: Option<&Path>, argv0: &str, a: &[&str]| {
-        tool_main_with_env(
-            argv0,
-            &args(a),
-            id,
-            path,
-            &mut Cursor::new(Vec::new()),
-            &dir,
+    let socket = dir.join("agent.socket");
+    let mut ctx = sample(Base);
+    let server = ToolServer::bind(&socket).unwrap_or_else(|e| panic!("bind: {e}"));
+    let (sock, cwd) = (socket.clone(), dir.clone());
+    let outs = server
+        .serve_until(&mut ctx, move || {
+            let call =
+                |id: Option<&str>, path: Option<&Path>, argv0: &str, a: &[&str], input: &str| {
+                    let args: Vec<String> = a.iter().map(|s| s.to_string()).collect();
+                    tool_main_with_env(
+                        argv0,
+                        &args,
+                        id,
+                        path,
+                        &mut Cursor::new(input.as_bytes().to_vec()),
+                        &cwd,
+                    )
+                };
+            let id = Some("kv-1-config-changed-42");
+            vec![
+                call(Some("wrong"), Some(&sock), "/tools/is-leader", &[], ""),
+                call(None, Some(&sock), "/tools/is-leader", &[], ""),
+                call(id, None, "/tools/is-leader", &[], ""),
+                call(id, Some(&cwd.join("missing.socket")), "is-leader", &[], ""),
+                call(id, Some(&sock), "/tools/is-leader", &[], ""),
+                call(
+                    id,
+                    Some(&sock),
+                    "/tools/status-set",
+                    &["blocked", "no db"],
+                    "",
+                ),
+                // Standard input is sent when the tool asks for it.
+                call(id, Some(&sock), "state-set", &["--file", "-"], "k: v\n"),
+                call(id, Some(&sock), "state-get", &["k"], ""),
+            ]
+        })
+        .unwrap_or_else(|e| panic!("serve: {e}"));
+    let got: Vec<(i32, String, String)> = outs
+        .iter()
+        .map(|o| (o.code, text(&o.stdout), text(&o.stderr)))
+        .collect();
+    assert_eq!(
+        got[0],
+        (
+            1,
+            String::new(),
+            "ERROR bad request: wrong context ID; got \"wrong\"\n".to_string()
         )
-    };
-
-    let out = call(Some("wrong"), Some(&file), "/tools/is-leader", &[]);
-    assert_eq!(out.code, 1);
-    assert_eq!(
-        text(&out.stderr),
-        "ERROR bad request: wrong context ID; got \"wrong\"\n"
-    );
-    let out = call(None, Some(&file), "/tools/is-leader", &[]);
-    assert_eq!(
-        (out.code, text(&out.stderr)),
-        (1, "ERROR JUJU_CONTEXT_ID not set\n".to_string())
-    );
-    let out = call(
-        Some("kv-1-config-changed-42"),
-        None,
-        "/tools/is-leader",
-        &[],
     );
     assert_eq!(
-        (out.code, text(&out.stderr)),
-        (1, "ERROR REACTIVE_HOOK_CONTEXT not set\n".to_string())
+        got[1],
+        (
+            1,
+            String::new(),
+            "ERROR JUJU_CONTEXT_ID not set\n".to_string()
+        )
     );
-    let out = call(
-        Some("kv-1-config-changed-42"),
-        Some(&dir.join("missing.json")),
-        "is-leader",
-        &[],
+    assert_eq!(
+        got[2],
+        (
+            1,
+            String::new(),
+            "ERROR JUJU_AGENT_SOCKET_ADDRESS not set\n".to_string()
+        )
     );
-    assert_eq!(out.code, 1);
+    assert_eq!(got[3].0, 1);
     assert!(
-        text(&out.stderr).starts_with("ERROR cannot read hook context: "),
+        got[3]
+            .2
+            .starts_with("ERROR cannot reach the unit agent at "),
         "{}",
-        text(&out.stderr)
+        got[3].2
     );
-
-    let out = call(
-        Some("kv-1-config-changed-42"),
-        Some(&file),
-        "/tools/is-leader",
-        &[],
-    );
-    assert_eq!((out.code, text(&out.stdout)), (0, "False\n".to_string()));
-    let out = call(
-        Some("kv-1-config-changed-42"),
-        Some(&file),
-        "/tools/status-set",
-        &["blocked", "no db"],
-    );
-    assert_eq!(out.code, 0, "{}", text(&out.stderr));
-    let saved = HookContextData::read(&file).unwrap_or_else(|e| panic!("read context: {e}"));
+    assert_eq!(got[4], (0, "False\n".to_string(), String::new()));
+    assert_eq!(got[5].0, 0, "{}", got[5].2);
+    assert_eq!(got[6].0, 0, "{}", got[6].2);
+    assert_eq!(got[7], (0, "v\n".to_string(), String::new()));
     assert_eq!(
-        saved.immediate,
+        ctx.immediate,
         vec![Immediate::StatusSet {
             app: false,
             status: "blocked".into(),
             message: "no db".into()
         }]
     );
-    assert_eq!(saved.unit_status.status, "blocked");
-    assert!(dir.join("hook-context.json.lock").exists());
+    assert_eq!(ctx.unit_status.status, "blocked");
+    assert_eq!(
+        ctx.transactional,
+        vec![Transactional::StateSet {
+            settings: bag(&[("k", "v")])
+        }]
+    );
+    assert!(!socket.exists(), "the socket is removed when the hook ends");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,22 +1,27 @@
-//! The multi-call binary's side: environment, the context file and its lock.
+//! The multi-call binary's side: read the environment, send the call to the unit
+//! agent's socket ([`crate::agent`]), print the answer.
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 
-use super::{gostr, run_tool, ToolOutput};
-use crate::context::{HookContextData, CONTEXT_FILE_ENV};
+use super::ToolOutput;
+use crate::agent::{Reply, Request, SocketPath};
+
+/// Environment variable naming the agent socket (as Juju's `jujuc` reads it).
+pub const SOCKET_ENV: &str = "JUJU_AGENT_SOCKET_ADDRESS";
 
 /// `tool_main` with its environment read.
 pub(super) fn main(argv0: &str, args: Vec<String>) -> i32 {
     let context_id = std::env::var("JUJU_CONTEXT_ID").ok();
-    let context_file = std::env::var_os(CONTEXT_FILE_ENV).map(PathBuf::from);
+    let socket = std::env::var_os(SOCKET_ENV).map(PathBuf::from);
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let mut stdin = std::io::stdin().lock();
     let out = tool_main_with_env(
         argv0,
         &args,
         context_id.as_deref(),
-        context_file.as_deref(),
+        socket.as_deref(),
         &mut stdin,
         &cwd,
     );
@@ -28,14 +33,13 @@ pub(super) fn main(argv0: &str, args: Vec<String>) -> i32 {
 }
 
 /// What [`super::tool_main`] does, with the environment given: `context_id` is
-/// `JUJU_CONTEXT_ID` and `context_file` is `REACTIVE_HOOK_CONTEXT` (`None` when
-/// unset). Reads the context, checks the id, runs the tool and writes the context
-/// back if it changed, all under an exclusive lock on `<context_file>.lock`.
+/// `JUJU_CONTEXT_ID` and `socket` is `JUJU_AGENT_SOCKET_ADDRESS` (`None` when unset).
+/// Sends the call; if the tool needs standard input, sends it again with `stdin`.
 pub fn tool_main_with_env(
     argv0: &str,
     args: &[String],
     context_id: Option<&str>,
-    context_file: Option<&Path>,
+    socket: Option<&Path>,
     stdin: &mut dyn Read,
     cwd: &Path,
 ) -> ToolOutput {
@@ -45,55 +49,67 @@ pub fn tool_main_with_env(
     let Some(context_id) = context_id.filter(|id| !id.is_empty()) else {
         return error("JUJU_CONTEXT_ID not set");
     };
-    let Some(path) = context_file.filter(|p| !p.as_os_str().is_empty()) else {
-        return error(&format!("{CONTEXT_FILE_ENV} not set"));
+    let Some(socket) = socket.filter(|p| !p.as_os_str().is_empty()) else {
+        return error(&format!("{SOCKET_ENV} not set"));
     };
-    let lock_path = crate::context::lock_path(path);
-    let lock = match std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-    {
-        Ok(file) => file,
-        Err(e) => {
-            let why = gostr::path_error("open", &lock_path, &e);
-            return error(&format!("cannot lock hook context: {why}"));
-        }
+    let mut request = Request {
+        context_id: context_id.to_string(),
+        command: name,
+        args: args.to_vec(),
+        dir: cwd.to_path_buf(),
+        stdin: false,
+        stop: None,
     };
-    // `File::lock` is stable since Rust 1.89, newer than the workspace's declared
-    // `rust-version`; the toolchain building this crate is newer.
-    #[allow(clippy::incompatible_msrv)]
-    if let Err(e) = lock.lock() {
-        return error(&format!(
-            "cannot lock hook context {}: {e}",
-            lock_path.display()
-        ));
-    }
-    let mut ctx = match HookContextData::read(path) {
-        Ok(ctx) => ctx,
-        Err(e) => return error(&format!("cannot read hook context: {e}")),
-    };
-    if ctx.context_id != context_id {
-        return error(&format!(
-            "bad request: wrong context ID; got {}",
-            gostr::quote(context_id)
-        ));
-    }
-    let before = ctx.clone();
-    let mut out = run_tool(&name, args, stdin, cwd, &mut ctx);
-    if ctx != before {
-        if let Err(e) = ctx.write(path) {
-            let msg = format!("ERROR cannot save hook context: {e}\n");
-            out.stderr.extend_from_slice(msg.as_bytes());
-            if out.code == 0 {
-                out.code = 1;
+    match call(socket, &request, &[]) {
+        Ok((reply, out)) if reply.needs_stdin => {
+            let _ = out;
+            let mut input = Vec::new();
+            if let Err(e) = stdin.read_to_end(&mut input) {
+                return error(&format!("cannot read standard input: {e}"));
+            }
+            request.stdin = true;
+            match call(socket, &request, &input) {
+                Ok((_, out)) => out,
+                Err(e) => agent_error(socket, &e),
             }
         }
+        Ok((_, out)) => out,
+        Err(e) => agent_error(socket, &e),
     }
-    // The lock is released when `lock` is dropped, after the write.
-    drop(lock);
-    out
+}
+
+fn call(socket: &Path, request: &Request, input: &[u8]) -> std::io::Result<(Reply, ToolOutput)> {
+    let sp = SocketPath::new(socket)?;
+    let mut conn = UnixStream::connect(sp.path())?;
+    let mut head = serde_json::to_vec(request).map_err(std::io::Error::other)?;
+    head.push(b'\n');
+    conn.write_all(&head)?;
+    conn.write_all(input)?;
+    conn.shutdown(std::net::Shutdown::Write)?;
+    let mut reader = BufReader::new(conn);
+    let mut line = Vec::new();
+    reader.read_until(b'\n', &mut line)?;
+    let reply: Reply = serde_json::from_slice(&line).map_err(std::io::Error::other)?;
+    let mut stdout = vec![0; reply.stdout];
+    reader.read_exact(&mut stdout)?;
+    let mut stderr = vec![0; reply.stderr];
+    reader.read_exact(&mut stderr)?;
+    let code = reply.code;
+    Ok((
+        reply,
+        ToolOutput {
+            stdout,
+            stderr,
+            code,
+        },
+    ))
+}
+
+fn agent_error(socket: &Path, e: &std::io::Error) -> ToolOutput {
+    error(&format!(
+        "cannot reach the unit agent at {}: {e} (tools work only while their hook runs)",
+        socket.display()
+    ))
 }
 
 fn error(msg: &str) -> ToolOutput {

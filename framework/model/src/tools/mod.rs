@@ -53,7 +53,12 @@ use std::path::Path;
 
 use crate::context::HookContextData;
 
-pub use entry::tool_main_with_env;
+pub use entry::{tool_main_with_env, SOCKET_ENV};
+
+/// A string quoted as Go's `%q` does, for error messages that quote the caller's input.
+pub(crate) fn gostr_quote(s: &str) -> String {
+    gostr::quote(s)
+}
 
 /// Names of the tools this module implements (all of §1.4 plus the legacy stubs of
 /// §1.4 "Legacy tools"), for creating PATH entries.
@@ -174,11 +179,10 @@ pub fn run_tool(
     }
 }
 
-/// Entry point for the multi-call binary: the tool is `basename(argv0)`; the context
-/// file is named by `REACTIVE_HOOK_CONTEXT` and must carry the `JUJU_CONTEXT_ID` of
-/// the environment. Prints the tool's output, saves the context (under an exclusive
-/// lock on `<context>.lock`, so concurrent calls of one hook serialize) and returns
-/// the exit code.
+/// Entry point for the multi-call binary: the tool is `basename(argv0)`; the call goes
+/// to the unit agent's socket named by `JUJU_AGENT_SOCKET_ADDRESS`, with the
+/// `JUJU_CONTEXT_ID` of the environment (see [`crate::agent`]). Prints the answer and
+/// returns the exit code.
 pub fn tool_main(argv0: &str, args: Vec<String>) -> i32 {
     entry::main(argv0, args)
 }

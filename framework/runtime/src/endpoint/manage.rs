@@ -53,23 +53,32 @@ pub(crate) fn refuse_publish_in_restricted(ctx: &Context) -> anyhow::Result<()> 
 
 fn manage(ctx: &Context, ep: &EndpointMeta) -> anyhow::Result<()> {
     let flag = |f: &str| Endpoint::expand(&ep.name, f);
-    let mut rids = ctx.backend.relation_ids(&ep.name)?;
+    let mut rids = relation_ids(ctx, ep)?;
     rids.sort();
-    // Everything currently present: (relation id, unit or "app") → data.
-    let mut present: BTreeMap<(String, String), Settings> = BTreeMap::new();
+    let prefix = format!("{TRACK_PREFIX}{}.", ep.name);
+    let tracked = tracked_fields(ctx, &prefix);
+    // Everything currently present: (relation id, unit or "app"); with its data when it
+    // was read in this hook (see `must_read`).
+    let mut present: BTreeMap<(String, String), Option<Settings>> = BTreeMap::new();
     for rid in &rids {
         let mut units = ctx.backend.relation_list(rid)?;
         units.sort();
         for unit in units {
-            let data = ctx.backend.relation_get(rid, &unit, false)?;
-            present.insert((rid.clone(), unit), data);
+            let key = (rid.clone(), unit);
+            let data = if must_read(ctx, &key, &tracked) {
+                Some(ctx.backend.relation_get(rid, &key.1, false)?)
+            } else {
+                None
+            };
+            present.insert(key, data);
         }
     }
     let joined = !present.is_empty();
     for rid in &rids {
-        if let Some(app) = ctx.backend.relation_remote_app(rid)? {
+        if let Some(app) = remote_app(ctx, ep, rid)? {
+            // Application bags are not cached by the agent: read them in every hook.
             let data = ctx.backend.relation_get(rid, &app, true)?;
-            present.insert((rid.clone(), APP_SEGMENT.to_string()), data);
+            present.insert((rid.clone(), APP_SEGMENT.to_string()), Some(data));
         }
     }
 
@@ -87,9 +96,9 @@ fn manage(ctx: &Context, ep: &EndpointMeta) -> anyhow::Result<()> {
     }
 
     let mut changed_fields: BTreeSet<String> = BTreeSet::new();
-    let prefix = format!("{TRACK_PREFIX}{}.", ep.name);
-    let tracked = tracked_fields(ctx, &prefix);
     for ((rid, who), data) in &present {
+        // A member not read in this hook keeps its tracking as it was.
+        let Some(data) = data else { continue };
         let is_app = who == APP_SEGMENT;
         let field_flag = |field: &str| {
             if is_app {
@@ -144,6 +153,67 @@ fn manage(ctx: &Context, ep: &EndpointMeta) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether a member unit's bag is read in this hook. The agent serves a member's
+/// settings from a cache that is refreshed only when a hook about that member starts
+/// (reference: juju-hook-tools.md, relation-get), so a read in any other hook returns
+/// what this unit already saw. Reading every member in every hook would cost one tool
+/// process per member per hook for nothing. Read: the remote unit of this relation hook,
+/// members never seen before (no tracked field), and everyone on `upgrade-charm`, when
+/// the tracking may come from an older charm.
+fn must_read(
+    ctx: &Context,
+    (rid, unit): &(String, String),
+    tracked: &BTreeMap<(String, String), Vec<String>>,
+) -> bool {
+    if ctx.hook.hook_name() == Some("upgrade-charm") {
+        return true;
+    }
+    if !tracked.contains_key(&(rid.clone(), unit.clone())) {
+        return true;
+    }
+    ctx.relation
+        .as_ref()
+        .is_some_and(|r| &r.relation_id == rid && r.remote_unit.as_deref() == Some(unit))
+}
+
+/// The endpoint's relation ids. A peer endpoint has exactly one relation, so in its own
+/// relation hooks the hook's `JUJU_RELATION_ID` is the answer without a tool call.
+fn relation_ids(ctx: &Context, ep: &EndpointMeta) -> anyhow::Result<Vec<String>> {
+    if ep.role == "peers" {
+        if let Some(rel) = ctx.relation.as_ref().filter(|r| {
+            r.relation_id
+                .split_once(':')
+                .is_some_and(|(name, _)| name == ep.name)
+        }) {
+            let broken = ctx.hook.hook_name() == Some(&format!("{}-relation-broken", ep.name));
+            if !broken {
+                return Ok(vec![rel.relation_id.clone()]);
+            }
+        }
+    }
+    Ok(ctx.backend.relation_ids(&ep.name)?)
+}
+
+/// The remote application of a relation: the charm's own for a peer relation, the
+/// hook's `JUJU_REMOTE_APP` for the hook's relation, else `relation-list --app`.
+fn remote_app(ctx: &Context, ep: &EndpointMeta, rid: &str) -> anyhow::Result<Option<String>> {
+    if ep.role == "peers" {
+        if let Some((app, _)) = ctx.unit_name.split_once('/') {
+            return Ok(Some(app.to_string()));
+        }
+    }
+    if let Some(app) = ctx
+        .relation
+        .as_ref()
+        .filter(|r| r.relation_id == rid)
+        .and_then(|r| r.remote_app.clone())
+        .filter(|a| !a.is_empty())
+    {
+        return Ok(Some(app));
+    }
+    Ok(ctx.backend.relation_remote_app(rid)?)
 }
 
 /// The tracked fields per (relation id, unit or "app") of one endpoint.

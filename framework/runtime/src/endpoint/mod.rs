@@ -12,8 +12,15 @@
 //!   `endpoint.<name>.changed.app.<field>` (charms.reactive never looks at it);
 //! * a unit's **departure** (and a field's removal) raises `changed` and
 //!   `changed.<field>` for the fields that went away (charms.reactive #170);
-//! * data is re-checked in **every** hook, not only in the endpoint's own relation hooks
-//!   (charms.reactive skips joined endpoints elsewhere, F7);
+//! * every endpoint's flags are managed in **every** hook, not only in the endpoint's own
+//!   relation hooks (charms.reactive skips joined endpoints elsewhere, F7): membership
+//!   and application bags are read each hook. A member unit's bag is read in hooks about
+//!   that unit (its `-joined`/`-changed`), when the unit is first seen, and in
+//!   `upgrade-charm`. Elsewhere Juju's agent answers `relation-get` for a member from a
+//!   cache refreshed only when a hook about that member starts, so a read would return
+//!   what this unit already saw while costing one tool process per member per hook
+//!   (20 peers: 19 processes in every hook). Any new data from a member arrives with a
+//!   `-changed` hook for it;
 //! * change-tracking keys of departed units and broken relations are **deleted**
 //!   (charms.reactive keeps them forever);
 //! * `to_publish` sends **only keys whose value changed**, at the end of a successful
