@@ -111,6 +111,7 @@ pub mod logging;
 mod metadata;
 mod pyjson;
 mod run;
+pub mod service;
 mod triggers;
 pub mod unit_state;
 

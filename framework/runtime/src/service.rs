@@ -1,0 +1,339 @@
+//! Long-lived workload processes ("services") that work the same on a Juju machine and
+//! on the local model: systemd where it runs, else the local model's per-machine
+//! supervisor, `reactive-service` (see `charms-reactive-machines`).
+//!
+//! ```no_run
+//! use charms_reactive::service::Service;
+//! # fn main() -> anyhow::Result<()> {
+//! let web = Service::new("web", ["/usr/bin/python3", "-m", "http.server", "8000"])
+//!     .user("www-data")
+//!     .dir("/srv/www");
+//! web.start()?; // defines it if needed, starts it unless it already runs
+//! web.restart()?; // after a configuration change
+//! assert!(Service::is_running("web")?);
+//! Service::stop("web")?;
+//! # Ok(()) }
+//! ```
+//!
+//! On systemd the service becomes `/etc/systemd/system/<name>.service` (rewritten, with a
+//! `daemon-reload`, only when its definition changes) and is enabled, so it also starts at
+//! boot. Under the supervisor it is started with `reactive-service start`, its output goes
+//! to `/var/log/reactive-service/<name>.log`, and it lives as long as the machine.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::Context as _;
+
+/// Where systemd keeps the units this module writes.
+const UNIT_DIR: &str = "/etc/systemd/system";
+/// The local model's supervisor client.
+const SUPERVISOR: &str = "reactive-service";
+
+/// A service definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Service {
+    name: String,
+    command: Vec<String>,
+    user: Option<String>,
+    dir: Option<PathBuf>,
+    env: Vec<(String, String)>,
+}
+
+/// Which manager runs services here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Manager {
+    /// systemd (a Juju machine).
+    Systemd,
+    /// The local model's per-machine supervisor.
+    Supervisor,
+}
+
+impl Manager {
+    /// systemd if it is running (`/run/systemd/system` exists, as `sd_booted` checks),
+    /// else `reactive-service` if it is on `PATH`.
+    pub fn detect() -> anyhow::Result<Manager> {
+        if Path::new("/run/systemd/system").is_dir() {
+            return Ok(Manager::Systemd);
+        }
+        if find_on_path(SUPERVISOR).is_some() {
+            return Ok(Manager::Supervisor);
+        }
+        anyhow::bail!(
+            "no service manager: systemd is not running and `{SUPERVISOR}` is not on PATH \
+             (run the charm on a Juju machine, or on the local model with `--provider machines`)"
+        )
+    }
+}
+
+impl Service {
+    /// A service `name` running `command` (program and arguments), as root in `/`.
+    pub fn new<I, S>(name: &str, command: I) -> Service
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Service {
+            name: name.to_string(),
+            command: command.into_iter().map(Into::into).collect(),
+            user: None,
+            dir: None,
+            env: Vec::new(),
+        }
+    }
+
+    /// Runs it as `user`.
+    pub fn user(mut self, user: &str) -> Service {
+        self.user = Some(user.to_string());
+        self
+    }
+
+    /// Runs it in `dir`.
+    pub fn dir(mut self, dir: impl Into<PathBuf>) -> Service {
+        self.dir = Some(dir.into());
+        self
+    }
+
+    /// Adds an environment variable.
+    pub fn env(mut self, key: &str, value: &str) -> Service {
+        self.env.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    /// Defines the service if needed and starts it unless it already runs with this
+    /// definition (a changed definition restarts it).
+    pub fn start(&self) -> anyhow::Result<()> {
+        self.check()?;
+        match Manager::detect()? {
+            Manager::Systemd => {
+                let changed = self.write_unit()?;
+                if changed {
+                    run("systemctl", &["enable", &self.name])?;
+                    run("systemctl", &["restart", &self.name])
+                } else {
+                    run("systemctl", &["start", &self.name])
+                }
+            }
+            Manager::Supervisor => run(SUPERVISOR, &self.supervisor_args("start")),
+        }
+    }
+
+    /// Restarts it with this definition (starting it if it is stopped).
+    pub fn restart(&self) -> anyhow::Result<()> {
+        self.check()?;
+        match Manager::detect()? {
+            Manager::Systemd => {
+                if self.write_unit()? {
+                    run("systemctl", &["enable", &self.name])?;
+                }
+                run("systemctl", &["restart", &self.name])
+            }
+            Manager::Supervisor => run(SUPERVISOR, &self.supervisor_args("restart")),
+        }
+    }
+
+    /// Stops service `name` (and, on systemd, keeps it from starting at boot).
+    pub fn stop(name: &str) -> anyhow::Result<()> {
+        match Manager::detect()? {
+            Manager::Systemd => {
+                run("systemctl", &["disable", name])?;
+                run("systemctl", &["stop", name])
+            }
+            Manager::Supervisor => run(SUPERVISOR, &["stop", name]),
+        }
+    }
+
+    /// Whether service `name` is running.
+    pub fn is_running(name: &str) -> anyhow::Result<bool> {
+        let (program, args): (&str, Vec<&str>) = match Manager::detect()? {
+            Manager::Systemd => ("systemctl", vec!["is-active", "--quiet", name]),
+            Manager::Supervisor => (SUPERVISOR, vec!["status", name]),
+        };
+        let status = Command::new(program)
+            .args(&args)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .with_context(|| format!("cannot run {program}"))?;
+        // Both answer 3 for "not running"; anything else but 0 is an error.
+        match status.code() {
+            Some(0) => Ok(true),
+            Some(3) => Ok(false),
+            _ => anyhow::bail!("{program} {} failed: {status}", args.join(" ")),
+        }
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        let valid = !self.name.is_empty()
+            && self
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.@".contains(c));
+        anyhow::ensure!(
+            valid,
+            "bad service name {:?}: use letters, digits and -_.@",
+            self.name
+        );
+        anyhow::ensure!(
+            !self.command.is_empty(),
+            "service {:?} has no command",
+            self.name
+        );
+        Ok(())
+    }
+
+    /// `reactive-service <verb> <name> [--user U] [--dir D] [--env K=V]… -- <command…>`.
+    fn supervisor_args(&self, verb: &str) -> Vec<String> {
+        let mut args = vec![verb.to_string(), self.name.clone()];
+        if let Some(u) = &self.user {
+            args.extend(["--user".to_string(), u.clone()]);
+        }
+        if let Some(d) = &self.dir {
+            args.extend(["--dir".to_string(), d.display().to_string()]);
+        }
+        for (k, v) in &self.env {
+            args.extend(["--env".to_string(), format!("{k}={v}")]);
+        }
+        args.push("--".to_string());
+        args.extend(self.command.iter().cloned());
+        args
+    }
+
+    /// The systemd unit for this definition.
+    pub fn unit_file(&self) -> String {
+        let mut out = format!(
+            "# Written by the charm (charms_reactive::service); rewritten on change.\n\
+             [Unit]\nDescription={}\nAfter=network-online.target\n\n[Service]\nExecStart={}\n",
+            self.name,
+            self.command
+                .iter()
+                .map(|a| systemd_quote(a))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        if let Some(u) = &self.user {
+            out.push_str(&format!("User={u}\n"));
+        }
+        if let Some(d) = &self.dir {
+            out.push_str(&format!(
+                "WorkingDirectory={}\n",
+                systemd_quote(&d.display().to_string())
+            ));
+        }
+        for (k, v) in &self.env {
+            out.push_str(&format!(
+                "Environment={}\n",
+                systemd_quote(&format!("{k}={v}"))
+            ));
+        }
+        out.push_str("Restart=on-failure\n\n[Install]\nWantedBy=multi-user.target\n");
+        out
+    }
+
+    /// Writes the unit file if it differs; returns whether it changed.
+    fn write_unit(&self) -> anyhow::Result<bool> {
+        let path = Path::new(UNIT_DIR).join(format!("{}.service", self.name));
+        let text = self.unit_file();
+        if std::fs::read_to_string(&path).ok().as_deref() == Some(text.as_str()) {
+            return Ok(false);
+        }
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        run("systemctl", &["daemon-reload"])?;
+        Ok(true)
+    }
+}
+
+/// One argument for a systemd command line or setting: quoted when it holds spaces or
+/// quotes, with `%` and `$` escaped so systemd does not expand them.
+fn systemd_quote(arg: &str) -> String {
+    let escaped = arg
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('%', "%%")
+        .replace('$', "$$");
+    if escaped.is_empty() || escaped.contains(|c: char| c.is_whitespace() || c == '"' || c == '\'')
+    {
+        format!("\"{escaped}\"")
+    } else {
+        escaped
+    }
+}
+
+fn find_on_path(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(program))
+            .find(|p| p.is_file())
+    })
+}
+
+fn run<S: AsRef<str>>(program: &str, args: &[S]) -> anyhow::Result<()> {
+    let args: Vec<&str> = args.iter().map(AsRef::as_ref).collect();
+    let out = Command::new(program)
+        .args(&args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .with_context(|| format!("cannot run {program}"))?;
+    anyhow::ensure!(
+        out.status.success(),
+        "{program} {} failed ({}): {}",
+        args.first().copied().unwrap_or_default(),
+        out.status,
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_systemd_unit_quotes_and_escapes_what_systemd_would_expand() {
+        let s = Service::new("web", ["/usr/bin/python3", "-c", "print('50% of $HOME')"])
+            .user("www-data")
+            .dir("/srv/my site")
+            .env("GREETING", "hi there");
+        assert_eq!(
+            s.unit_file(),
+            "# Written by the charm (charms_reactive::service); rewritten on change.\n\
+             [Unit]\nDescription=web\nAfter=network-online.target\n\n[Service]\n\
+             ExecStart=/usr/bin/python3 -c \"print('50%% of $$HOME')\"\n\
+             User=www-data\nWorkingDirectory=\"/srv/my site\"\nEnvironment=\"GREETING=hi there\"\n\
+             Restart=on-failure\n\n[Install]\nWantedBy=multi-user.target\n"
+        );
+    }
+
+    #[test]
+    fn supervisor_arguments_carry_the_whole_definition() {
+        let s = Service::new("q", ["/bin/sleep", "100"])
+            .user("nobody")
+            .dir("/tmp")
+            .env("A", "1");
+        assert_eq!(
+            s.supervisor_args("start"),
+            [
+                "start",
+                "q",
+                "--user",
+                "nobody",
+                "--dir",
+                "/tmp",
+                "--env",
+                "A=1",
+                "--",
+                "/bin/sleep",
+                "100"
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_names_and_empty_commands_are_refused() {
+        let e = Service::new("a b", ["x"]).check().unwrap_err();
+        assert!(e.to_string().contains("bad service name \"a b\""), "{e}");
+        let e = Service::new("ok", Vec::<String>::new())
+            .check()
+            .unwrap_err();
+        assert!(e.to_string().contains("has no command"), "{e}");
+    }
+}
