@@ -554,3 +554,32 @@ fn destroy_removes_only_what_the_model_made() {
     assert!(m.dir.join("notes.txt").exists());
     assert!(!m.dir.join("model.json").exists() && !m.dir.join("units").exists());
 }
+
+#[test]
+fn an_upgrade_that_fails_mid_swap_leaves_every_unit_on_the_old_charm() {
+    let root = tmp("upgrade-rollback");
+    let v1 = charm(&root, "kv", KV, NOOP);
+    let m = Model::new(&root, 1);
+    m.ok(&["deploy", v1.to_str().unwrap(), "-n", "3"]);
+    let v2 = root.join("charms").join("kv-v2");
+    std::fs::create_dir_all(&v2).unwrap();
+    std::fs::write(v2.join("metadata.yaml"), KV).unwrap();
+    std::fs::write(v2.join("dispatch"), "#!/bin/sh\n# v2\nexit 0\n").unwrap();
+    std::fs::set_permissions(v2.join("dispatch"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    // A leftover non-empty `charm.old` makes the swap of the last unit (in name order)
+    // fail after the others were swapped.
+    let blocker = m.dir.join("units/unit-kv-2/charm.old");
+    std::fs::create_dir_all(&blocker).unwrap();
+    std::fs::write(blocker.join("leftover"), "x").unwrap();
+    let before = m.state();
+    let out = m.run(&["upgrade", "kv", v2.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unit-kv-2"), "{err}");
+    for n in 0..3 {
+        let dispatch = m.dir.join(format!("units/unit-kv-{n}/charm/dispatch"));
+        assert_eq!(std::fs::read_to_string(&dispatch).unwrap(), NOOP, "kv/{n}");
+        assert!(!m.dir.join(format!("units/unit-kv-{n}/charm.new")).exists());
+    }
+    assert_eq!(m.state(), before, "the model is unchanged");
+}

@@ -416,16 +416,60 @@ pub fn upgrade(model: &mut ModelState, app: &str, charm_dir: &Path) -> anyhow::R
         }
         staged.push((dir.clone(), new));
     }
-    for (dir, new) in staged {
-        let db = dir.join(".unit-state.db");
-        if db.exists() {
-            std::fs::rename(&db, new.join(".unit-state.db"))?;
+    // Swap; if one unit's swap fails, put back the units already swapped, so either
+    // every unit has the new charm or none has.
+    let mut swapped: Vec<(std::path::PathBuf, std::path::PathBuf)> = Vec::new();
+    for (i, (dir, new)) in staged.iter().enumerate() {
+        if let Err(e) = swap_in(dir, new) {
+            for (dir, old) in swapped.iter().rev() {
+                let _ = swap_back(dir, old);
+            }
+            for (_, n) in &staged[i..] {
+                let _ = std::fs::remove_dir_all(n);
+            }
+            return Err(e.context(format!("upgrading {}", dir.display())));
         }
-        let old = dir.with_extension("old");
-        std::fs::rename(&dir, &old)?;
-        std::fs::rename(&new, &dir)?;
+        swapped.push((dir.clone(), dir.with_extension("old")));
+    }
+    for (_, old) in swapped {
         let _ = std::fs::remove_dir_all(&old);
     }
+    Ok(())
+}
+
+/// Moves the unit's state database into the staged charm, then the staged charm in
+/// place of `dir` (kept as `dir.old` until every unit is done).
+fn swap_in(dir: &Path, new: &Path) -> anyhow::Result<()> {
+    let db = dir.join(".unit-state.db");
+    let moved_db = db.exists();
+    if moved_db {
+        std::fs::rename(&db, new.join(".unit-state.db"))?;
+    }
+    let old = dir.with_extension("old");
+    if let Err(e) = std::fs::rename(dir, &old) {
+        if moved_db {
+            let _ = std::fs::rename(new.join(".unit-state.db"), &db);
+        }
+        return Err(e.into());
+    }
+    if let Err(e) = std::fs::rename(new, dir) {
+        let _ = std::fs::rename(&old, dir);
+        if moved_db {
+            let _ = std::fs::rename(new.join(".unit-state.db"), &db);
+        }
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+/// Undoes [`swap_in`]: the old charm back in place, with the state database.
+fn swap_back(dir: &Path, old: &Path) -> anyhow::Result<()> {
+    let db = dir.join(".unit-state.db");
+    if db.exists() {
+        std::fs::rename(&db, old.join(".unit-state.db"))?;
+    }
+    std::fs::remove_dir_all(dir)?;
+    std::fs::rename(old, dir)?;
     Ok(())
 }
 
