@@ -23,6 +23,10 @@ pub enum ModelCommand {
         #[arg(long, default_value_t = charms_reactive_model::state::DEFAULT_JOBS,
               value_parser = clap::value_parser!(u32).range(1..=64))]
         jobs: u32,
+        /// Where hooks run: `local` (on this host) or `machines` (a namespace machine
+        /// per unit: own hostname, address, filesystem and processes; needs root).
+        #[arg(long, default_value = "local")]
+        provider: String,
     },
     /// Deploy a built charm.
     Deploy {
@@ -73,6 +77,13 @@ pub enum ModelCommand {
         #[arg(long)]
         unit: Option<String>,
     },
+    /// Run a command in a unit's machine (local provider: on the host, in the unit's
+    /// charm directory): `reactive model ssh <unit> -- <cmd> [args…]`.
+    Ssh {
+        unit: String,
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+        command: Vec<String>,
+    },
     /// Remove the model and everything in it.
     Destroy,
 }
@@ -94,33 +105,58 @@ fn paths(dir: &Path) -> anyhow::Result<Paths> {
     // answers as any tool).
     let me = std::env::current_exe()?;
     let small = me.with_file_name("reactive-hook-tool");
-    let exe = if small.is_file() { small } else { me };
+    let exe = if small.is_file() { small } else { me.clone() };
     let paths = Paths {
         dir: dir.to_path_buf(),
+        machine_helper: me.with_file_name("reactive-machine"),
     };
-    // One link per hook tool to this binary, which answers as the tool it is called as.
+    // A copy of the tool binary in the model, and one relative link per hook tool to it,
+    // so the tools work wherever the model's tools directory is seen: on the host, and
+    // bound into each machine, where the build tree may be hidden.
     let tools_dir = paths.tools_dir();
     std::fs::create_dir_all(&tools_dir)?;
+    let copy = tools_dir.join(TOOL_BINARY);
+    if !same_file_contents(&exe, &copy) {
+        let tmp = tools_dir.join(format!(".{TOOL_BINARY}.tmp"));
+        std::fs::copy(&exe, &tmp)
+            .map_err(|e| anyhow::anyhow!("copying {} to {}: {e}", exe.display(), tmp.display()))?;
+        std::fs::rename(&tmp, &copy)?;
+    }
     for name in tools::TOOL_NAMES {
         let link = tools_dir.join(name);
-        if std::fs::read_link(&link).ok().as_deref() != Some(exe.as_path()) {
+        if std::fs::read_link(&link).ok().as_deref() != Some(Path::new(TOOL_BINARY)) {
             let _ = std::fs::remove_file(&link);
-            std::os::unix::fs::symlink(&exe, &link)?;
+            std::os::unix::fs::symlink(TOOL_BINARY, &link)?;
         }
     }
     Ok(paths)
 }
 
+/// The hook-tool binary's name in the model's tools directory.
+const TOOL_BINARY: &str = "reactive-hook-tool";
+
+/// Same length and modification time: a rebuilt binary is copied again.
+fn same_file_contents(a: &Path, b: &Path) -> bool {
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(ma), Ok(mb)) => ma.len() == mb.len() && ma.modified().ok() <= mb.modified().ok(),
+        _ => false,
+    }
+}
+
 pub fn run(dir: PathBuf, cmd: ModelCommand) -> anyhow::Result<()> {
     // Hooks run in their unit's directory: every path the model stores must be absolute.
     let dir = std::path::absolute(&dir)?;
-    if let ModelCommand::Init { seed, jobs } = cmd {
+    if let ModelCommand::Init {
+        seed,
+        jobs,
+        provider,
+    } = cmd
+    {
         anyhow::ensure!(
             !dir.join(charms_reactive_model::state::STATE_FILE).exists(),
             "a model already exists in {}",
             dir.display()
         );
-        std::fs::create_dir_all(&dir)?;
         let model = ModelState {
             name: dir
                 .file_name()
@@ -135,15 +171,30 @@ pub fn run(dir: PathBuf, cmd: ModelCommand) -> anyhow::Result<()> {
             jobs,
             ..ModelState::default()
         };
+        // Checked before anything is written: a host that cannot make machines gets a
+        // one-line error and no model.
+        let provider = charms_reactive_model::provider::Provider::for_new_model(
+            &provider,
+            &format!("{}:{}", model.uuid, dir.display()),
+        )?;
+        let model = ModelState { provider, ..model };
+        std::fs::create_dir_all(&dir)?;
         model.save(&dir)?;
         paths(&dir)?;
-        println!("model {} in {} (seed {seed})", model.name, dir.display());
+        println!(
+            "model {} in {} (seed {seed}, provider {})",
+            model.name,
+            dir.display(),
+            model.provider.name()
+        );
         return Ok(());
     }
     if let ModelCommand::Destroy = cmd {
-        ModelState::load(&dir)?;
+        let model = ModelState::load(&dir)?;
+        // Machines first: their processes may hold files in the units' directories.
+        charms_reactive_model::provider::destroy_all(&paths(&dir)?, &model)?;
         // Only what the model made: the directory may hold other things.
-        for entry in ["units", "contexts", "tools"] {
+        for entry in ["units", "contexts", "tools", "machines"] {
             let p = dir.join(entry);
             if p.exists() {
                 std::fs::remove_dir_all(&p)?;
@@ -166,7 +217,7 @@ pub fn run(dir: PathBuf, cmd: ModelCommand) -> anyhow::Result<()> {
     let mut failure: Option<String> = None;
     let changed = match cmd {
         ModelCommand::Deploy { charm_dir, app, n } => {
-            let name = ops::deploy(&mut model, &dir, &charm_dir, app.as_deref(), n)?;
+            let name = ops::deploy(&mut model, &paths, &charm_dir, app.as_deref(), n)?;
             eprintln!(
                 "deployed {name} ({n} unit{})",
                 if n == 1 { "" } else { "s" }
@@ -174,7 +225,7 @@ pub fn run(dir: PathBuf, cmd: ModelCommand) -> anyhow::Result<()> {
             true
         }
         ModelCommand::AddUnit { app, n } => {
-            ops::add_unit(&mut model, &dir, &app, n)?;
+            ops::add_unit(&mut model, &paths, &app, n)?;
             true
         }
         ModelCommand::RemoveUnit { unit } => {
@@ -263,6 +314,13 @@ pub fn run(dir: PathBuf, cmd: ModelCommand) -> anyhow::Result<()> {
             }
             false
         }
+        ModelCommand::Ssh { unit, command } => {
+            let code = ssh(&paths, &model, &unit, &command)?;
+            if code != 0 {
+                std::process::exit(code);
+            }
+            false
+        }
         ModelCommand::Init { .. } | ModelCommand::Destroy => false,
     };
     if changed {
@@ -277,6 +335,38 @@ pub fn run(dir: PathBuf, cmd: ModelCommand) -> anyhow::Result<()> {
         anyhow::bail!(f);
     }
     Ok(())
+}
+
+/// Runs `command` in the unit's machine (or, local provider, in its charm directory on
+/// the host) with the terminal's stdio; returns its exit code.
+fn ssh(paths: &Paths, model: &ModelState, unit: &str, command: &[String]) -> anyhow::Result<i32> {
+    let u = model.unit(unit)?;
+    let Some((program, args)) = command.split_first() else {
+        anyhow::bail!("no command given: reactive model ssh {unit} -- <cmd> [args…]");
+    };
+    let view = charms_reactive_model::provider::UnitView::of(paths, unit, u.machine.as_deref());
+    let mut cmd = view.command(paths, model, Path::new(program))?;
+    cmd.args(args)
+        .env("PATH", &view.path)
+        .env(
+            "HOME",
+            match u.machine {
+                Some(_) => "/root".to_string(),
+                None => std::env::var("HOME").unwrap_or_else(|_| "/".to_string()),
+            },
+        )
+        .env("LANG", "C.UTF-8")
+        .env("JUJU_UNIT_NAME", unit);
+    if let Ok(term) = std::env::var("TERM") {
+        cmd.env("TERM", term);
+    }
+    let status = cmd
+        .status()
+        .map_err(|e| anyhow::anyhow!("cannot run {program} on {unit}: {e}"))?;
+    use std::os::unix::process::ExitStatusExt;
+    Ok(status
+        .code()
+        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0)))
 }
 
 fn print_status(model: &ModelState, format: &str) -> anyhow::Result<()> {
@@ -306,8 +396,13 @@ fn print_status(model: &ModelState, format: &str) -> anyhow::Result<()> {
         format!("\x1b[{code}m{text}\x1b[0m")
     };
     println!(
-        "{:<10} {:<6}\n{:<10} {:<6}\n",
-        "Model", "Seed", model.name, model.seed
+        "{:<10} {:<6} {:<9}\n{:<10} {:<6} {:<9}\n",
+        "Model",
+        "Seed",
+        "Provider",
+        model.name,
+        model.seed,
+        model.provider.name()
     );
     println!(
         "{:<16} {:<10} {:<12} {:>5}  {:<16} Message",
@@ -332,8 +427,8 @@ fn print_status(model: &ModelState, format: &str) -> anyhow::Result<()> {
         );
     }
     println!(
-        "\n{:<16} {:<12} {:<10} {:<12} Message",
-        "Unit", "Workload", "Agent", "Address"
+        "\n{:<16} {:<12} {:<10} {:<12} {:<14} Message",
+        "Unit", "Workload", "Agent", "Machine", "Address"
     );
     for name in model.applications.values().flat_map(|a| a.units.iter()) {
         let Some(u) = model.units.get(name) else {
@@ -358,10 +453,11 @@ fn print_status(model: &ModelState, format: &str) -> anyhow::Result<()> {
         };
         let label = format!("{name}{}", if leader { "*" } else { "" });
         println!(
-            "{:<16} {} {} {:<12} {message}",
+            "{:<16} {} {} {:<12} {:<14} {message}",
             label,
             paint(&workload, format!("{workload:<12}")),
             paint(&agent, format!("{agent:<10}")),
+            u.machine.as_deref().unwrap_or("-"),
             u.address
         );
     }
@@ -387,6 +483,7 @@ fn status_doc(model: &ModelState) -> serde_json::Value {
                         "juju-status": {"current": "idle"},
                         "leader": app.leader.as_deref() == Some(n.as_str()),
                         "address": u.address,
+                        "machine": u.machine,
                         "workload-version": u.workload_version,
                     }))
                 })
@@ -399,5 +496,5 @@ fn status_doc(model: &ModelState) -> serde_json::Value {
             }))
         })
         .collect();
-    serde_json::json!({"model": {"name": model.name, "seed": model.seed}, "applications": apps})
+    serde_json::json!({"model": {"name": model.name, "seed": model.seed, "provider": model.provider.name()}, "applications": apps})
 }

@@ -34,6 +34,7 @@ pub mod charm;
 pub mod context;
 pub mod hook;
 pub mod ops;
+pub mod provider;
 pub mod resolver;
 pub mod runner;
 pub mod scheduler;

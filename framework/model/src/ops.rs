@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::charm::CharmInfo;
 use crate::context::Status;
 use crate::hook::Hook;
+use crate::runner::Paths;
 use crate::state::{Agent, Application, ModelState, Relation, Seen, Unit};
 
 /// Juju's application (and charm) name rule: `^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$`.
@@ -97,60 +98,86 @@ pub fn cleanup_relations(model: &mut ModelState) {
 
 fn add_units(
     model: &mut ModelState,
-    model_dir: &Path,
+    paths: &Paths,
     app: &str,
     n: u32,
 ) -> anyhow::Result<Vec<String>> {
     let mut added = Vec::new();
     for _ in 0..n {
-        let a = model
-            .applications
-            .get_mut(app)
-            .ok_or_else(|| anyhow::anyhow!("application {app:?} not found"))?;
-        let num = a.next_unit;
-        a.next_unit += 1;
-        let name = format!("{app}/{num}");
-        a.units.push(name.clone());
-        let charm_src = a.charm_dir.clone();
-        let charm_dir = model_dir
-            .join("units")
-            .join(format!("unit-{app}-{num}"))
-            .join("charm");
-        copy_dir(&charm_src, &charm_dir)?;
-        let k = model.units.len() + 2;
-        model.units.insert(
-            name.clone(),
-            Unit {
-                app: app.to_string(),
-                charm_dir,
-                dying: false,
-                agent: Agent::Idle,
-                status: Status {
-                    status: "waiting".into(),
-                    message: "agent initialising".into(),
-                    data: Default::default(),
-                },
-                status_history: Vec::new(),
-                workload_version: String::new(),
-                opened_ports: Vec::new(),
-                state: Default::default(),
-                // Loopback addresses: reachable on this host, one per unit.
-                address: format!("127.0.{}.{}", 1 + k / 250, 1 + k % 250),
-                seen: Seen::default(),
-                update_status_due: false,
-                charm_set_status: false,
-            },
-        );
-        added.push(name);
+        if let Err(e) = add_one_unit(model, paths, app, &mut added) {
+            // Leave nothing behind: the caller does not save the model on error.
+            for name in &added {
+                if let Some(m) = model.units.get(name).and_then(|u| u.machine.clone()) {
+                    let _ = crate::provider::remove_machine(paths, model, &m);
+                }
+                let _ = std::fs::remove_dir_all(crate::provider::agent_dir(paths, name));
+            }
+            return Err(e);
+        }
     }
     elect_leaders(model);
     Ok(added)
 }
 
+fn add_one_unit(
+    model: &mut ModelState,
+    paths: &Paths,
+    app: &str,
+    added: &mut Vec<String>,
+) -> anyhow::Result<()> {
+    let a = model
+        .applications
+        .get_mut(app)
+        .ok_or_else(|| anyhow::anyhow!("application {app:?} not found"))?;
+    let num = a.next_unit;
+    a.next_unit += 1;
+    let name = format!("{app}/{num}");
+    a.units.push(name.clone());
+    let charm_src = a.charm_dir.clone();
+    let agent_dir = crate::provider::agent_dir(paths, &name);
+    let charm_dir = agent_dir.join("charm");
+    if let Err(e) = copy_dir(&charm_src, &charm_dir) {
+        let _ = std::fs::remove_dir_all(&agent_dir);
+        return Err(e);
+    }
+    let (machine, address) = match crate::provider::place_unit(paths, model, &name) {
+        Ok(placed) => placed,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&agent_dir);
+            return Err(e);
+        }
+    };
+    model.units.insert(
+        name.clone(),
+        Unit {
+            app: app.to_string(),
+            charm_dir,
+            dying: false,
+            agent: Agent::Idle,
+            status: Status {
+                status: "waiting".into(),
+                message: "agent initialising".into(),
+                data: Default::default(),
+            },
+            status_history: Vec::new(),
+            workload_version: String::new(),
+            opened_ports: Vec::new(),
+            state: Default::default(),
+            address,
+            machine,
+            seen: Seen::default(),
+            update_status_due: false,
+            charm_set_status: false,
+        },
+    );
+    added.push(name);
+    Ok(())
+}
+
 /// `deploy <charm-dir> [app] [-n N]`.
 pub fn deploy(
     model: &mut ModelState,
-    model_dir: &Path,
+    paths: &Paths,
     charm_dir: &Path,
     app: Option<&str>,
     n: u32,
@@ -193,19 +220,19 @@ pub fn deploy(
     for (endpoint, interface) in peers {
         model.add_relation(vec![(name.clone(), endpoint)], interface, true);
     }
-    add_units(model, model_dir, &name, n)?;
+    add_units(model, paths, &name, n)?;
     Ok(name)
 }
 
 /// `add-unit <app> [-n N]`.
 pub fn add_unit(
     model: &mut ModelState,
-    model_dir: &Path,
+    paths: &Paths,
     app: &str,
     n: u32,
 ) -> anyhow::Result<Vec<String>> {
     model.app(app)?;
-    add_units(model, model_dir, app, n)
+    add_units(model, paths, app, n)
 }
 
 /// `remove-unit <unit>`: the unit dies (departs its relations, stops, is removed).

@@ -12,6 +12,7 @@ use crate::context::{
     Bag, CurrentRelation, HookContextData, Immediate, RelationView, Status, Transactional,
 };
 use crate::hook::Hook;
+use crate::provider::UnitView;
 use crate::state::{Agent, ModelState, Versioned};
 
 /// Where the model keeps its files.
@@ -19,12 +20,18 @@ use crate::state::{Agent, ModelState, Versioned};
 pub struct Paths {
     /// The model directory.
     pub dir: PathBuf,
+    /// The `reactive-machine` binary (machines' init, supervisor and entry helper).
+    pub machine_helper: PathBuf,
 }
 
 impl Paths {
     /// `<model>/tools`: one link per hook tool, put first on the hooks' `PATH`.
     pub fn tools_dir(&self) -> PathBuf {
         self.dir.join("tools")
+    }
+    /// `<model>/machines`: the machines provider's state.
+    pub fn machines_dir(&self) -> PathBuf {
+        self.dir.join("machines")
     }
     /// The hook log: one line per hook run.
     pub fn hook_log(&self) -> PathBuf {
@@ -260,13 +267,19 @@ pub fn prepare_hook(
         }
     }
     let unit = model.unit(unit_name)?.clone();
-    let launch = hook_executable(&unit.charm_dir, &format!("hooks/{}", hook.name)).map(|exe| {
-        exe.map(|exe| {
-            let socket = agent_socket(&unit.charm_dir);
-            let cmd = hook_command(paths, model, &unit.charm_dir, &exe, hook, &ctx, &socket);
-            (cmd, exe, socket)
-        })
-    });
+    let view = UnitView::of(paths, unit_name, unit.machine.as_deref());
+    let launch = match hook_executable(&unit.charm_dir, &format!("hooks/{}", hook.name)) {
+        Err(e) => Err(e),
+        Ok(None) => Ok(None),
+        Ok(Some(exe)) => {
+            let inside = view.inside(&unit.charm_dir, &exe);
+            match hook_command(paths, model, &view, &inside, hook, &ctx) {
+                Ok(cmd) => Ok(Some((cmd, exe, agent_socket(&unit.charm_dir)))),
+                // No machine to run it in: a failed hook, as when Juju cannot run one.
+                Err(e) => Err(format!("{e:#}")),
+            }
+        }
+    };
     Ok(PreparedHook {
         unit: unit_name.to_string(),
         hook: hook.clone(),
@@ -361,7 +374,12 @@ pub fn finish_hook(paths: &Paths, model: &mut ModelState, ran: RanHook) -> anyho
                 }
             }
             apply_transactional(model, unit_name, &done);
+            let machine = model.units.get(unit_name).and_then(|u| u.machine.clone());
             advance(model, unit_name, hook);
+            // A removed unit's machine goes with it.
+            if let (Some(m), false) = (machine, model.units.contains_key(unit_name)) {
+                crate::provider::remove_machine(paths, model, &m)?;
+            }
             "ok".to_string()
         }
         Outcome::Failed(why) => {
@@ -381,30 +399,21 @@ pub fn finish_hook(paths: &Paths, model: &mut ModelState, ran: RanHook) -> anyho
 /// The environment every hook and action gets (§2.2), built from scratch.
 fn base_env(
     cmd: &mut Command,
-    paths: &Paths,
     model: &ModelState,
-    charm_dir: &Path,
+    view: &UnitView,
     unit_name: &str,
     context_id: &str,
-    socket: &Path,
 ) {
-    cmd.env_clear()
-        .current_dir(charm_dir)
-        .stdin(Stdio::null())
-        .env(
-            "PATH",
-            format!(
-                "{}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                paths.tools_dir().display()
-            ),
-        )
+    let charm_dir = &view.charm_dir;
+    cmd.stdin(Stdio::null())
+        .env("PATH", &view.path)
         .env("CHARM_DIR", charm_dir)
         .env("JUJU_CHARM_DIR", charm_dir)
         .env("JUJU_CONTEXT_ID", context_id)
         .env("JUJU_UNIT_NAME", unit_name)
         .env("JUJU_MODEL_UUID", &model.uuid)
         .env("JUJU_MODEL_NAME", &model.name)
-        .env(crate::tools::SOCKET_ENV, socket)
+        .env(crate::tools::SOCKET_ENV, &view.socket)
         .env("JUJU_AGENT_SOCKET_NETWORK", "unix")
         .env("JUJU_API_ADDRESSES", "127.0.0.1:17070")
         .env("JUJU_SLA", "unsupported")
@@ -434,22 +443,13 @@ fn base_env(
 fn hook_command(
     paths: &Paths,
     model: &ModelState,
-    charm_dir: &Path,
+    view: &UnitView,
     exe: &Path,
     hook: &Hook,
     ctx: &HookContextData,
-    socket: &Path,
-) -> Command {
-    let mut cmd = Command::new(exe);
-    base_env(
-        &mut cmd,
-        paths,
-        model,
-        charm_dir,
-        &ctx.unit,
-        &ctx.context_id,
-        socket,
-    );
+) -> anyhow::Result<Command> {
+    let mut cmd = view.command(paths, model, exe)?;
+    base_env(&mut cmd, model, view, &ctx.unit, &ctx.context_id);
     cmd.env("JUJU_HOOK_NAME", &hook.name)
         .env("JUJU_DISPATCH_PATH", format!("hooks/{}", hook.name));
     if let Some(rel) = &ctx.relation {
@@ -474,7 +474,7 @@ fn hook_command(
             cmd.env("JUJU_DEPARTING_UNIT", d);
         }
     }
-    cmd
+    Ok(cmd)
 }
 
 /// The unit agent's socket: beside the unit's charm directory.
@@ -835,17 +835,13 @@ pub fn run_action(
         }
         Err(e) => return Ok(failed(e)),
     };
-    let mut cmd = Command::new(&exe);
     let socket = agent_socket(&unit.charm_dir);
-    base_env(
-        &mut cmd,
-        paths,
-        model,
-        &unit.charm_dir,
-        unit_name,
-        &context_id,
-        &socket,
-    );
+    let view = UnitView::of(paths, unit_name, unit.machine.as_deref());
+    let mut cmd = match view.command(paths, model, &view.inside(&unit.charm_dir, &exe)) {
+        Ok(cmd) => cmd,
+        Err(e) => return Ok(failed(format!("{e:#}"))),
+    };
+    base_env(&mut cmd, model, &view, unit_name, &context_id);
     cmd.env("JUJU_HOOK_NAME", "")
         .env("JUJU_DISPATCH_PATH", format!("actions/{name}"))
         .env("JUJU_ACTION_NAME", name)

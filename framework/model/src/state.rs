@@ -113,6 +113,9 @@ pub struct Unit {
     pub state: Bag,
     /// Its address.
     pub address: String,
+    /// Its machine (machines provider).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<String>,
     /// What it has seen.
     pub seen: Seen,
     /// `update-status` ticks not yet handled.
@@ -197,6 +200,9 @@ pub struct ModelState {
     pub hooks_run: u64,
     /// Scheduler state (advances with every choice).
     pub rng: u64,
+    /// Where hooks run (see [`crate::provider`]).
+    #[serde(default)]
+    pub provider: crate::provider::Provider,
     /// How many units' hooks run at the same time (see [`crate::scheduler`]).
     #[serde(default = "default_jobs")]
     pub jobs: u32,
