@@ -83,7 +83,7 @@ pub fn compile(
          # Its own workspace: it lives inside the target directory.\n[workspace]\n\n\
          # Fast incremental rebuilds over the last few percent of speed; unwinding so a\n\
          # panicking handler fails its hook with a message.\n\
-         [profile.release]\nopt-level = 3\ncodegen-units = 16\nincremental = true\nstrip = true\npanic = \"unwind\"\n",
+         [profile.release]\nopt-level = \"s\"\ncodegen-units = 16\nincremental = true\nstrip = true\npanic = \"unwind\"\n",
         toml_str(&bin),
         toml_str(&bin),
     );
