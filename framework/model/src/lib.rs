@@ -18,14 +18,19 @@
 //! writer's hook commits; remote unit data as of the observer's last hook for that unit).
 //!
 //! # Where it is simpler, on purpose
-//! * One hook runs at a time; units interleave in an order drawn from a seed, so runs
-//!   are reproducible (`--seed`), and a different seed explores another interleaving.
+//! * Units' hooks run in rounds: up to `--jobs` ready units (default 8) are drawn from a
+//!   seeded generator, run at once, and their results applied in the order drawn, so
+//!   runs are reproducible (`--seed`), and a different seed explores another
+//!   interleaving. Hooks of one round do not see each other's commits (as concurrent
+//!   units in Juju may not).
 //! * Leadership is decided by the model: the lowest-numbered live unit. A dying leader
 //!   resigns at once and the next one is elected when it is gone.
 //! * `update-status` runs on `reactive model tick`, not on a timer; failed hooks are not
 //!   retried with backoff: `reactive model resolve` retries (or skips) them.
-//! * All units share the host (the `local` provider): each has its own charm directory
-//!   and unit state, and a loopback address of its own.
+//! * With the `local` provider all units share the host: each has its own charm
+//!   directory and unit state, and a loopback address of its own. The `machines`
+//!   provider gives each unit a namespace machine instead ([`provider`]); the host's
+//!   kernel, users and packages installed before the machine was made are shared.
 //! * Secrets, storage, payloads, k8s specs and resources are not modelled; their tools
 //!   say so (see [`tools`]).
 
