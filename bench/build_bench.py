@@ -83,7 +83,7 @@ def main():
         "No-op rebuild runs (s): %s. Edit rebuild runs (s): %s." % (
             ", ".join("%.2f" % x for x in noop), ", ".join("%.2f" % x for x in edits)),
         "",
-        "The charm binary is built with `opt-level = "s"` (smaller, so fewer pages to fault in at each hook start), `codegen-units = 16`, `incremental = true`, "
+        "The charm binary is built with `opt-level = \"s\"` (smaller, so fewer pages to fault in at each hook start), `codegen-units = 16`, `incremental = true`, "
         "`strip = true` and no LTO: LTO would shrink it a little but makes every rebuild relink the "
         "whole program slowly.",
     ]
