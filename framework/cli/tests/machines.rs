@@ -36,6 +36,16 @@ case "$JUJU_DISPATCH_PATH" in
 esac
 "#;
 
+/// For a test that makes machines: `None` (test skipped) unless root; else the guard
+/// that runs such tests one at a time.
+fn machines_test() -> Option<std::sync::MutexGuard<'static, ()>> {
+    if !is_root() {
+        eprintln!("skipped: machines need root");
+        return None;
+    }
+    Some(ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner()))
+}
+
 /// Whether this process runs as root (`/proc/self` belongs to the effective user).
 fn is_root() -> bool {
     use std::os::unix::fs::MetadataExt;
@@ -164,11 +174,9 @@ fn host_state() -> HostState {
 
 #[test]
 fn three_units_listen_on_one_port_reach_each_other_by_name_and_destroy_leaves_nothing() {
-    if !is_root() {
-        eprintln!("skipped: machines need root");
+    let Some(_one) = machines_test() else {
         return;
-    }
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    };
     let before = host_state();
     let root = tmp("listen");
     let m = Model::deployed(&root);
@@ -226,11 +234,9 @@ fn three_units_listen_on_one_port_reach_each_other_by_name_and_destroy_leaves_no
 
 #[test]
 fn a_file_under_etc_stays_on_its_machine() {
-    if !is_root() {
-        eprintln!("skipped: machines need root");
+    let Some(_one) = machines_test() else {
         return;
-    }
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    };
     let root = tmp("etc");
     let m = Model::deployed(&root);
     let marker = format!("/etc/reactive-test-{}", std::process::id());
@@ -263,11 +269,9 @@ fn a_file_under_etc_stays_on_its_machine() {
 
 #[test]
 fn a_units_hook_sees_only_its_own_machines_var_lib_and_processes() {
-    if !is_root() {
-        eprintln!("skipped: machines need root");
+    let Some(_one) = machines_test() else {
         return;
-    }
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    };
     let root = tmp("varlib");
     let m = Model::deployed(&root);
     for n in 0..3 {
