@@ -182,10 +182,29 @@ fn three_units_listen_on_one_port_reach_each_other_by_name_and_destroy_leaves_no
     let m = Model::deployed(&root);
     let status = m.ok(&["status", "--format", "json"]);
     let doc: serde_json::Value = serde_json::from_str(&status).unwrap();
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(m.dir.join("model.json")).unwrap()).unwrap();
+    let peers = state["relations"]
+        .as_object()
+        .and_then(|r| r.values().next())
+        .expect("the peer relation");
     for n in 0..3 {
-        let unit = &doc["applications"]["listener"]["units"][format!("listener/{n}")];
+        let name = format!("listener/{n}");
+        let unit = &doc["applications"]["listener"]["units"][&name];
         assert_eq!(unit["workload-status"]["current"], "active", "{status}");
         assert_eq!(unit["machine"], format!("listener-{n}"));
+        // unit-get and the relation address keys give the machine's address, which is
+        // on the machine's eth0.
+        let address = unit["address"].as_str().expect("address").to_string();
+        assert_eq!(
+            unit["workload-status"]["message"],
+            format!("listening on {address}:8000")
+        );
+        let bag = &peers["unit_data"][&name]["data"];
+        assert_eq!(bag["private-address"], address.as_str());
+        assert_eq!(bag["ingress-address"], address.as_str());
+        let on_eth0 = m.ok(&["ssh", &name, "--", "ip", "-o", "-4", "addr", "show", "eth0"]);
+        assert!(on_eth0.contains(&format!("inet {address}/24")), "{on_eth0}");
     }
     // All three servers run (the same port on each machine), none on the host.
     assert_eq!(host_state().servers, before.servers + 3);
