@@ -163,11 +163,7 @@ pub(crate) struct AptRunner {
 impl AptRunner {
     /// Serves the control socket forever, one thread per client.
     pub fn serve(self: Arc<Self>, listener: UnixListener) {
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { continue };
-            let me = Arc::clone(&self);
-            std::thread::spawn(move || me.handle(stream));
-        }
+        protocol::serve_each(self, listener, Self::handle);
     }
 
     fn handle(&self, mut stream: UnixStream) {

@@ -6,7 +6,8 @@
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::os::unix::net::UnixStream;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::sync::Arc;
 
 use anyhow::Context;
 use serde::de::DeserializeOwned;
@@ -16,6 +17,19 @@ use serde::Serialize;
 const MAX_LINE: usize = 1 << 20;
 /// Most descriptors accepted with one request.
 const MAX_FDS: usize = 3;
+
+/// Accepts clients on `listener` forever, each answered by `handle` on a thread of its own.
+pub(crate) fn serve_each<S: Send + Sync + 'static>(
+    server: Arc<S>,
+    listener: UnixListener,
+    handle: fn(&S, UnixStream),
+) {
+    for stream in listener.incoming() {
+        let Ok(stream) = stream else { continue };
+        let server = Arc::clone(&server);
+        std::thread::spawn(move || handle(&server, stream));
+    }
+}
 
 /// Writes `value` as one JSON line.
 pub(crate) fn send<T: Serialize>(stream: &mut UnixStream, value: &T) -> anyhow::Result<()> {

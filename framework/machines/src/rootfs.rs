@@ -135,31 +135,25 @@ pub(crate) fn build(cfg: &InitConfig) -> anyhow::Result<()> {
     mount_fs("sysfs", &root.join("sys"), nosuid_nodev_noexec, None)?;
     fs::create_dir_all(root.join("dev")).context("creating /dev")?;
     bind(Path::new("/dev"), &root.join("dev"), true)?;
-    mount_fs(
-        "tmpfs",
-        &root.join("dev/shm"),
-        libc::MS_NOSUID | libc::MS_NODEV,
-        Some("mode=1777"),
-    )?;
-    mount_fs(
-        "tmpfs",
-        &root.join("run"),
-        libc::MS_NOSUID | libc::MS_NODEV,
-        Some("mode=755"),
-    )?;
+    // Fresh tmpfs on /dev/shm, /run and /tmp (which hides the host's /tmp from the lower layer).
+    for (dir, options) in [
+        ("dev/shm", "mode=1777"),
+        ("run", "mode=755"),
+        ("tmp", "mode=1777"),
+    ] {
+        mount_fs(
+            "tmpfs",
+            &root.join(dir),
+            libc::MS_NOSUID | libc::MS_NODEV,
+            Some(options),
+        )?;
+    }
     for (dir, mode) in [("run/lock", 0o1777), ("run/reactive", 0o755)] {
         let path = root.join(dir);
         fs::create_dir_all(&path).with_context(|| format!("creating {}", path.display()))?;
         fs::set_permissions(&path, fs::Permissions::from_mode(mode))
             .with_context(|| format!("setting permissions of {}", path.display()))?;
     }
-    // A tmpfs /tmp hides the host's /tmp from the lower layer.
-    mount_fs(
-        "tmpfs",
-        &root.join("tmp"),
-        libc::MS_NOSUID | libc::MS_NODEV,
-        Some("mode=1777"),
-    )?;
 
     // The shared download cache.
     let archives = root.join("var/cache/apt/archives");

@@ -160,11 +160,7 @@ impl Supervisor {
 
     /// Listens on `socket` forever, one thread per client.
     pub fn serve(self: Arc<Self>, listener: UnixListener) {
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { continue };
-            let me = Arc::clone(&self);
-            std::thread::spawn(move || me.handle(stream));
-        }
+        protocol::serve_each(self, listener, Self::handle);
     }
 
     fn handle(&self, mut stream: UnixStream) {
@@ -205,14 +201,19 @@ impl Supervisor {
     fn refresh(&self, name: &str, service: &mut Service) {
         let Some(pid) = service.pid else { return };
         if let Some(status) = self.table.status(pid) {
-            self.table.forget(pid);
-            service.pid = None;
-            service.last_exit = Some(status);
-            let _ = append_log(
-                &self.log_path(name),
-                &format!("exited: {}", reaper::describe(status)),
-            );
+            self.ended(name, service, pid, status, "exited");
         }
+    }
+
+    /// Records that the service's process `pid` ended with `status`, and says `how` in its log.
+    fn ended(&self, name: &str, service: &mut Service, pid: i32, status: RawStatus, how: &str) {
+        self.table.forget(pid);
+        service.pid = None;
+        service.last_exit = Some(status);
+        let _ = append_log(
+            &self.log_path(name),
+            &format!("{how}: {}", reaper::describe(status)),
+        );
     }
 
     fn start(&self, name: &str, def: ServiceDef) -> anyhow::Result<Response> {
@@ -239,6 +240,18 @@ impl Supervisor {
                 );
             }
         }
+        let (service, response) = self.launch(name, def, "started")?;
+        services.insert(name.to_string(), service);
+        Ok(response)
+    }
+
+    /// Spawns service `name` from `def`: the record to keep and the answer `<done> name (pid N)`.
+    fn launch(
+        &self,
+        name: &str,
+        def: ServiceDef,
+        done: &str,
+    ) -> anyhow::Result<(Service, Response)> {
         let pid = self.spawn(name, &def)?;
         let service = Service {
             def,
@@ -246,13 +259,12 @@ impl Supervisor {
             last_exit: None,
             stopped: false,
         };
-        let status = self.snapshot(name, &service);
-        services.insert(name.to_string(), service);
-        Ok(Response {
-            message: Some(format!("started {name} (pid {pid})")),
-            service: Some(status),
+        let response = Response {
+            message: Some(format!("{done} {name} (pid {pid})")),
+            service: Some(self.snapshot(name, &service)),
             ..Response::default()
-        })
+        };
+        Ok((service, response))
     }
 
     fn stop(&self, name: &str, grace: Duration) -> anyhow::Result<Response> {
@@ -275,14 +287,8 @@ impl Supervisor {
             let status = self.terminate(name, pid, grace)?;
             let mut services = relock(self.services.lock());
             if let Some(service) = services.get_mut(name) {
-                self.table.forget(pid);
-                service.pid = None;
-                service.last_exit = Some(status);
+                self.ended(name, service, pid, status, "stopped");
             }
-            let _ = append_log(
-                &self.log_path(name),
-                &format!("stopped: {}", reaper::describe(status)),
-            );
             message = format!("stopped {name}");
         }
         let services = relock(self.services.lock());
@@ -340,20 +346,9 @@ impl Supervisor {
         if relock(self.services.lock()).contains_key(name) {
             self.stop_locked(name, grace)?;
         }
-        let pid = self.spawn(name, &def)?;
-        let service = Service {
-            def,
-            pid: Some(pid),
-            last_exit: None,
-            stopped: false,
-        };
-        let status = self.snapshot(name, &service);
+        let (service, response) = self.launch(name, def, "restarted")?;
         relock(self.services.lock()).insert(name.to_string(), service);
-        Ok(Response {
-            message: Some(format!("restarted {name} (pid {pid})")),
-            service: Some(status),
-            ..Response::default()
-        })
+        Ok(response)
     }
 
     fn status(&self, name: &str) -> anyhow::Result<ServiceStatus> {

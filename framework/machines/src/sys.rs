@@ -125,31 +125,7 @@ pub(crate) fn pidfd_send_signal(pidfd: &OwnedFd, signal: libc::c_int) -> io::Res
 /// Waits until the process behind `pidfd` has exited (a pidfd polls readable then), for at most
 /// `timeout`. Returns whether it exited. Works for processes that are not our children.
 pub(crate) fn pidfd_wait_exit(pidfd: &OwnedFd, timeout: Duration) -> io::Result<bool> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let mut pfd = libc::pollfd {
-            fd: pidfd.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        let ms = left.as_millis().min(i32::MAX as u128) as libc::c_int;
-        // SAFETY: one valid pollfd.
-        let ret = unsafe { libc::poll(&mut pfd, 1, ms) };
-        if ret == -1 {
-            let err = io::Error::last_os_error();
-            if err.kind() == io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(err);
-        }
-        if ret > 0 {
-            return Ok(true);
-        }
-        if left.is_zero() {
-            return Ok(false);
-        }
-    }
+    wait_readable(pidfd.as_raw_fd(), timeout)
 }
 
 /// Waits until `fd` is readable (or hung up), for at most `timeout`. Returns whether it is.

@@ -7,7 +7,7 @@ mod common;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::os::fd::AsRawFd;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use charms_reactive_machines::MACHINE_BIN_DIR;
@@ -54,27 +54,15 @@ fn pick_package() -> Option<&'static str> {
         .find(|p| !installed_on_host(p) && available(p))
 }
 
-fn text(out: &Output) -> String {
-    format!(
-        "status {}\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
 #[test]
 fn apt_get_install_in_one_machine_installs_there_only_and_waits_its_turn() {
-    if !can_run("apt") {
+    let Some(_lock) = machines_test("apt") else {
         return;
-    }
-    let _lock = host_lock();
+    };
     let package = pick_package().unwrap_or_else(|| {
         panic!("none of hello, sl, cowsay is available and not installed on the host")
     });
-    let mut t = TestFleet::new("apt");
-    t.create("apt-a", 10);
-    t.create("apt-b", 11);
+    let t = TestFleet::with_machines("apt", &["apt-a", "apt-b"]);
     let shim = format!("{MACHINE_BIN_DIR}/apt-get");
 
     // Another machine ("hello-9") holds the fleet's package lock.

@@ -9,13 +9,10 @@ use common::*;
 
 #[test]
 fn a_file_written_under_etc_stays_in_its_machine() {
-    if !can_run("isolation-etc") {
+    let Some(_lock) = machines_test("isolation-etc") else {
         return;
-    }
-    let _lock = host_lock();
-    let mut t = TestFleet::new("iso-etc");
-    t.create("iso-a", 10);
-    t.create("iso-b", 11);
+    };
+    let t = TestFleet::with_machines("iso-etc", &["iso-a", "iso-b"]);
     let path = "/etc/reactive-machines-isolation-test";
     assert!(
         !Path::new(path).exists(),
@@ -58,13 +55,10 @@ const WRITER: &str =
 
 #[test]
 fn a_machine_sees_neither_the_files_nor_the_processes_of_another() {
-    if !can_run("isolation-processes") {
+    let Some(_lock) = machines_test("isolation-processes") else {
         return;
-    }
-    let _lock = host_lock();
-    let mut t = TestFleet::new("iso-proc");
-    t.create("iso-a", 10);
-    t.create("iso-b", 11);
+    };
+    let t = TestFleet::with_machines("iso-proc", &["iso-a", "iso-b"]);
     let marker = format!("marker-writer-{}", std::process::id());
     let out = t.service(
         "iso-a",

@@ -12,10 +12,9 @@ use common::*;
 
 #[test]
 fn this_host_supports_machines_and_the_check_leaves_no_trace() {
-    if !can_run("lifecycle-support") {
+    let Some(_lock) = machines_test("lifecycle-support") else {
         return;
-    }
-    let _lock = host_lock();
+    };
     let links_before = host_links();
     if let Err(e) = Fleet::check_support() {
         panic!("{e}");
@@ -29,10 +28,9 @@ fn this_host_supports_machines_and_the_check_leaves_no_trace() {
 
 #[test]
 fn a_failed_create_leaves_nothing_and_the_error_names_the_step() {
-    if !can_run("lifecycle-failed-create") {
+    let Some(_lock) = machines_test("lifecycle-failed-create") else {
         return;
-    }
-    let _lock = host_lock();
+    };
     let links_before = host_links();
     let mut t = TestFleet::new("life-fail");
     let missing = PathBuf::from("/nonexistent/reactive-machines-bind-source");
@@ -79,12 +77,10 @@ fn a_failed_create_leaves_nothing_and_the_error_names_the_step() {
 
 #[test]
 fn a_machine_whose_init_died_is_reported_not_running_and_can_be_destroyed() {
-    if !can_run("lifecycle-dead-init") {
+    let Some(_lock) = machines_test("lifecycle-dead-init") else {
         return;
-    }
-    let _lock = host_lock();
-    let mut t = TestFleet::new("life-dead");
-    t.create("life-1", 10);
+    };
+    let mut t = TestFleet::with_machines("life-dead", &["life-1"]);
     let machine = t
         .fleet
         .machine("life-1")
@@ -121,10 +117,9 @@ fn a_machine_whose_init_died_is_reported_not_running_and_can_be_destroyed() {
 
 #[test]
 fn commands_binds_hidden_paths_and_reopening() {
-    if !can_run("lifecycle-commands") {
+    let Some(_lock) = machines_test("lifecycle-commands") else {
         return;
-    }
-    let _lock = host_lock();
+    };
     let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("life-scratch-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&scratch);

@@ -31,10 +31,7 @@ for host in sys.argv[1:]:
 /// Every namespace any process is in, as `net:[4026531840]` strings.
 fn all_namespaces() -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return out;
-    };
-    for pid in dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok()) {
+    for pid in host_pids() {
         for ns in ["mnt", "net", "pid", "uts", "ipc"] {
             if let Ok(link) = std::fs::read_link(format!("/proc/{pid}/ns/{ns}")) {
                 out.insert(link.display().to_string());
@@ -45,32 +42,21 @@ fn all_namespaces() -> BTreeSet<String> {
 }
 
 fn run_netns_entries() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir("/run/netns")
-        .map(|d| {
-            d.filter_map(|e| Some(e.ok()?.file_name().to_str()?.to_string()))
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
+    dir_names("/run/netns")
 }
 
 #[test]
 fn three_machines_serve_one_port_reach_each_other_by_hostname_and_leave_nothing_behind() {
-    if !can_run("network") {
+    let Some(_lock) = machines_test("network") else {
         return;
-    }
-    let _lock = host_lock();
+    };
     let links_before = host_links();
     let namespaces_before = all_namespaces();
     let netns_before = run_netns_entries();
 
-    let mut t = TestFleet::new("network");
-    let base = t.base.clone();
     let names = ["web-0", "web-1", "web-2"];
-    for (i, name) in names.iter().enumerate() {
-        t.create(name, 10 + i as u8);
-    }
+    let mut t = TestFleet::with_machines("network", &names);
+    let base = t.base.clone();
 
     for name in names {
         let out = t.service(

@@ -9,15 +9,6 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
-fn text(out: &Output) -> String {
-    format!(
-        "status {}\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
 /// The PID in a `name: running (pid N) — …` status line.
 fn pid_of(out: &Output) -> i32 {
     let line = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -30,22 +21,17 @@ fn pid_of(out: &Output) -> i32 {
 
 #[test]
 fn services_start_restart_and_stop_for_real() {
-    if !can_run("supervisor") {
+    let Some(_lock) = machines_test("supervisor") else {
         return;
-    }
-    let _lock = host_lock();
-    let mut t = TestFleet::new("supervisor");
-    t.create("svc-0", 10);
+    };
+    let t = TestFleet::with_machines("supervisor", &["svc-0"]);
 
     let start = t.service("svc-0", &["start", "sleeper", "--", "/bin/sleep", "1000"]);
     assert!(start.status.success(), "{}", text(&start));
     let status = t.service("svc-0", &["status", "sleeper"]);
     assert_eq!(status.status.code(), Some(0), "{}", text(&status));
     let first = pid_of(&status);
-    assert!(t
-        .sh("svc-0", &format!("test -d /proc/{first}"))
-        .status
-        .success());
+    assert!(t.has_process("svc-0", first));
     // The service is a session leader with stdin on /dev/null.
     let session = t.sh_ok(
         "svc-0",
@@ -72,24 +58,12 @@ fn services_start_restart_and_stop_for_real() {
     assert_eq!(status.status.code(), Some(0), "{}", text(&status));
     let second = pid_of(&status);
     assert_ne!(first, second, "restart must start a new process");
-    assert_eq!(
-        t.sh("svc-0", &format!("test -d /proc/{first}"))
-            .status
-            .code(),
-        Some(1),
-        "old process gone"
-    );
+    assert!(!t.has_process("svc-0", first), "old process gone");
 
     let stop = t.service("svc-0", &["stop", "sleeper"]);
     assert!(stop.status.success(), "{}", text(&stop));
     // `stop` returns only once the process is gone: no waiting here.
-    assert_eq!(
-        t.sh("svc-0", &format!("test -d /proc/{second}"))
-            .status
-            .code(),
-        Some(1),
-        "stopped process gone"
-    );
+    assert!(!t.has_process("svc-0", second), "stopped process gone");
     let status = t.service("svc-0", &["status", "sleeper"]);
     assert_eq!(status.status.code(), Some(3), "{}", text(&status));
     assert!(
@@ -112,12 +86,10 @@ fn services_start_restart_and_stop_for_real() {
 
 #[test]
 fn stop_escalates_to_sigkill_and_logs_and_users_work() {
-    if !can_run("supervisor-escalation") {
+    let Some(_lock) = machines_test("supervisor-escalation") else {
         return;
-    }
-    let _lock = host_lock();
-    let mut t = TestFleet::new("supervisor-kill");
-    t.create("svc-1", 10);
+    };
+    let t = TestFleet::with_machines("supervisor-kill", &["svc-1"]);
 
     // Ignores SIGTERM; so does its loop's `sleep`, which is in the same process group.
     let start = t.service(
@@ -141,10 +113,7 @@ fn stop_escalates_to_sigkill_and_logs_and_users_work() {
         took >= Duration::from_secs(1),
         "SIGKILL only after the timeout ({took:?})"
     );
-    assert_eq!(
-        t.sh("svc-1", &format!("test -d /proc/{pid}")).status.code(),
-        Some(1)
-    );
+    assert!(!t.has_process("svc-1", pid), "stubborn process gone");
     let group_left = t.sh_ok("svc-1", &format!("ps -o pid= -g {pid} || true"));
     assert!(
         group_left.trim().is_empty(),

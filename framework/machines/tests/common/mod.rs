@@ -12,21 +12,22 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use charms_reactive_machines::{Fleet, FleetConfig, MachineSpec, NetConfig};
 
-/// Whether we can run machines; prints why not when we cannot.
-pub fn can_run(test: &str) -> bool {
+/// For a test that makes machines: `None` (the test is skipped, and says why) unless we are
+/// root; else the [`HostLock`] that runs such tests one at a time.
+pub fn machines_test(test: &str) -> Option<HostLock> {
     // SAFETY: plain system call.
     if unsafe { libc::geteuid() } != 0 {
         eprintln!("skipping {test}: machines need root (CI runs these tests as root)");
-        return false;
+        return None;
     }
-    true
+    Some(host_lock())
 }
 
 /// Serialises the machine tests across threads and processes, so before/after comparisons of
 /// host-wide state (links, processes) see only one test's changes.
 pub struct HostLock(File);
 
-pub fn host_lock() -> HostLock {
+fn host_lock() -> HostLock {
     let path = std::env::temp_dir().join("charms-reactive-machines-tests.lock");
     let file = OpenOptions::new()
         .create(true)
@@ -69,6 +70,15 @@ impl TestFleet {
         Ipv4Addr::new(a, b, c, last)
     }
 
+    /// A fleet with `machines` created, at addresses `.10`, `.11`, … in that order.
+    pub fn with_machines(test: &str, machines: &[&str]) -> TestFleet {
+        let mut t = TestFleet::new(test);
+        for (i, name) in machines.iter().enumerate() {
+            t.create(name, 10 + i as u8);
+        }
+        t
+    }
+
     pub fn create(&mut self, name: &str, last: u8) {
         let spec = MachineSpec::new(name, self.address(last));
         self.fleet
@@ -96,12 +106,20 @@ impl TestFleet {
         let out = self.sh(machine, script);
         assert!(
             out.status.success(),
-            "in {machine}: `{script}` failed with {}:\nstdout: {}\nstderr: {}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+            "in {machine}: `{script}` failed: {}",
+            text(&out)
         );
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Whether process `pid` (a PID as `machine` numbers them) exists in `machine`.
+    pub fn has_process(&self, machine: &str, pid: i32) -> bool {
+        let out = self.sh(machine, &format!("test -d /proc/{pid}"));
+        match out.status.code() {
+            Some(0) => true,
+            Some(1) => false,
+            _ => panic!("looking for process {pid} in {machine}: {}", text(&out)),
+        }
     }
 
     /// `reactive-service ARGS` in `machine`.
@@ -136,32 +154,49 @@ pub fn wait_until(timeout: Duration, mut condition: impl FnMut() -> bool) -> boo
     }
 }
 
-/// Host PIDs whose command line contains `needle`.
-pub fn host_pids_with_cmdline(needle: &str) -> Vec<i32> {
-    let me = std::process::id() as i32;
+/// A command's exit status, stdout and stderr, for assertion messages.
+pub fn text(out: &Output) -> String {
+    format!(
+        "status {}\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// The PIDs of every process on the host.
+pub fn host_pids() -> Vec<i32> {
     std::fs::read_dir("/proc")
         .map(|dir| {
             dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
-                .filter(|pid| *pid != me)
-                .filter(|pid| {
-                    std::fs::read(format!("/proc/{pid}/cmdline"))
-                        .map(|bytes| {
-                            String::from_utf8_lossy(&bytes)
-                                .replace('\0', " ")
-                                .contains(needle)
-                        })
-                        .unwrap_or(false)
-                })
                 .collect()
         })
         .unwrap_or_default()
 }
 
-/// Names of the host's network links.
-pub fn host_links() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir("/sys/class/net")
-        .map(|dir| {
-            dir.filter_map(|e| Some(e.ok()?.file_name().to_str()?.to_string()))
+/// Host PIDs whose command line contains `needle`.
+pub fn host_pids_with_cmdline(needle: &str) -> Vec<i32> {
+    let me = std::process::id() as i32;
+    host_pids()
+        .into_iter()
+        .filter(|pid| *pid != me)
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .map(|bytes| {
+                    String::from_utf8_lossy(&bytes)
+                        .replace('\0', " ")
+                        .contains(needle)
+                })
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
+/// The names in directory `dir`, sorted (none if it cannot be read).
+pub fn dir_names(dir: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(|e| Some(e.ok()?.file_name().to_str()?.to_string()))
                 .collect()
         })
         .unwrap_or_default();
@@ -169,17 +204,19 @@ pub fn host_links() -> Vec<String> {
     names
 }
 
+/// Names of the host's network links.
+pub fn host_links() -> Vec<String> {
+    dir_names("/sys/class/net")
+}
+
 /// PIDs of processes whose mount table mentions `path`.
 pub fn pids_with_mounts_under(path: &Path) -> Vec<i32> {
     let needle = path.display().to_string();
-    std::fs::read_dir("/proc")
-        .map(|dir| {
-            dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
-                .filter(|pid| {
-                    std::fs::read_to_string(format!("/proc/{pid}/mountinfo"))
-                        .is_ok_and(|t| t.contains(&needle))
-                })
-                .collect()
+    host_pids()
+        .into_iter()
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/mountinfo"))
+                .is_ok_and(|t| t.contains(&needle))
         })
-        .unwrap_or_default()
+        .collect()
 }
