@@ -100,15 +100,20 @@ pub fn model_dir(arg: Option<PathBuf>) -> PathBuf {
         })
 }
 
-fn paths(dir: &Path) -> anyhow::Result<Paths> {
-    // The small tool binary built beside `reactive`, else `reactive` itself (which also
-    // answers as any tool).
+/// The model's paths, nothing written.
+fn model_paths(dir: &Path) -> anyhow::Result<Paths> {
     let me = std::env::current_exe()?;
-    let exe = hook_tool_binary(&me);
-    let paths = Paths {
+    Ok(Paths {
         dir: dir.to_path_buf(),
         machine_helper: me.with_file_name("reactive-machine"),
-    };
+    })
+}
+
+/// The model's paths, with its tools directory brought up to date.
+fn paths(dir: &Path) -> anyhow::Result<Paths> {
+    let me = std::env::current_exe()?;
+    let exe = hook_tool_binary(&me);
+    let paths = model_paths(dir)?;
     // A copy of the tool binary in the model, and one relative link per hook tool to it,
     // so the tools work wherever the model's tools directory is seen: on the host, and
     // bound into each machine, where the build tree may be hidden.
@@ -173,10 +178,12 @@ fn newer_or_same(a: &Path, b: &Path) -> bool {
 /// The hook-tool binary's name in the model's tools directory.
 const TOOL_BINARY: &str = "reactive-hook-tool";
 
-/// Same length and modification time: a rebuilt binary is copied again.
+/// Byte for byte (a binary of about 1 MB: cheaper than a stale tool).
 fn same_file_contents(a: &Path, b: &Path) -> bool {
     match (std::fs::metadata(a), std::fs::metadata(b)) {
-        (Ok(ma), Ok(mb)) => ma.len() == mb.len() && ma.modified().ok() <= mb.modified().ok(),
+        (Ok(ma), Ok(mb)) if ma.len() == mb.len() => {
+            matches!((std::fs::read(a), std::fs::read(b)), (Ok(x), Ok(y)) if x == y)
+        }
         _ => false,
     }
 }
@@ -227,10 +234,23 @@ pub fn run(dir: PathBuf, cmd: ModelCommand) -> anyhow::Result<()> {
         );
         return Ok(());
     }
+    // One command changes a model at a time (each loads, settles and saves it).
+    let read_only = matches!(
+        cmd,
+        ModelCommand::Status { .. }
+            | ModelCommand::ShowUnit { .. }
+            | ModelCommand::DebugLog { .. }
+            | ModelCommand::Ssh { .. }
+    );
+    let _lock = if !read_only && dir.join(charms_reactive_model::state::STATE_FILE).exists() {
+        Some(lock_model(&dir)?)
+    } else {
+        None
+    };
     if let ModelCommand::Destroy = cmd {
         let model = ModelState::load(&dir)?;
         // Machines first: their processes may hold files in the units' directories.
-        charms_reactive_model::provider::destroy_all(&paths(&dir)?, &model)?;
+        charms_reactive_model::provider::destroy_all(&model_paths(&dir)?, &model)?;
         // Only what the model made: the directory may hold other things.
         for entry in ["units", "contexts", "tools", "machines"] {
             let p = dir.join(entry);
@@ -242,6 +262,7 @@ pub fn run(dir: PathBuf, cmd: ModelCommand) -> anyhow::Result<()> {
             charms_reactive_model::state::STATE_FILE,
             "hooks.log",
             "debug.log",
+            LOCK_FILE,
         ] {
             let _ = std::fs::remove_file(dir.join(file));
         }
@@ -373,6 +394,38 @@ pub fn run(dir: PathBuf, cmd: ModelCommand) -> anyhow::Result<()> {
         anyhow::bail!(f);
     }
     Ok(())
+}
+
+/// The lock file of a model directory.
+const LOCK_FILE: &str = ".lock";
+
+/// Takes the model's lock, waiting (and saying so) while another command holds it.
+fn lock_model(dir: &Path) -> anyhow::Result<std::fs::File> {
+    let path = dir.join(LOCK_FILE);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    // `File::try_lock` is newer than the declared rust-version; the toolchain has it.
+    #[allow(clippy::incompatible_msrv)]
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            eprintln!(
+                "waiting for another `reactive model` command on {} to finish…",
+                dir.display()
+            );
+            #[allow(clippy::incompatible_msrv)]
+            file.lock()
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            anyhow::bail!("{}: {e}", path.display())
+        }
+    }
+    Ok(file)
 }
 
 /// Runs `command` in the unit's machine (or, local provider, in its charm directory on

@@ -25,6 +25,13 @@ case "$JUJU_DISPATCH_PATH" in
     hostname > /var/lib/listener/owner
     reactive-service start listener -- /usr/bin/python3 -m http.server 8000 --directory /var/lib/listener
     ;;
+  hooks/cluster-relation-created)
+    # Files named to the tools are the machine's (its /tmp is its own).
+    printf 'from-file: "yes"\n' > /tmp/settings.yaml
+    relation-set --file /tmp/settings.yaml
+    relation-get -o /tmp/mine.txt - "$JUJU_UNIT_NAME"
+    cp /tmp/mine.txt /var/lib/listener/mine.txt
+    ;;
   hooks/start)
     status-set active "listening on $(unit-get private-address):8000"
     ;;
@@ -202,6 +209,15 @@ fn three_units_listen_on_one_port_reach_each_other_by_name_and_destroy_leaves_no
         );
         let bag = &peers["unit_data"][&name]["data"];
         assert_eq!(bag["private-address"], address.as_str());
+        assert_eq!(
+            bag["from-file"], "yes",
+            "relation-set --file read the machine's /tmp"
+        );
+        let mine = m.ok(&["ssh", &name, "--", "cat", "/var/lib/listener/mine.txt"]);
+        assert!(
+            mine.contains("from-file: \"yes\""),
+            "relation-get -o wrote in the machine: {mine}"
+        );
         assert_eq!(bag["ingress-address"], address.as_str());
         let on_eth0 = m.ok(&["ssh", &name, "--", "ip", "-o", "-4", "addr", "show", "eth0"]);
         assert!(on_eth0.contains(&format!("inet {address}/24")), "{on_eth0}");
@@ -305,7 +321,7 @@ fn a_units_hook_sees_only_its_own_machines_var_lib_and_processes() {
         );
         assert_eq!(
             results["listing"].as_str().map(str::trim),
-            Some("owner"),
+            Some("mine.txt owner"),
             "{out}"
         );
         // Its own server is the only one it can see.

@@ -583,3 +583,37 @@ fn an_upgrade_that_fails_mid_swap_leaves_every_unit_on_the_old_charm() {
     }
     assert_eq!(m.state(), before, "the model is unchanged");
 }
+
+/// Every unit bumps its own `v` on each peer hook until 8, so peers keep changing while
+/// other units' hooks run in the same round.
+const BUMP: &str = r#"#!/bin/sh
+set -e
+case "$JUJU_DISPATCH_PATH" in
+  hooks/cluster-relation-joined|hooks/cluster-relation-changed)
+    relation-get v "$JUJU_REMOTE_UNIT" > "seen-$(echo "$JUJU_REMOTE_UNIT" | tr / -)"
+    mine=$(relation-get v "$JUJU_UNIT_NAME")
+    if [ "${mine:-0}" -lt 8 ]; then relation-set v=$(( ${mine:-0} + 1 )); fi
+    ;;
+esac
+"#;
+
+#[test]
+fn concurrent_hooks_never_lose_a_peers_last_change() {
+    for seed in 1..=6 {
+        let root = tmp(&format!("bump-{seed}"));
+        let kv = charm(&root, "kv", KV, BUMP);
+        let m = Model::with_jobs(&root, seed, Some(4));
+        m.ok(&["deploy", kv.to_str().unwrap(), "-n", "4"]);
+        for n in 0..4 {
+            for p in (0..4).filter(|p| *p != n) {
+                let seen = m.dir.join(format!("units/unit-kv-{n}/charm/seen-kv-{p}"));
+                let got = std::fs::read_to_string(&seen).unwrap_or_default();
+                assert_eq!(
+                    got.trim(),
+                    "8",
+                    "seed {seed}: kv/{n} last saw kv/{p} at {got:?}, which ended at 8"
+                );
+            }
+        }
+    }
+}

@@ -11,14 +11,16 @@
 //! client does the same).
 
 use std::io::{BufRead, BufReader, Read, Write};
+use std::os::fd::AsRawFd;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Output};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::context::HookContextData;
-use crate::tools::{gostr_quote, run_tool, ToolOutput};
+use crate::tools::{gostr_quote, run_tool_in, ToolOutput};
 
 /// One tool call.
 #[derive(Debug, Serialize, Deserialize)]
@@ -33,9 +35,6 @@ pub struct Request {
     pub dir: PathBuf,
     /// Whether standard input follows the request line.
     pub stdin: bool,
-    /// Set only by the model itself, to end the service when the hook has exited.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stop: Option<String>,
 }
 
 /// The answer to one call.
@@ -93,8 +92,11 @@ impl SocketPath {
 pub struct ToolServer {
     listener: UnixListener,
     path: PathBuf,
-    stop_token: String,
 }
+
+/// How long one call may take to send its request or read its answer: a stalled
+/// caller must not hold up the rest of the hook (calls are answered one at a time).
+const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl ToolServer {
     /// Binds `path` (a stale socket file there is replaced).
@@ -104,14 +106,12 @@ impl ToolServer {
             .map_err(|e| anyhow::anyhow!("agent socket {}: {e}", path.display()))?;
         let listener = UnixListener::bind(sp.path())
             .map_err(|e| anyhow::anyhow!("agent socket {}: {e}", path.display()))?;
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default();
+        listener
+            .set_nonblocking(true)
+            .map_err(|e| anyhow::anyhow!("agent socket {}: {e}", path.display()))?;
         Ok(ToolServer {
             listener,
             path: path.to_path_buf(),
-            stop_token: format!("{}-{nanos}", std::process::id()),
         })
     }
 
@@ -122,61 +122,79 @@ impl ToolServer {
     }
 
     /// Serves tool calls against `ctx` while `work` runs on another thread (the hook's
-    /// waiter, or a test's calls); returns what `work` returned.
+    /// waiter, or a test's calls); returns what `work` returned. Calls still queued when
+    /// `work` ends are refused, so what a hook's stray background processes manage to do
+    /// does not depend on timing after the hook has exited.
     pub fn serve_until<T: Send + 'static>(
         self,
         ctx: &mut HookContextData,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> anyhow::Result<T> {
-        let path = self.path.clone();
-        let token = self.stop_token.clone();
+        let (wake_read, wake_write) = std::io::pipe()
+            .map_err(|e| anyhow::anyhow!("agent socket {}: {e}", self.path.display()))?;
         let waiter = std::thread::spawn(move || {
-            let out = work();
-            // Wake the accept loop; connections already queued are served first.
-            let stop = Request {
-                context_id: String::new(),
-                command: String::new(),
-                args: Vec::new(),
-                dir: PathBuf::new(),
-                stdin: false,
-                stop: Some(token),
-            };
-            let sent = SocketPath::new(&path).and_then(|sp| {
-                let mut s = UnixStream::connect(sp.path())?;
-                let mut line = serde_json::to_vec(&stop).map_err(std::io::Error::other)?;
-                line.push(b'\n');
-                s.write_all(&line)
-            });
-            (out, sent)
+            // Dropping the write end (even on a panic in `work`) wakes the loop below.
+            let _wake = wake_write;
+            work()
         });
-        for conn in self.listener.incoming() {
-            let Ok(conn) = conn else { continue };
-            match self.answer(conn, ctx) {
-                Ok(true) => break,
-                Ok(false) => {}
-                // A caller that went away mid-call: nothing to answer.
-                Err(_) => {}
+        let mut fds = [
+            libc::pollfd {
+                fd: self.listener.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+            libc::pollfd {
+                fd: wake_read.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+        ];
+        'serve: loop {
+            // SAFETY: `fds` is a valid array of two pollfd for the whole call.
+            let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
+            if n < 0 {
+                if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+                    continue;
+                }
+                break;
+            }
+            if fds[1].revents != 0 {
+                break;
+            }
+            loop {
+                match self.listener.accept() {
+                    Ok((conn, _)) => {
+                        // A caller that went away mid-call: nothing to answer.
+                        let _ = self.answer(conn, ctx);
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    // Out of descriptors or worse: stop serving; the hook's later
+                    // calls fail, and the hook with them.
+                    Err(_) => break 'serve,
+                }
             }
         }
+        // Refuse whatever is still queued: the hook has ended.
+        while let Ok((conn, _)) = self.listener.accept() {
+            drop(conn);
+        }
         let _ = std::fs::remove_file(&self.path);
-        let (out, sent) = waiter
+        waiter
             .join()
-            .map_err(|_| anyhow::anyhow!("the hook waiter thread panicked"))?;
-        sent.map_err(|e| anyhow::anyhow!("agent socket {}: {e}", self.path.display()))?;
-        Ok(out)
+            .map_err(|_| anyhow::anyhow!("the hook waiter thread panicked"))
     }
 
-    /// Answers one connection; `Ok(true)` for the stop request.
-    fn answer(&self, conn: UnixStream, ctx: &mut HookContextData) -> std::io::Result<bool> {
+    /// Answers one connection.
+    fn answer(&self, conn: UnixStream, ctx: &mut HookContextData) -> std::io::Result<()> {
+        conn.set_nonblocking(false)?;
+        conn.set_read_timeout(Some(CALL_TIMEOUT))?;
+        conn.set_write_timeout(Some(CALL_TIMEOUT))?;
+        let root = caller_root(&conn);
         let mut reader = BufReader::new(&conn);
         let mut line = Vec::new();
         reader.read_until(b'\n', &mut line)?;
         let req: Request = serde_json::from_slice(&line).map_err(std::io::Error::other)?;
-        if let Some(token) = &req.stop {
-            if *token == self.stop_token {
-                return Ok(true);
-            }
-        }
         let (out, needs_stdin) = if req.context_id != ctx.context_id {
             let msg = format!(
                 "ERROR bad request: wrong context ID; got {}\n",
@@ -186,10 +204,11 @@ impl ToolServer {
         } else if req.stdin {
             let mut input = Vec::new();
             reader.read_to_end(&mut input)?;
-            let out = run_tool(
+            let out = run_tool_in(
                 &req.command,
                 &req.args,
                 &mut std::io::Cursor::new(input),
+                &root,
                 &req.dir,
                 ctx,
             );
@@ -199,7 +218,14 @@ impl ToolServer {
             // and the caller asks again with it.
             let mut trial = ctx.clone();
             let mut probe = StdinProbe::default();
-            let out = run_tool(&req.command, &req.args, &mut probe, &req.dir, &mut trial);
+            let out = run_tool_in(
+                &req.command,
+                &req.args,
+                &mut probe,
+                &root,
+                &req.dir,
+                &mut trial,
+            );
             if !probe.asked {
                 *ctx = trial;
             }
@@ -217,7 +243,34 @@ impl ToolServer {
         w.write_all(&head)?;
         w.write_all(&out.stdout)?;
         w.write_all(&out.stderr)?;
-        Ok(false)
+        Ok(())
+    }
+}
+
+/// The caller's root directory as this process reaches it: `/proc/<pid>/root` of the
+/// tool process (from the socket's peer credentials), so `--file`/`-o` paths of a hook in
+/// a machine name files in that machine. `/` if the peer is unknown.
+fn caller_root(conn: &UnixStream) -> PathBuf {
+    let mut cred = libc::ucred {
+        pid: 0,
+        uid: 0,
+        gid: 0,
+    };
+    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: `cred` and `len` are valid for writing and sized for SO_PEERCRED.
+    let rc = unsafe {
+        libc::getsockopt(
+            conn.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&mut cred as *mut libc::ucred).cast(),
+            &mut len,
+        )
+    };
+    if rc == 0 && cred.pid > 0 {
+        PathBuf::from(format!("/proc/{}/root", cred.pid))
+    } else {
+        PathBuf::from("/")
     }
 }
 

@@ -220,6 +220,7 @@ pub struct PreparedHook {
     hook: Hook,
     seq: u64,
     ctx: HookContextData,
+    observed: Option<Observed>,
     /// The command, `None` when the charm has no such hook (a success, as in Juju), or
     /// why it cannot run.
     launch: Result<Option<(Command, PathBuf, PathBuf)>, String>,
@@ -239,7 +240,7 @@ pub fn run_hook(
     unit_name: &str,
     hook: &Hook,
 ) -> anyhow::Result<Outcome> {
-    let ran = prepare_hook(paths, model, unit_name, hook)?.run()?;
+    let ran = prepare_hook(paths, model, unit_name, hook)?.run();
     finish_hook(paths, model, ran)
 }
 
@@ -285,6 +286,7 @@ pub fn prepare_hook(
         hook: hook.clone(),
         seq,
         ctx,
+        observed: observe(model, unit_name, hook),
         launch,
     })
 }
@@ -295,14 +297,17 @@ impl PreparedHook {
         &self.unit
     }
 
-    /// Runs the hook, serving its tool calls; the model is not touched.
-    pub fn run(mut self) -> anyhow::Result<RanHook> {
+    /// Runs the hook, serving its tool calls; the model is not touched. A hook the
+    /// model cannot serve (its socket cannot be made, …) counts as failed.
+    pub fn run(mut self) -> RanHook {
         let launch = std::mem::replace(&mut self.launch, Ok(None));
         let (outcome, output_log) = match launch {
             Err(e) => (Outcome::Failed(e), String::new()),
             Ok(None) => (Outcome::Ok, String::new()),
             Ok(Some((cmd, exe, socket))) => {
-                match serve_while_running(cmd, &socket, &mut self.ctx)? {
+                match serve_while_running(cmd, &socket, &mut self.ctx)
+                    .unwrap_or_else(|e| Err(std::io::Error::other(format!("{e:#}"))))
+                {
                     // A hook that cannot be started (bad interpreter, …) is a failed
                     // hook, as in Juju.
                     Err(e) => (
@@ -331,11 +336,11 @@ impl PreparedHook {
                 }
             }
         };
-        Ok(RanHook {
+        RanHook {
             prepared: self,
             outcome,
             output_log,
-        })
+        }
     }
 }
 
@@ -352,6 +357,7 @@ pub fn finish_hook(paths: &Paths, model: &mut ModelState, ran: RanHook) -> anyho
         hook,
         seq,
         ctx,
+        observed,
         ..
     } = prepared;
     let unit_name = unit.as_str();
@@ -375,7 +381,9 @@ pub fn finish_hook(paths: &Paths, model: &mut ModelState, ran: RanHook) -> anyho
             }
             apply_transactional(model, unit_name, &done);
             let machine = model.units.get(unit_name).and_then(|u| u.machine.clone());
-            advance(model, unit_name, hook);
+            if let Some(observed) = &observed {
+                advance_observed(model, unit_name, hook, observed);
+            }
             // A removed unit's machine goes with it.
             if let (Some(m), false) = (machine, model.units.contains_key(unit_name)) {
                 crate::provider::remove_machine(paths, model, &m)?;
@@ -407,6 +415,8 @@ fn base_env(
     let charm_dir = &view.charm_dir;
     cmd.stdin(Stdio::null())
         .env("PATH", &view.path)
+        // Tells charms_reactive::service which service manager the unit has.
+        .env("REACTIVE_MODEL_PROVIDER", model.provider.name())
         .env("CHARM_DIR", charm_dir)
         .env("JUJU_CHARM_DIR", charm_dir)
         .env("JUJU_CONTEXT_ID", context_id)
@@ -643,11 +653,29 @@ fn apply_transactional(model: &mut ModelState, unit_name: &str, ctx: &HookContex
 
 /// Records that the unit handled `hook` (the uniter's state moves on).
 pub fn advance(model: &mut ModelState, unit_name: &str, hook: &Hook) {
-    let Some(unit) = model.units.get(unit_name) else {
-        return;
-    };
+    if let Some(observed) = observe(model, unit_name, hook) {
+        advance_observed(model, unit_name, hook, &observed);
+    }
+}
+
+/// The versions a hook sees when it starts, which its unit is recorded as having seen
+/// once it succeeds. Taken before the hook runs: hooks of other units running at the
+/// same time may commit newer ones, which must still reach this unit in later hooks.
+#[derive(Debug, Clone)]
+pub struct Observed {
+    leader_version: u64,
+    config_version: u64,
+    revision: u64,
+    /// The remote unit's bag, for a relation hook about a unit.
+    snapshot: Option<(u32, String, Versioned)>,
+    /// The remote application's bag version, for a relation hook.
+    app_version: Option<u64>,
+}
+
+/// What `hook` of `unit_name` sees of the model now (`None` if the unit is gone).
+pub fn observe(model: &ModelState, unit_name: &str, hook: &Hook) -> Option<Observed> {
+    let unit = model.units.get(unit_name)?;
     let app = unit.app.clone();
-    let address = unit.address.clone();
     let (leader_version, config_version, revision) = model
         .applications
         .get(&app)
@@ -666,7 +694,6 @@ pub fn advance(model: &mut ModelState, unit_name: &str, hook: &Hook) {
             .and_then(|r| r.unit_data.get(u).cloned())
             .unwrap_or_default()
     };
-    let kind = hook.name.rsplit('-').next().unwrap_or_default().to_string();
     let snapshot = hook
         .relation
         .zip(hook.remote_unit.clone())
@@ -676,6 +703,30 @@ pub fn advance(model: &mut ModelState, unit_name: &str, hook: &Hook) {
         let remote = rel.remote_app_of(&app)?;
         Some(rel.app_data.get(remote).map_or(0, |d| d.version))
     });
+    Some(Observed {
+        leader_version,
+        config_version,
+        revision,
+        snapshot,
+        app_version,
+    })
+}
+
+/// [`advance`] with the versions observed when the hook started.
+pub fn advance_observed(model: &mut ModelState, unit_name: &str, hook: &Hook, observed: &Observed) {
+    let Some(unit) = model.units.get(unit_name) else {
+        return;
+    };
+    let app = unit.app.clone();
+    let address = unit.address.clone();
+    let Observed {
+        leader_version,
+        config_version,
+        revision,
+        snapshot,
+        app_version,
+    } = observed.clone();
+    let kind = hook.name.rsplit('-').next().unwrap_or_default().to_string();
     if hook.name == "install" {
         // Entering scope: Juju fills the unit's bag in every relation.
         let ids: Vec<u32> = model.relations_of(&app).map(|r| r.id).collect();

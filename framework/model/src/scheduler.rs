@@ -70,13 +70,13 @@ pub fn settle(paths: &Paths, model: &mut ModelState, max_hooks: u64) -> anyhow::
                     .into_iter()
                     .map(|h| {
                         h.join()
-                            .unwrap_or_else(|_| Err(anyhow::anyhow!("a hook runner panicked")))
+                            .map_err(|_| anyhow::anyhow!("a hook runner panicked"))
                     })
-                    .collect()
-            })
+                    .collect::<anyhow::Result<Vec<_>>>()
+            })?
         };
         for r in ran {
-            finish_hook(paths, model, r?)?;
+            finish_hook(paths, model, r)?;
         }
         crate::ops::cleanup_relations(model);
         model.save(&paths.dir)?;

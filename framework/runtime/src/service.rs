@@ -29,6 +29,8 @@ use anyhow::Context as _;
 const UNIT_DIR: &str = "/etc/systemd/system";
 /// The local model's supervisor client.
 const SUPERVISOR: &str = "reactive-service";
+/// Set by the local model in every hook: its provider (`local` or `machines`).
+pub const PROVIDER_ENV: &str = "REACTIVE_MODEL_PROVIDER";
 
 /// A service definition.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,9 +52,20 @@ pub enum Manager {
 }
 
 impl Manager {
-    /// systemd if it is running (`/run/systemd/system` exists, as `sd_booted` checks),
-    /// else `reactive-service` if it is on `PATH`.
+    /// On the local model (`REACTIVE_MODEL_PROVIDER` set in hooks): the machine's
+    /// supervisor, and none for the `local` provider, whose hooks run on the developer's
+    /// host (its systemd is not the charm's to change). Elsewhere systemd if it is running
+    /// (`/run/systemd/system` exists, as `sd_booted` checks), else `reactive-service` if
+    /// it is on `PATH`.
     pub fn detect() -> anyhow::Result<Manager> {
+        match std::env::var(PROVIDER_ENV).as_deref() {
+            Ok("machines") => return Ok(Manager::Supervisor),
+            Ok(other) if !other.is_empty() => anyhow::bail!(
+                "the local model's {other:?} provider runs hooks on this host and has no \
+                 service manager for charms: use `reactive model init --provider machines`"
+            ),
+            _ => {}
+        }
         if Path::new("/run/systemd/system").is_dir() {
             return Ok(Manager::Systemd);
         }
@@ -107,12 +120,11 @@ impl Service {
         match Manager::detect()? {
             Manager::Systemd => {
                 let changed = self.write_unit()?;
-                if changed {
-                    run("systemctl", &["enable", &self.name])?;
-                    run("systemctl", &["restart", &self.name])
-                } else {
-                    run("systemctl", &["start", &self.name])
-                }
+                // Always: a stopped service was disabled, and an earlier enable may
+                // have failed.
+                run("systemctl", &["enable", &self.name])?;
+                let verb = if changed { "restart" } else { "start" };
+                run("systemctl", &[verb, &self.name])
             }
             Manager::Supervisor => run(SUPERVISOR, &self.supervisor_args("start")),
         }
@@ -123,9 +135,8 @@ impl Service {
         self.check()?;
         match Manager::detect()? {
             Manager::Systemd => {
-                if self.write_unit()? {
-                    run("systemctl", &["enable", &self.name])?;
-                }
+                self.write_unit()?;
+                run("systemctl", &["enable", &self.name])?;
                 run("systemctl", &["restart", &self.name])
             }
             Manager::Supervisor => run(SUPERVISOR, &self.supervisor_args("restart")),
@@ -173,6 +184,15 @@ impl Service {
             "bad service name {:?}: use letters, digits and -_.@",
             self.name
         );
+        let dir_ok = self
+            .dir
+            .as_ref()
+            .is_none_or(|d| d.is_absolute() && !d.to_string_lossy().contains('\n'));
+        anyhow::ensure!(
+            dir_ok,
+            "service {:?}: the directory must be an absolute path on one line",
+            self.name
+        );
         anyhow::ensure!(
             !self.command.is_empty(),
             "service {:?} has no command",
@@ -214,15 +234,16 @@ impl Service {
             out.push_str(&format!("User={u}\n"));
         }
         if let Some(d) = &self.dir {
+            // Taken literally by systemd (no quotes, no `$`), but specifiers apply.
             out.push_str(&format!(
                 "WorkingDirectory={}\n",
-                systemd_quote(&d.display().to_string())
+                d.display().to_string().replace('%', "%%")
             ));
         }
         for (k, v) in &self.env {
             out.push_str(&format!(
                 "Environment={}\n",
-                systemd_quote(&format!("{k}={v}"))
+                environment_quote(&format!("{k}={v}"))
             ));
         }
         out.push_str("Restart=on-failure\n\n[Install]\nWantedBy=multi-user.target\n");
@@ -248,6 +269,7 @@ fn systemd_quote(arg: &str) -> String {
     let escaped = arg
         .replace('\\', "\\\\")
         .replace('"', "\\\"")
+        .replace('\n', "\\n")
         .replace('%', "%%")
         .replace('$', "$$");
     if escaped.is_empty() || escaped.contains(|c: char| c.is_whitespace() || c == '"' || c == '\'')
@@ -256,6 +278,17 @@ fn systemd_quote(arg: &str) -> String {
     } else {
         escaped
     }
+}
+
+/// One `Environment=` assignment: always quoted, C-style escapes for `\\`, `"` and
+/// newlines, `%` doubled; `$` is left alone (systemd does not expand it here).
+fn environment_quote(assignment: &str) -> String {
+    let escaped = assignment
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+        .replace('%', "%%");
+    format!("\"{escaped}\"")
 }
 
 fn find_on_path(program: &str) -> Option<PathBuf> {
@@ -292,13 +325,15 @@ mod tests {
         let s = Service::new("web", ["/usr/bin/python3", "-c", "print('50% of $HOME')"])
             .user("www-data")
             .dir("/srv/my site")
-            .env("GREETING", "hi there");
+            .env("GREETING", "hi there")
+            .env("PASS", "a$b\nc \"q\" 100%");
         assert_eq!(
             s.unit_file(),
             "# Written by the charm (charms_reactive::service); rewritten on change.\n\
              [Unit]\nDescription=web\nAfter=network-online.target\n\n[Service]\n\
              ExecStart=/usr/bin/python3 -c \"print('50%% of $$HOME')\"\n\
-             User=www-data\nWorkingDirectory=\"/srv/my site\"\nEnvironment=\"GREETING=hi there\"\n\
+             User=www-data\nWorkingDirectory=/srv/my site\nEnvironment=\"GREETING=hi there\"\n\
+             Environment=\"PASS=a$b\\nc \\\"q\\\" 100%%\"\n\
              Restart=on-failure\n\n[Install]\nWantedBy=multi-user.target\n"
         );
     }

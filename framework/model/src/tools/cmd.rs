@@ -56,6 +56,9 @@ pub(crate) struct Io<'a> {
     pub stdin: &'a mut dyn Read,
     /// Resolves relative paths.
     pub cwd: &'a Path,
+    /// The caller's root directory as the model reaches it (`/proc/<pid>/root`; `/` on
+    /// the host): a hook in a machine names files of its own filesystem.
+    pub root: &'a Path,
     /// What the tool printed.
     pub stdout: Vec<u8>,
     /// What the tool printed to stderr.
@@ -73,6 +76,14 @@ impl Io<'_> {
         }
     }
 
+    /// Where the caller's `path` (absolute, as [`Io::abs_path`] gives it) is for the model.
+    pub(crate) fn on_host(&self, path: &Path) -> PathBuf {
+        match path.strip_prefix("/") {
+            Ok(rel) => self.root.join(rel),
+            Err(_) => self.root.join(path),
+        }
+    }
+
     /// Reads a `cmd.FileVar` argument: `-` is stdin.
     pub(crate) fn read_file_arg(&mut self, path: &str) -> Result<Vec<u8>, Fail> {
         let mut data = Vec::new();
@@ -83,7 +94,8 @@ impl Io<'_> {
             return Ok(data);
         }
         let full = self.abs_path(path);
-        std::fs::read(&full).map_err(|e| Fail::Run(gostr::path_error("open", &full, &e)))
+        std::fs::read(self.on_host(&full))
+            .map_err(|e| Fail::Run(gostr::path_error("open", &full, &e)))
     }
 }
 

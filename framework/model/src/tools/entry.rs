@@ -58,7 +58,6 @@ pub fn tool_main_with_env(
         args: args.to_vec(),
         dir: cwd.to_path_buf(),
         stdin: false,
-        stop: None,
     };
     match call(socket, &request, &[]) {
         Ok((reply, out)) if reply.needs_stdin => {

@@ -158,9 +158,23 @@ pub fn run_tool(
     cwd: &Path,
     ctx: &mut HookContextData,
 ) -> ToolOutput {
+    run_tool_in(name, args, stdin, Path::new("/"), cwd, ctx)
+}
+
+/// [`run_tool`] for a caller whose filesystem is reached under `root` (a hook in a
+/// machine: `/proc/<pid>/root`); `cwd` and the paths it names are the caller's.
+pub fn run_tool_in(
+    name: &str,
+    args: &[String],
+    stdin: &mut dyn Read,
+    root: &Path,
+    cwd: &Path,
+    ctx: &mut HookContextData,
+) -> ToolOutput {
     let mut io = cmd::Io {
         stdin,
         cwd,
+        root,
         stdout: Vec::new(),
         stderr: Vec::new(),
     };

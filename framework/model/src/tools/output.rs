@@ -57,7 +57,7 @@ impl Output {
             None => io.stdout.extend_from_slice(text.as_bytes()),
             Some(path) => {
                 let full = io.abs_path(path);
-                std::fs::write(&full, text)
+                std::fs::write(io.on_host(&full), text)
                     .map_err(|e| Fail::Run(gostr::path_error("open", &full, &e)))?;
             }
         }
