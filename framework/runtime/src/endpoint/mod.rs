@@ -20,7 +20,10 @@
 //!   cache refreshed only when a hook about that member starts, so a read would return
 //!   what this unit already saw while costing one tool process per member per hook
 //!   (20 peers: 19 processes in every hook). Any new data from a member arrives with a
-//!   `-changed` hook for it;
+//!   `-changed` hook for it. One case is not covered: if that `-changed` hook fails and
+//!   the operator skips it (`juju resolve --no-retry`), the member's change is seen only
+//!   with its next change (charms.reactive would see it in the endpoint's next relation
+//!   hook);
 //! * change-tracking keys of departed units and broken relations are **deleted**
 //!   (charms.reactive keeps them forever);
 //! * `to_publish` sends **only keys whose value changed**, at the end of a successful
