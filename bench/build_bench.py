@@ -53,8 +53,10 @@ def main():
     edits = []
     for i in range(args.runs):
         # A real code change (a new constant the handler uses), not just a new mtime.
-        handler.write_text(original.replace('set_flag_value("order.charm", before.into());',
-                                            'set_flag_value("order.charm", (before + %d - %d).into());' % (i, i)))
+        anchor = 'set_flag_value("order.charm", before.into());'
+        if anchor not in original:
+            sys.exit("the fixture handler changed: %s no longer holds %r" % (handler, anchor))
+        handler.write_text(original.replace(anchor, 'set_flag_value("order.charm", (before + %d - %d).into());' % (i, i)))
         edits.append(build(args.reactive, top, out, env))
     binary = out / "crate-charm" / "dispatch"
     size_mib = binary.stat().st_size / 2**20
