@@ -51,6 +51,17 @@ fn charm_name(layer_dir: &Path) -> Result<String, BuildError> {
     let meta = layer_dir.join("metadata.yaml");
     if meta.exists() {
         if let Some(name) = yaml::load(&meta)?.get("name").and_then(Value::as_str) {
+            // The name becomes a directory under `-o`, a `.charm` file and a crate
+            // directory: it must be one plain path component (proof checks Juju's rule).
+            let plain =
+                !name.is_empty() && !name.starts_with('.') && !name.contains(['/', '\\', '\0']);
+            if !plain {
+                return Err(BuildError::Invalid {
+                    path: meta,
+                    line: None,
+                    message: format!("name {name:?} cannot name the built charm's directory"),
+                });
+            }
             return Ok(name.to_string());
         }
     }

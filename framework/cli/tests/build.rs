@@ -321,7 +321,14 @@ fn zip_listing(path: &Path) -> Vec<(String, u32)> {
 #[test]
 fn bad_input_is_one_clear_error_naming_the_file() {
     let empty = tmp("bad-input-layers");
-    let cases: [(&str, &[&str]); 4] = [
+    let cases: [(&str, &[&str]); 5] = [
+        (
+            "path-name",
+            &[
+                "path-name/top/metadata.yaml",
+                "name \"../escape\" cannot name the built charm's directory",
+            ],
+        ),
         (
             "bad-yaml",
             &["bad-yaml/top/metadata.yaml:5", "invalid YAML"],
