@@ -355,6 +355,17 @@ pub fn plan(layers: Vec<Layer>, charm_name: &str) -> Result<Plan, BuildError> {
     layer_yaml.insert("includes".into(), Value::Sequence(includes));
     layer_yaml.insert("options".into(), Value::Mapping(layer_options(&layers)?));
     layer_yaml.insert("is".into(), Value::String(charm_name.to_string()));
+    // charm proof reads its extensions from the built layer.yaml: every layer's `proof`
+    // section, merged as charm-tools merges layer.yaml.
+    let mut proof = Value::Null;
+    for layer in &layers {
+        if let Some(p) = layer.config.raw.get("proof") {
+            crate::yaml::deep_merge(&mut proof, p);
+        }
+    }
+    if !proof.is_null() {
+        layer_yaml.insert("proof".into(), proof);
+    }
     files.insert(
         "layer.yaml".into(),
         build(Content::Text(to_yaml(&Value::Mapping(layer_yaml)))),

@@ -101,6 +101,19 @@ fn ignore_exclude_overrides_and_generated_hooks_follow_the_rules() {
         meta.contains("name: edges\n") && !meta.contains('"'),
         "{meta}"
     );
+
+    // The built layer.yaml carries every layer's proof extensions, merged, for proof.
+    let Content::Text(layer_yaml) = &plan.files["layer.yaml"].content else {
+        panic!("layer.yaml is text")
+    };
+    let built: serde_yaml::Value = serde_yaml::from_str(layer_yaml).expect("yaml");
+    let names: Vec<&str> = built["proof"]["storage"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["name"].as_str())
+        .collect();
+    assert_eq!(names, ["colour", "shade"], "{layer_yaml}");
 }
 
 /// The workspace of a fixture under tests/ is the repository, not the `tests` crate
