@@ -343,3 +343,50 @@ fn views_decode_json_expose_bad_data_raw_and_drop_empty_values() {
         .flags()
         .contains(&"endpoint.db.changed.broken".to_string()));
 }
+
+mod peer_viewer {
+    use charms_reactive::endpoint::Endpoint;
+    use charms_reactive::*;
+
+    /// Reads the peers through the endpoint views, as an interface layer would.
+    #[when("endpoint.cluster.joined")]
+    fn view() -> anyhow::Result<()> {
+        let ep = Endpoint::from_name("cluster").expect("cluster endpoint");
+        for rel in ep.relations()? {
+            set_flag(&format!(
+                "viewer.{}.{}",
+                rel.application_name().unwrap_or("none"),
+                rel.joined_units().len()
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn peer_views_in_a_peer_hook_ask_no_tool_what_the_hook_already_tells() {
+    let h = Harness::new()
+        .only(["endpoints::peer_viewer::"])
+        .metadata("name: test\nsummary: s\ndescription: d\npeers:\n  cluster: {interface: c}\n")
+        .unwrap();
+    let state = State::default()
+        .with_relation(Relation::new("cluster", 3, "test").unit("test/1", [("k", "v")]));
+    let out = h
+        .run_relation(
+            "cluster-relation-changed",
+            "cluster:3",
+            Some("test/1"),
+            &state,
+        )
+        .unwrap();
+    assert!(out.state.flags().contains(&"viewer.test.1".to_string()));
+    // The relation id and the remote application come from the hook's environment, for
+    // flag management and for the views alike.
+    assert_eq!(out.record.calls_to("relation-ids").count(), 0);
+    let app_lists = out
+        .record
+        .calls_to("relation-list")
+        .filter(|c| c.args.iter().any(|a| a == "--app"))
+        .count();
+    assert_eq!(app_lists, 0);
+}

@@ -10,6 +10,7 @@ use crate::context::Context;
 use crate::flags::{clear_in, set_in};
 use crate::metadata::EndpointMeta;
 
+use super::lookup::{relation_ids, remote_app};
 use super::views::{decode, own_bag};
 use super::{Endpoint, DEPARTED_PREFIX};
 
@@ -53,7 +54,7 @@ pub(crate) fn refuse_publish_in_restricted(ctx: &Context) -> anyhow::Result<()> 
 
 fn manage(ctx: &Context, ep: &EndpointMeta) -> anyhow::Result<()> {
     let flag = |f: &str| Endpoint::expand(&ep.name, f);
-    let mut rids = relation_ids(ctx, ep)?;
+    let mut rids = relation_ids(ctx, &ep.name, &ep.role)?;
     rids.sort();
     let prefix = format!("{TRACK_PREFIX}{}.", ep.name);
     let tracked = tracked_fields(ctx, &prefix);
@@ -75,7 +76,7 @@ fn manage(ctx: &Context, ep: &EndpointMeta) -> anyhow::Result<()> {
     }
     let joined = !present.is_empty();
     for rid in &rids {
-        if let Some(app) = remote_app(ctx, ep, rid)? {
+        if let Some(app) = remote_app(ctx, &ep.role, rid)? {
             // Application bags are not cached by the agent: read them in every hook.
             let data = ctx.backend.relation_get(rid, &app, true)?;
             present.insert((rid.clone(), APP_SEGMENT.to_string()), Some(data));
@@ -176,44 +177,6 @@ fn must_read(
     ctx.relation
         .as_ref()
         .is_some_and(|r| &r.relation_id == rid && r.remote_unit.as_deref() == Some(unit))
-}
-
-/// The endpoint's relation ids. A peer endpoint has exactly one relation, so in its own
-/// relation hooks the hook's `JUJU_RELATION_ID` is the answer without a tool call.
-fn relation_ids(ctx: &Context, ep: &EndpointMeta) -> anyhow::Result<Vec<String>> {
-    if ep.role == "peers" {
-        if let Some(rel) = ctx.relation.as_ref().filter(|r| {
-            r.relation_id
-                .split_once(':')
-                .is_some_and(|(name, _)| name == ep.name)
-        }) {
-            let broken = ctx.hook.hook_name() == Some(&format!("{}-relation-broken", ep.name));
-            if !broken {
-                return Ok(vec![rel.relation_id.clone()]);
-            }
-        }
-    }
-    Ok(ctx.backend.relation_ids(&ep.name)?)
-}
-
-/// The remote application of a relation: the charm's own for a peer relation, the
-/// hook's `JUJU_REMOTE_APP` for the hook's relation, else `relation-list --app`.
-fn remote_app(ctx: &Context, ep: &EndpointMeta, rid: &str) -> anyhow::Result<Option<String>> {
-    if ep.role == "peers" {
-        if let Some((app, _)) = ctx.unit_name.split_once('/') {
-            return Ok(Some(app.to_string()));
-        }
-    }
-    if let Some(app) = ctx
-        .relation
-        .as_ref()
-        .filter(|r| r.relation_id == rid)
-        .and_then(|r| r.remote_app.clone())
-        .filter(|a| !a.is_empty())
-    {
-        return Ok(Some(app));
-    }
-    Ok(ctx.backend.relation_remote_app(rid)?)
 }
 
 /// The tracked fields per (relation id, unit or "app") of one endpoint.

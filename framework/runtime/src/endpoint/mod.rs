@@ -31,6 +31,7 @@
 //! * interface-layer handlers have no `self`: an interface layer's handler asks for its
 //!   endpoint with [`Endpoint::current`].
 
+mod lookup;
 mod manage;
 mod relation;
 mod views;
@@ -139,10 +140,10 @@ impl Endpoint {
     /// The endpoint's relations, sorted by id.
     pub fn relations(&self) -> Result<Vec<Relation>, ToolError> {
         let ctx = current();
-        let mut ids = ctx.backend.relation_ids(&self.name)?;
+        let mut ids = lookup::relation_ids(&ctx, &self.name, &self.role)?;
         ids.sort();
         ids.iter()
-            .map(|id| Relation::load(&ctx, &self.name, id))
+            .map(|id| Relation::load(&ctx, &self.name, &self.role, id))
             .collect()
     }
 

@@ -22,10 +22,15 @@ pub struct RelatedUnit {
 }
 
 impl Relation {
-    pub(super) fn load(ctx: &Context, endpoint: &str, id: &str) -> Result<Relation, ToolError> {
+    pub(super) fn load(
+        ctx: &Context,
+        endpoint: &str,
+        role: &str,
+        id: &str,
+    ) -> Result<Relation, ToolError> {
         let mut names = ctx.backend.relation_list(id)?;
         names.sort();
-        let application = ctx.backend.relation_remote_app(id)?;
+        let application = super::lookup::remote_app(ctx, role, id)?;
         Ok(Relation {
             id: id.to_string(),
             endpoint: endpoint.to_string(),
