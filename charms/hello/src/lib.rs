@@ -3,7 +3,9 @@
 
 use charms_reactive::backend::WorkloadStatus;
 use charms_reactive::endpoint::Endpoint;
-use charms_reactive::{data_changed, hook_tools, set_flag, when, when_not};
+use charms_reactive::{
+    clear_flag, data_changed, get_flags, hook_tools, set_flag, when, when_any, when_not,
+};
 
 #[when_not("hello.installed")]
 fn install() -> anyhow::Result<()> {
@@ -14,30 +16,67 @@ fn install() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Every hook: publish this unit's greeting (only sent when it changed) and report the
-/// peers' greetings.
-#[when("hello.installed")]
-fn greet() -> anyhow::Result<()> {
-    let tools = hook_tools();
-    let config = tools.config_get()?;
-    let greeting = config
+/// This unit's configured greeting.
+fn greeting() -> anyhow::Result<String> {
+    Ok(hook_tools()
+        .config_get()?
         .get("greeting")
         .and_then(|g| g.as_str())
         .unwrap_or("hello")
-        .to_string();
-    let Some(peers) = Endpoint::from_name("peers") else {
-        return Ok(());
-    };
+        .to_string())
+}
+
+/// While peers are joined: publish this unit's greeting (sent only when it changed).
+#[when("hello.installed", "endpoint.peers.joined")]
+fn publish() -> anyhow::Result<()> {
+    let greeting = greeting()?;
+    if let Some(peers) = Endpoint::from_name("peers") {
+        for rel in peers.relations()? {
+            rel.to_publish_raw().set("greeting", &greeting)?;
+        }
+    }
+    Ok(())
+}
+
+/// The first report, with or without peers.
+#[when("hello.installed")]
+#[when_not("hello.reported")]
+fn first_report() -> anyhow::Result<()> {
+    report()?;
+    set_flag("hello.reported");
+    Ok(())
+}
+
+/// Later reports: only when a peer's data changed, a peer left or the greeting changed,
+/// so a quiet hook reads no peer's data.
+#[when("hello.installed", "hello.reported")]
+#[when_any(
+    "endpoint.peers.changed",
+    "endpoint.peers.departed",
+    "config.changed.greeting"
+)]
+fn report_again() -> anyhow::Result<()> {
+    report()
+}
+
+/// Counts the peers that greeted this unit and sets the status if the message changed;
+/// clears the peer flags it handled.
+fn report() -> anyhow::Result<()> {
+    let greeting = greeting()?;
     let mut greeted = 0;
-    for rel in peers.relations()? {
-        rel.to_publish_raw().set("greeting", &greeting)?;
-        for unit in rel.joined_units() {
+    if let Some(peers) = Endpoint::from_name("peers") {
+        for unit in peers.all_joined_units()? {
             if unit
                 .received_raw()?
                 .get("greeting")
                 .is_some_and(|g| !g.is_empty())
             {
                 greeted += 1;
+            }
+        }
+        for flag in get_flags() {
+            if flag.starts_with("endpoint.peers.changed") || flag == "endpoint.peers.departed" {
+                clear_flag(&flag);
             }
         }
     }
@@ -47,7 +86,7 @@ fn greet() -> anyhow::Result<()> {
     );
     // Status only when it changes: status-set is a call to the controller.
     if data_changed("hello.status", &message)? {
-        tools.status_set(false, WorkloadStatus::Active, &message)?;
+        hook_tools().status_set(false, WorkloadStatus::Active, &message)?;
     }
     Ok(())
 }
