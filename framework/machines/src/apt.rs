@@ -17,7 +17,9 @@
 //! The package lock is a host-side `flock` on a file next to the shared cache (apt's own cache
 //! lock fails at once instead of waiting, and `apt-get clean` would delete a lock file kept in
 //! the cache). A machine that must wait says so on the caller's stderr, naming the holder.
-//! Other verbs (and any call outside a machine) run `/usr/bin/apt-get` unchanged.
+//! Every other verb runs in the machine under the same lock (`clean` would empty the shared
+//! cache under another machine's install); a call with no verb (`--version`), or outside a
+//! machine, runs `/usr/bin/apt-get` directly.
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom, Write};
@@ -46,8 +48,11 @@ pub const KEEP_DEBS_TEXT: &str = "// Written by reactive machines: the download 
 /// What the shim does with a command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum AptPlan {
-    /// Run `/usr/bin/apt-get` as is.
+    /// Run `/usr/bin/apt-get` as is (no verb: `--version`, `--help`).
     Passthrough,
+    /// Run it in the machine under the fleet's package lock: it changes the machine's
+    /// packages or the shared download cache (`remove`, `clean`, …).
+    Locked,
     /// Run the whole command in the host's network namespace.
     HostNetwork,
     /// Download in the host's network namespace, then install offline in the machine's.
@@ -84,7 +89,8 @@ pub(crate) fn plan(args: &[String]) -> AptPlan {
         Some("install" | "upgrade" | "dist-upgrade" | "full-upgrade" | "build-dep") => {
             AptPlan::DownloadThenInstall
         }
-        _ => AptPlan::Passthrough,
+        Some(_) => AptPlan::Locked,
+        None => AptPlan::Passthrough,
     }
 }
 
@@ -244,7 +250,8 @@ impl AptRunner {
                     .collect(),
                 _ => args.to_vec(),
             };
-            let code = self.run(&first, env, cwd, stdio()?, true)?;
+            let host_network = plan != AptPlan::Locked;
+            let code = self.run(&first, env, cwd, stdio()?, host_network)?;
             if code != 0 || plan != AptPlan::DownloadThenInstall {
                 return Ok(code);
             }
@@ -335,8 +342,10 @@ mod tests {
         );
         assert_eq!(plan(&args("-c /etc/x.conf update")), AptPlan::HostNetwork);
         assert_eq!(plan(&args("-qq update")), AptPlan::HostNetwork);
-        assert_eq!(plan(&args("-o install remove hello")), AptPlan::Passthrough);
-        assert_eq!(plan(&args("remove -y hello")), AptPlan::Passthrough);
+        assert_eq!(plan(&args("-o install remove hello")), AptPlan::Locked);
+        assert_eq!(plan(&args("remove -y hello")), AptPlan::Locked);
+        // `clean` empties the shared cache another machine may be installing from.
+        assert_eq!(plan(&args("clean")), AptPlan::Locked);
         assert_eq!(plan(&args("--version")), AptPlan::Passthrough);
         assert_eq!(plan(&[]), AptPlan::Passthrough);
     }

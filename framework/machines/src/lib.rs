@@ -112,8 +112,10 @@
 //! to the init, which downloads in the host's network namespace into the cache shared by all
 //! machines, then installs offline in the machine, streaming apt's output to the caller and
 //! returning apt's exit code. Machines take turns on a fleet-wide lock and say
-//! `waiting for the package lock held by machine hello-1…` when they wait. Other verbs run
-//! `/usr/bin/apt-get` unchanged. Details in [`apt`].
+//! `waiting for the package lock held by machine hello-1…` when they wait. Every other verb
+//! (`remove`, `clean`, …) runs in the machine under the same lock, since it changes the
+//! machine's packages or the shared cache; only `--version`/`--help` run directly. Details
+//! in [`apt`].
 //!
 //! # Destroying
 //!
