@@ -7,9 +7,9 @@
 /// command involved.
 #[derive(Debug, thiserror::Error)]
 pub enum MachinesError {
-    /// The host cannot run machines. One line per problem, each saying what is missing and
-    /// how to get it.
-    #[error("this host cannot run machines:\n{}", .0.join("\n"))]
+    /// The host cannot run machines: one line, each problem saying what is missing and
+    /// how to get it, separated by `; `.
+    #[error("this host cannot run machines: {}", .0.join("; "))]
     Unsupported(Vec<String>),
     /// No machine of that name in the fleet.
     #[error("no machine named {0} in this model")]

@@ -33,7 +33,7 @@ pub struct Fleet {
 impl Fleet {
     /// Checks that this host can run machines: root; Linux 5.8+; mount, UTS, IPC, network and
     /// PID namespaces; the overlay filesystem; `ip`; bridges and veth pairs (probed by making
-    /// and removing a throw-away one). The error has one line per problem, naming what is
+    /// and removing a throw-away one). The error is one line naming every problem: what is
     /// missing and how to get it.
     pub fn check_support() -> Result<()> {
         let problems = support::problems(&support::HostFacts::gather());

@@ -1,5 +1,5 @@
-//! Can this host run machines? Probes the host, then turns the facts into one line per
-//! problem, each naming what is missing and how to get it.
+//! Can this host run machines? Probes the host, then turns the facts into one message
+//! per problem, each naming what is missing and how to get it (joined on one line).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -237,7 +237,7 @@ mod tests {
     }
 
     #[test]
-    fn the_error_lists_one_problem_per_line() {
+    fn the_error_is_one_line_naming_every_problem() {
         let facts = HostFacts {
             euid: 1000,
             ip: None,
@@ -246,8 +246,8 @@ mod tests {
         let err = crate::MachinesError::Unsupported(problems(&facts)).to_string();
         assert_eq!(
             err,
-            "this host cannot run machines:\n\
-             machines need root: run as root or use `reactive model init --provider local`\n\
+            "this host cannot run machines: \
+             machines need root: run as root or use `reactive model init --provider local`; \
              `ip` not found: apt-get install iproute2"
         );
     }

@@ -49,7 +49,7 @@ impl Provider {
                 Fleet::check_support().map_err(|e| {
                     anyhow::anyhow!(
                         "{} (the local provider needs none of this: `reactive model init --provider local`)",
-                        one_line(&e.to_string())
+                        e
                     )
                 })?;
                 let net = NetConfig::derived(seed);
@@ -69,14 +69,6 @@ impl Provider {
             Provider::Machines { .. } => "machines",
         }
     }
-}
-
-fn one_line(text: &str) -> String {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// The model's machines, or `None` for the local provider.
