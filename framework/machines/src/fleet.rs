@@ -171,8 +171,7 @@ impl Fleet {
         everyone.push((spec.name.clone(), spec.address));
         let hosts_text = hosts::render(&everyone);
 
-        let mut hidden = vec![self.base.clone()];
-        hidden.extend(self.config.hidden.iter().cloned());
+        let hidden = outermost(std::iter::once(&self.base).chain(&self.config.hidden));
         let init_config = InitConfig {
             name: spec.name.clone(),
             upper: dir.join("upper"),
@@ -365,4 +364,18 @@ fn check_base(base: &Path) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The paths to hide, without those under another one: the outer tmpfs covers them, and
+/// a tmpfs of their own would be buried under it.
+fn outermost<'a>(paths: impl Iterator<Item = &'a PathBuf> + Clone) -> Vec<PathBuf> {
+    paths
+        .clone()
+        .filter(|p| {
+            !paths
+                .clone()
+                .any(|other| other != *p && p.starts_with(other))
+        })
+        .cloned()
+        .collect()
 }

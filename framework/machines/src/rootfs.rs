@@ -175,14 +175,7 @@ pub(crate) fn build(cfg: &InitConfig) -> anyhow::Result<()> {
 
     // Hide first (read-write, so bind targets can be made inside), bind, then seal.
     let mut sealed = Vec::new();
-    // A path under another hidden path is covered by it (and its own tmpfs would be
-    // buried under the outer one).
-    let outermost = cfg.hidden.iter().filter(|h| {
-        !cfg.hidden
-            .iter()
-            .any(|other| other != *h && h.starts_with(other))
-    });
-    for hidden in outermost {
+    for hidden in &cfg.hidden {
         let target = under(root, hidden);
         if !target.is_dir() {
             continue;
