@@ -182,6 +182,7 @@ impl Fleet {
             helper_binary: self.config.helper_binary.clone(),
             hidden,
             binds: spec.binds.clone(),
+            // The init writes the new machine's own /etc/hosts before anyone can enter.
             hosts: hosts_text.clone(),
         };
         let veth = network::veth_name(&self.config.net, &spec.name);
@@ -209,8 +210,7 @@ impl Fleet {
                     "creating machine {}: connecting it to bridge {}",
                     spec.name, self.config.net.bridge
                 )
-            })
-            .and_then(|()| hosts::write(&spec.name, &init, &hosts_text));
+            });
         if let Err(e) = finish {
             if let Err(cleanup) = self.teardown(&machine) {
                 return Err(e
@@ -221,7 +221,10 @@ impl Fleet {
         }
         self.state.machines.push(machine.clone());
         state::save(&self.base, &self.state)?;
-        self.update_hosts()?;
+        // The others learn the new name; the new machine already has this text.
+        for other in self.state.machines.iter().filter(|m| m.name != spec.name) {
+            hosts::write(&other.name, &other.init, &hosts_text)?;
+        }
         Ok(machine)
     }
 
