@@ -685,3 +685,26 @@ fn an_unreadable_relation_fails_only_its_own_hooks() {
         .run_relation("db-relation-changed", "db:1", Some("pg/0"), &state)
         .is_err());
 }
+
+mod leader_whitespace {
+    use charms_reactive::*;
+
+    #[when_not("stored")]
+    fn store() -> anyhow::Result<()> {
+        let settings = [("cert".to_string(), "PEM\n".to_string())]
+            .into_iter()
+            .collect();
+        hook_tools().leader_set(&settings)?;
+        set_flag("stored");
+        Ok(())
+    }
+}
+
+#[test]
+fn the_harness_refuses_a_leader_setting_juju_would_strip_as_the_real_backend_does() {
+    let failure = harness("leader_whitespace")
+        .run("update-status", &State::default().with_leader(true))
+        .expect_err("refused");
+    let text = format!("{:#}", failure.error);
+    assert!(text.contains("leading or trailing whitespace"), "{text}");
+}

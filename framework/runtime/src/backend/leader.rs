@@ -34,22 +34,27 @@ impl LeaderTools for JujuTools {
     }
 
     fn leader_set(&self, settings: &Settings) -> Result<(), ToolError> {
-        // leader-set takes key=value arguments only (no --file), and Juju trims both
-        // sides: check first rather than let it silently change or delete a value.
-        for (k, v) in settings {
-            if k.is_empty() || k.contains('=') || k.trim() != k || k.starts_with('-') {
-                return Err(ToolError::Refused(format!("leader-set: invalid key {k:?}")));
-            }
-            if v.trim() != v {
-                return Err(ToolError::Refused(format!(
-                    "leader-set: the value for {k:?} has leading or trailing whitespace, which Juju would strip"
-                )));
-            }
-        }
+        check_leader_settings(settings)?;
         let args: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         self.write("leader-set", &args, None, &["leader-get"])
     }
+}
+
+/// leader-set takes key=value arguments only (no --file), and Juju trims both sides:
+/// refuse what it would silently change or delete. Every backend checks the same way.
+pub(crate) fn check_leader_settings(settings: &Settings) -> Result<(), ToolError> {
+    for (k, v) in settings {
+        if k.is_empty() || k.contains('=') || k.trim() != k || k.starts_with('-') {
+            return Err(ToolError::Refused(format!("leader-set: invalid key {k:?}")));
+        }
+        if v.trim() != v {
+            return Err(ToolError::Refused(format!(
+                "leader-set: the value for {k:?} has leading or trailing whitespace, which Juju would strip"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// How long a "yes, leader" answer is trusted before asking again.

@@ -23,6 +23,8 @@ pub use action::ActionTools;
 pub use config::ConfigTools;
 pub use error::ToolError;
 pub use exec::JujuTools;
+#[cfg(feature = "testing")]
+pub(crate) use leader::check_leader_settings;
 pub use leader::LeaderTools;
 pub use log::{LogLevel, LogTools};
 pub use ports::{Port, PortTools, Protocol};

@@ -203,13 +203,10 @@ impl LeaderTools for MemoryBackend {
                 "cannot write leadership settings: cannot write settings: not the leader".into(),
             ));
         }
-        // Juju trims keys and values (keyvalues.Parse).
-        let trimmed: Settings = settings
-            .iter()
-            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-            .collect();
-        merge(&mut self.state.borrow_mut().leader_settings, &trimmed);
-        merge(&mut self.record.borrow_mut().leader_settings, &trimmed);
+        // What the real backend refuses, this one refuses too.
+        crate::backend::check_leader_settings(settings)?;
+        merge(&mut self.state.borrow_mut().leader_settings, settings);
+        merge(&mut self.record.borrow_mut().leader_settings, settings);
         Ok(())
     }
 }
