@@ -116,6 +116,15 @@ impl Service {
     /// Defines the service if needed and starts it unless it already runs with this
     /// definition (a changed definition restarts it).
     pub fn start(&self) -> anyhow::Result<()> {
+        self.apply(false)
+    }
+
+    /// Restarts it with this definition (starting it if it is stopped).
+    pub fn restart(&self) -> anyhow::Result<()> {
+        self.apply(true)
+    }
+
+    fn apply(&self, restart: bool) -> anyhow::Result<()> {
         self.check()?;
         match Manager::detect()? {
             Manager::Systemd => {
@@ -123,28 +132,23 @@ impl Service {
                 // Always: a stopped service was disabled, and an earlier enable may
                 // have failed.
                 run("systemctl", &["enable", &self.name])?;
-                let verb = if changed { "restart" } else { "start" };
+                let verb = if restart || changed {
+                    "restart"
+                } else {
+                    "start"
+                };
                 run("systemctl", &[verb, &self.name])
             }
-            Manager::Supervisor => run(SUPERVISOR, &self.supervisor_args("start")),
-        }
-    }
-
-    /// Restarts it with this definition (starting it if it is stopped).
-    pub fn restart(&self) -> anyhow::Result<()> {
-        self.check()?;
-        match Manager::detect()? {
-            Manager::Systemd => {
-                self.write_unit()?;
-                run("systemctl", &["enable", &self.name])?;
-                run("systemctl", &["restart", &self.name])
+            Manager::Supervisor => {
+                let verb = if restart { "restart" } else { "start" };
+                run(SUPERVISOR, &self.supervisor_args(verb))
             }
-            Manager::Supervisor => run(SUPERVISOR, &self.supervisor_args("restart")),
         }
     }
 
     /// Stops service `name` (and, on systemd, keeps it from starting at boot).
     pub fn stop(name: &str) -> anyhow::Result<()> {
+        check_name(name)?;
         match Manager::detect()? {
             Manager::Systemd => {
                 run("systemctl", &["disable", name])?;
@@ -156,6 +160,7 @@ impl Service {
 
     /// Whether service `name` is running.
     pub fn is_running(name: &str) -> anyhow::Result<bool> {
+        check_name(name)?;
         let (program, args): (&str, Vec<&str>) = match Manager::detect()? {
             Manager::Systemd => ("systemctl", vec!["is-active", "--quiet", name]),
             Manager::Supervisor => (SUPERVISOR, vec!["status", name]),
@@ -174,16 +179,7 @@ impl Service {
     }
 
     fn check(&self) -> anyhow::Result<()> {
-        let valid = !self.name.is_empty()
-            && self
-                .name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.@".contains(c));
-        anyhow::ensure!(
-            valid,
-            "bad service name {:?}: use letters, digits and -_.@",
-            self.name
-        );
+        check_name(&self.name)?;
         let dir_ok = self
             .dir
             .as_ref()
@@ -261,6 +257,21 @@ impl Service {
         run("systemctl", &["daemon-reload"])?;
         Ok(true)
     }
+}
+
+/// Service names: letters, digits and `-_.@`, not starting with `-` (which `systemctl`
+/// and `reactive-service` would take for an option).
+fn check_name(name: &str) -> anyhow::Result<()> {
+    let valid = !name.is_empty()
+        && !name.starts_with('-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.@".contains(c));
+    anyhow::ensure!(
+        valid,
+        "bad service name {name:?}: use letters, digits and -_.@, not starting with -"
+    );
+    Ok(())
 }
 
 /// One argument for a systemd command line or setting: quoted when it holds spaces or
@@ -366,6 +377,8 @@ mod tests {
     fn bad_names_and_empty_commands_are_refused() {
         let e = Service::new("a b", ["x"]).check().unwrap_err();
         assert!(e.to_string().contains("bad service name \"a b\""), "{e}");
+        let e = Service::stop("--now").unwrap_err();
+        assert!(e.to_string().contains("bad service name \"--now\""), "{e}");
         let e = Service::new("ok", Vec::<String>::new())
             .check()
             .unwrap_err();
