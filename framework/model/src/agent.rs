@@ -7,8 +7,8 @@
 //! `stdin` is true, the caller's whole standard input until end of stream. Reply: a
 //! JSON [`Reply`] line, then `stdout` and `stderr` bytes of the lengths it gives. A
 //! tool that needs standard input (`--file -`) and did not get it is answered with
-//! `needs_stdin`, its effects discarded; the caller asks again with its input (Juju's
-//! client does the same).
+//! `needs_stdin`, having changed nothing (tools read their input before recording any
+//! effect); the caller asks again with its input (Juju's client does the same).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::fd::AsRawFd;
@@ -214,21 +214,11 @@ impl ToolServer {
             );
             (out, false)
         } else {
-            // Run on a copy: if the tool wants standard input, its effects are dropped
-            // and the caller asks again with it.
-            let mut trial = ctx.clone();
+            // Tools read standard input before they record any effect (`--file -` is
+            // parsed first), so one that asks for it fails here having changed nothing,
+            // and the caller asks again with its input.
             let mut probe = StdinProbe::default();
-            let out = run_tool_in(
-                &req.command,
-                &req.args,
-                &mut probe,
-                &root,
-                &req.dir,
-                &mut trial,
-            );
-            if !probe.asked {
-                *ctx = trial;
-            }
+            let out = run_tool_in(&req.command, &req.args, &mut probe, &root, &req.dir, ctx);
             (out, probe.asked)
         };
         let reply = Reply {

@@ -945,6 +945,14 @@ fn tool_calls_go_through_the_agent_socket_and_check_the_context_id() {
                 ),
                 // Standard input is sent when the tool asks for it.
                 call(id, Some(&sock), "state-set", &["--file", "-"], "k: v\n"),
+                // Input and arguments together: recorded once, not once per attempt.
+                call(
+                    id,
+                    Some(&sock),
+                    "relation-set",
+                    &["-r", "db:1", "--file", "-", "z=3"],
+                    "y: 2\n",
+                ),
                 call(id, Some(&sock), "state-get", &["k"], ""),
             ]
         })
@@ -988,7 +996,8 @@ fn tool_calls_go_through_the_agent_socket_and_check_the_context_id() {
     assert_eq!(got[4], (0, "False\n".to_string(), String::new()));
     assert_eq!(got[5].0, 0, "{}", got[5].2);
     assert_eq!(got[6].0, 0, "{}", got[6].2);
-    assert_eq!(got[7], (0, "v\n".to_string(), String::new()));
+    assert_eq!(got[7].0, 0, "{}", got[7].2);
+    assert_eq!(got[8], (0, "v\n".to_string(), String::new()));
     assert_eq!(
         ctx.immediate,
         vec![Immediate::StatusSet {
@@ -1000,9 +1009,16 @@ fn tool_calls_go_through_the_agent_socket_and_check_the_context_id() {
     assert_eq!(ctx.unit_status.status, "blocked");
     assert_eq!(
         ctx.transactional,
-        vec![Transactional::StateSet {
-            settings: bag(&[("k", "v")])
-        }]
+        vec![
+            Transactional::StateSet {
+                settings: bag(&[("k", "v")])
+            },
+            Transactional::RelationSet {
+                relation_id: 1,
+                app: false,
+                settings: bag(&[("y", "2"), ("z", "3")])
+            }
+        ]
     );
     assert!(!socket.exists(), "the socket is removed when the hook ends");
     let _ = std::fs::remove_dir_all(&dir);
