@@ -120,9 +120,17 @@ fn paths(dir: &Path) -> anyhow::Result<Paths> {
     let tools_dir = paths.tools_dir();
     std::fs::create_dir_all(&tools_dir)?;
     let copy = tools_dir.join(TOOL_BINARY);
-    if !same_file_contents(&exe, &copy) {
+    if !same_file(&exe, &copy) {
         let tmp = tools_dir.join(format!(".{TOOL_BINARY}.tmp"));
-        std::fs::copy(&exe, &tmp)
+        let copied = std::fs::copy(&exe, &tmp).and_then(|_| {
+            // The copy takes the source's time, so the next command recognises it.
+            let modified = std::fs::metadata(&exe)?.modified()?;
+            std::fs::File::options()
+                .write(true)
+                .open(&tmp)?
+                .set_modified(modified)
+        });
+        copied
             .map_err(|e| anyhow::anyhow!("copying {} to {}: {e}", exe.display(), tmp.display()))?;
         std::fs::rename(&tmp, &copy)?;
     }
@@ -178,14 +186,13 @@ fn newer_or_same(a: &Path, b: &Path) -> bool {
 /// The hook-tool binary's name in the model's tools directory.
 const TOOL_BINARY: &str = "reactive-hook-tool";
 
-/// Byte for byte (a binary of about 1 MB: cheaper than a stale tool).
-fn same_file_contents(a: &Path, b: &Path) -> bool {
-    match (std::fs::metadata(a), std::fs::metadata(b)) {
-        (Ok(ma), Ok(mb)) if ma.len() == mb.len() => {
-            matches!((std::fs::read(a), std::fs::read(b)), (Ok(x), Ok(y)) if x == y)
-        }
-        _ => false,
-    }
+/// Same length and modification time: the copy carries its source's time.
+fn same_file(a: &Path, b: &Path) -> bool {
+    let stamp = |p: &Path| {
+        let m = std::fs::metadata(p).ok()?;
+        Some((m.len(), m.modified().ok()?))
+    };
+    matches!((stamp(a), stamp(b)), (Some(x), Some(y)) if x == y)
 }
 
 pub fn run(dir: PathBuf, cmd: ModelCommand) -> anyhow::Result<()> {
@@ -250,28 +257,37 @@ pub fn run(dir: PathBuf, cmd: ModelCommand) -> anyhow::Result<()> {
     if let ModelCommand::Destroy = cmd {
         let model = ModelState::load(&dir)?;
         // Machines first: their processes may hold files in the units' directories.
-        charms_reactive_model::provider::destroy_all(&model_paths(&dir)?, &model)?;
+        let paths = model_paths(&dir)?;
+        charms_reactive_model::provider::destroy_all(&paths, &model)?;
         // Only what the model made: the directory may hold other things.
-        for entry in ["units", "contexts", "tools", "machines"] {
-            let p = dir.join(entry);
-            if p.exists() {
-                std::fs::remove_dir_all(&p)?;
+        for entry in [
+            paths.dir.join("units"),
+            paths.tools_dir(),
+            paths.machines_dir(),
+        ] {
+            if entry.exists() {
+                std::fs::remove_dir_all(&entry)?;
             }
         }
         for file in [
-            charms_reactive_model::state::STATE_FILE,
-            "hooks.log",
-            "debug.log",
-            LOCK_FILE,
+            dir.join(charms_reactive_model::state::STATE_FILE),
+            paths.hook_log(),
+            paths.debug_log(),
+            dir.join(LOCK_FILE),
         ] {
-            let _ = std::fs::remove_file(dir.join(file));
+            let _ = std::fs::remove_file(file);
         }
         // The directory itself goes only if nothing else is left in it.
         let _ = std::fs::remove_dir(&dir);
         println!("destroyed {}", dir.display());
         return Ok(());
     }
-    let paths = paths(&dir)?;
+    // Commands that run hooks bring the tools up to date; the others only read.
+    let paths = if read_only {
+        model_paths(&dir)?
+    } else {
+        paths(&dir)?
+    };
     let mut model = ModelState::load(&dir)?;
     let mut failure: Option<String> = None;
     let changed = match cmd {
@@ -332,7 +348,6 @@ pub fn run(dir: PathBuf, cmd: ModelCommand) -> anyhow::Result<()> {
                 &action,
                 serde_json::Value::Object(map),
             )?;
-            model.save(&dir)?;
             print!("{}", serde_yaml::to_string(&result)?);
             if result.status != "completed" {
                 // Reported after settling: hooks the action caused still run.
