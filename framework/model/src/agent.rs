@@ -20,7 +20,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::context::HookContextData;
-use crate::tools::{gostr_quote, run_tool_in, ToolOutput};
+use crate::tools::{gostr, run_tool_in, ToolOutput};
 
 /// One tool call.
 #[derive(Debug, Serialize, Deserialize)]
@@ -198,7 +198,7 @@ impl ToolServer {
         let (out, needs_stdin) = if req.context_id != ctx.context_id {
             let msg = format!(
                 "ERROR bad request: wrong context ID; got {}\n",
-                gostr_quote(&req.context_id)
+                gostr::quote(&req.context_id)
             );
             (error_output(msg), false)
         } else if req.stdin {

@@ -1,5 +1,6 @@
 //! What the model needs to know about a built charm: endpoints, config options, actions.
 
+use crate::tools::names;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -150,35 +151,16 @@ impl CharmInfo {
         }
         // Names become file names (hooks/<endpoint>-relation-*, actions/<name>): hold
         // them to Juju's rules before trusting them.
-        let endpoint_ok = |n: &str| {
-            let mut parts = n.split(['-', '_']);
-            parts.next().is_some_and(|p| {
-                p.starts_with(|c: char| c.is_ascii_lowercase())
-                    && p.chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-            }) && parts.all(|p| {
-                !p.is_empty()
-                    && p.chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-            })
-        };
         for e in endpoints.keys() {
             anyhow::ensure!(
-                endpoint_ok(e),
+                names::is_endpoint_name(e),
                 "{}: invalid endpoint name {e:?}",
                 dir.join("metadata.yaml").display()
             );
         }
-        let action_ok = |n: &str| {
-            let ok = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
-            !n.is_empty()
-                && n.chars().all(|c| ok(c) || c == '-')
-                && n.starts_with(ok)
-                && n.ends_with(ok)
-        };
         for a in &actions {
             anyhow::ensure!(
-                action_ok(a),
+                names::is_action_name(a),
                 "{}: bad action name {a:?}",
                 dir.join("actions.yaml").display()
             );
@@ -206,11 +188,7 @@ impl CharmInfo {
             "float" => serde_json::Number::from_f64(value.parse::<f64>().map_err(|_| bad())?)
                 .map(Value::Number)
                 .ok_or_else(bad)?,
-            "boolean" => Value::Bool(match value {
-                "1" | "t" | "T" | "TRUE" | "true" | "True" => true,
-                "0" | "f" | "F" | "FALSE" | "false" | "False" => false,
-                _ => return Err(bad()),
-            }),
+            "boolean" => Value::Bool(crate::tools::gostr::parse_bool(value).map_err(|_| bad())?),
             _ => Value::String(value.to_string()),
         })
     }

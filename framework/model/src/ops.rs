@@ -11,23 +11,6 @@ use crate::hook::Hook;
 use crate::runner::Paths;
 use crate::state::{Agent, Application, ModelState, Relation, Seen, Unit};
 
-/// Juju's application (and charm) name rule: `^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$`.
-fn valid_app_name(name: &str) -> bool {
-    let mut parts = name.split('-');
-    let first_ok = parts.next().is_some_and(|p| {
-        p.starts_with(|c: char| c.is_ascii_lowercase())
-            && p.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-    });
-    first_ok
-        && parts.all(|p| {
-            !p.is_empty()
-                && p.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-                && p.chars().any(|c| c.is_ascii_lowercase())
-        })
-}
-
 /// Copies a directory, keeping symlinks and modes.
 pub fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(to)?;
@@ -184,7 +167,10 @@ pub fn deploy(
 ) -> anyhow::Result<String> {
     let charm = CharmInfo::read(charm_dir)?;
     let name = app.unwrap_or(&charm.name).to_string();
-    anyhow::ensure!(valid_app_name(&name), "invalid application name {name:?}");
+    anyhow::ensure!(
+        crate::tools::names::is_valid_application(&name),
+        "invalid application name {name:?}"
+    );
     anyhow::ensure!(
         !model.applications.contains_key(&name),
         "application {name:?} already exists"

@@ -98,12 +98,6 @@ fn action_get(p: &Parsed, ctx: &mut HookContextData, io: &mut Io) -> Result<(), 
     out.write(io, &node)
 }
 
-/// The action name rule, which result keys follow: `^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$`.
-fn valid_key(key: &str) -> bool {
-    let ok = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
-    key.starts_with(ok) && key.ends_with(ok) && key.chars().all(|c| ok(c) || c == '-')
-}
-
 fn action_set(p: &Parsed, ctx: &mut HookContextData, _io: &mut Io) -> Result<(), Fail> {
     let mut updates = Vec::new();
     for arg in &p.args {
@@ -115,7 +109,7 @@ fn action_set(p: &Parsed, ctx: &mut HookContextData, _io: &mut Io) -> Result<(),
         };
         let keys: Vec<String> = key.split('.').map(String::from).collect();
         for k in &keys {
-            if !valid_key(k) {
+            if !crate::tools::names::is_action_name(k) {
                 return Err(Fail::Init(format!(
                     "key {} must start and end with lowercase alphanumeric, and contain only \
                      lowercase alphanumeric, hyphens and periods",
@@ -206,6 +200,11 @@ mod tests {
             got,
             r#"{"foo":{"bar":{"zab":"4"},"baz":{"val":"3"}},"top":"1"}"#
         );
-        assert!(valid_key("a-1") && !valid_key("-a") && !valid_key("A") && !valid_key(""));
+        assert!(
+            crate::tools::names::is_action_name("a-1")
+                && !crate::tools::names::is_action_name("-a")
+                && !crate::tools::names::is_action_name("A")
+                && !crate::tools::names::is_action_name("")
+        );
     }
 }

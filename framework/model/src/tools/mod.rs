@@ -32,13 +32,13 @@ mod cmd;
 mod config;
 mod entry;
 mod extra;
-mod gostr;
+pub(crate) mod gostr;
 mod json;
 mod keyvalues;
 mod leader;
 mod legacy;
 mod log;
-mod names;
+pub(crate) mod names;
 mod node;
 mod output;
 mod ports;
@@ -54,11 +54,6 @@ use std::path::Path;
 use crate::context::HookContextData;
 
 pub use entry::{tool_main_with_env, SOCKET_ENV};
-
-/// A string quoted as Go's `%q` does, for error messages that quote the caller's input.
-pub(crate) fn gostr_quote(s: &str) -> String {
-    gostr::quote(s)
-}
 
 /// Names of the tools this module implements (all of §1.4 plus the legacy stubs of
 /// §1.4 "Legacy tools"), for creating PATH entries.

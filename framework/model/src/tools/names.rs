@@ -1,6 +1,6 @@
 //! `juju/names` checks for application and unit names.
 
-/// `^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$`
+/// Juju's application (and charm) name rule: `^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$`
 pub(crate) fn is_valid_application(name: &str) -> bool {
     let mut parts = name.split('-');
     let first_ok = parts.next().is_some_and(|first| {
@@ -33,6 +33,22 @@ pub(crate) fn is_valid_unit(name: &str) -> bool {
 /// The application of a unit name (everything before the `/`).
 pub(crate) fn unit_application(unit: &str) -> &str {
     unit.split_once('/').map_or(unit, |(app, _)| app)
+}
+
+/// Juju's endpoint name rule: `^[a-z][a-z0-9]*(?:[_-][a-z0-9]+)*$`.
+pub(crate) fn is_endpoint_name(name: &str) -> bool {
+    let lower_alnum = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    let mut parts = name.split(['-', '_']);
+    parts.next().is_some_and(|p| {
+        p.starts_with(|c: char| c.is_ascii_lowercase()) && p.chars().all(lower_alnum)
+    }) && parts.all(|p| !p.is_empty() && p.chars().all(lower_alnum))
+}
+
+/// Juju's action name rule, which action result keys follow too:
+/// `^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$`.
+pub(crate) fn is_action_name(name: &str) -> bool {
+    let ok = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    name.starts_with(ok) && name.ends_with(ok) && name.chars().all(|c| ok(c) || c == '-')
 }
 
 #[cfg(test)]
