@@ -9,6 +9,17 @@ use serde_json::Value;
 /// A string-to-string databag.
 pub type Bag = BTreeMap<String, String>;
 
+/// Merges `settings` into `bag` as Juju does: an empty value deletes the key.
+pub fn merge_settings(bag: &mut Bag, settings: &Bag) {
+    for (k, v) in settings {
+        if v.is_empty() {
+            bag.remove(k);
+        } else {
+            bag.insert(k.clone(), v.clone());
+        }
+    }
+}
+
 /// The relation of a relation hook.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CurrentRelation {

@@ -9,7 +9,8 @@ use std::process::{Command, Stdio};
 
 use crate::agent::ToolServer;
 use crate::context::{
-    Bag, CurrentRelation, HookContextData, Immediate, RelationView, Status, Transactional,
+    merge_settings, CurrentRelation, HookContextData, Immediate, RelationView, Status,
+    Transactional,
 };
 use crate::hook::Hook;
 use crate::provider::UnitView;
@@ -519,16 +520,6 @@ fn go_status(status: &std::process::ExitStatus) -> String {
     }
 }
 
-fn merge(bag: &mut Bag, settings: &Bag) {
-    for (k, v) in settings {
-        if v.is_empty() {
-            bag.remove(k);
-        } else {
-            bag.insert(k.clone(), v.clone());
-        }
-    }
-}
-
 fn apply_immediate(
     paths: &Paths,
     model: &mut ModelState,
@@ -576,7 +567,7 @@ fn apply_immediate(
             Immediate::LeaderSet { settings } => {
                 if let Some(a) = model.applications.get_mut(&app_name) {
                     let before = a.leader_settings.data.clone();
-                    merge(&mut a.leader_settings.data, settings);
+                    merge_settings(&mut a.leader_settings.data, settings);
                     if a.leader_settings.data != before {
                         a.leader_settings.version = a.leader_settings.version.max(1) + 1;
                     }
@@ -618,7 +609,7 @@ fn apply_transactional(model: &mut ModelState, unit_name: &str, ctx: &HookContex
                         rel.unit_data.entry(key).or_default()
                     };
                     let before = bag.data.clone();
-                    merge(&mut bag.data, settings);
+                    merge_settings(&mut bag.data, settings);
                     if bag.data != before {
                         bag.version += 1;
                     }

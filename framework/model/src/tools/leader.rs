@@ -6,7 +6,7 @@ use super::gostr;
 use super::keyvalues;
 use super::node::Node;
 use super::output::{Output, FORMAT, OUTPUT};
-use super::relation::apply;
+use crate::context::merge_settings;
 use crate::context::{HookContextData, Immediate};
 
 pub(super) const TOOLS: &[Tool] = &[
@@ -75,7 +75,7 @@ fn leader_set(p: &Parsed, ctx: &mut HookContextData, _io: &mut Io) -> Result<(),
     if settings.is_empty() {
         return Ok(());
     }
-    apply(&mut ctx.leader_settings, &settings);
+    merge_settings(&mut ctx.leader_settings, &settings);
     ctx.immediate.push(Immediate::LeaderSet { settings });
     Ok(())
 }

@@ -10,7 +10,7 @@ use super::keyvalues;
 use super::names::{is_valid_application, is_valid_unit, unit_application};
 use super::node::Node;
 use super::output::{Output, FORMAT, OUTPUT};
-use crate::context::{Bag, HookContextData, RelationView, Transactional};
+use crate::context::{merge_settings, Bag, HookContextData, RelationView, Transactional};
 
 /// `-r`/`--relation`.
 pub(super) const RELATION: Opt = Opt {
@@ -292,7 +292,7 @@ fn relation_set(p: &Parsed, ctx: &mut HookContextData, io: &mut Io) -> Result<()
         } else {
             &mut rel.unit_data
         };
-        apply(bags.entry(owner).or_default(), &settings);
+        merge_settings(bags.entry(owner).or_default(), &settings);
     }
     ctx.transactional.push(Transactional::RelationSet {
         relation_id: id,
@@ -303,16 +303,6 @@ fn relation_set(p: &Parsed, ctx: &mut HookContextData, io: &mut Io) -> Result<()
 }
 
 /// Merges `settings` into `bag`; an empty value deletes the key.
-pub(super) fn apply(bag: &mut Bag, settings: &Bag) {
-    for (k, v) in settings {
-        if v.is_empty() {
-            bag.remove(k);
-        } else {
-            bag.insert(k.clone(), v.clone());
-        }
-    }
-}
-
 /// A `--file` of settings: a YAML map whose scalars are taken as their text (as
 /// yaml.v2 decodes into `map[string]string`); null values mean "delete".
 pub(super) fn read_settings(data: &[u8]) -> Result<Bag, Fail> {
