@@ -38,7 +38,8 @@ case "$JUJU_DISPATCH_PATH" in
   actions/peek)
     action-set owner="$(cat /var/lib/listener/owner)" \
       listing="$(ls /var/lib/listener | tr '\n' ' ')" \
-      servers="$(grep -l 'http[.]server' /proc/[0-9]*/cmdline 2>/dev/null | wc -l)"
+      servers="$(grep -l 'http[.]server' /proc/[0-9]*/cmdline 2>/dev/null | wc -l)" \
+      apt-get="$(command -v apt-get)"
     ;;
 esac
 "#;
@@ -292,9 +293,19 @@ fn a_file_under_etc_stays_on_its_machine() {
     assert!(!Path::new(&marker).exists(), "visible on the host");
 
     // Removing a unit ends its machine: its server goes, the others stay.
-    let servers = host_state().servers;
+    let before = host_state();
     m.ok(&["remove-unit", "listener/1"]);
-    assert_eq!(host_state().servers, servers - 1);
+    let after = host_state();
+    assert_eq!(after.servers, before.servers - 1);
+    // Its link and namespaces went with it.
+    assert_eq!(
+        after.links.len(),
+        before.links.len() - 1,
+        "{:?}",
+        after.links
+    );
+    assert!(after.namespaces.is_subset(&before.namespaces));
+    assert!(after.namespaces.len() < before.namespaces.len());
     assert!(!m.ok(&["status"]).contains("listener-1"));
     assert_eq!(
         m.ok(&["ssh", "listener/0", "--", "cat", &marker]).trim(),
@@ -326,6 +337,13 @@ fn a_units_hook_sees_only_its_own_machines_var_lib_and_processes() {
         );
         // Its own server is the only one it can see.
         assert_eq!(results["servers"].as_str(), Some("1"), "{out}");
+        // A hook's apt-get is the machine's shim (downloads through the host, installs
+        // inside; tested in the machines crate).
+        assert_eq!(
+            results["apt-get"].as_str(),
+            Some("/usr/local/lib/reactive-machine/bin/apt-get"),
+            "{out}"
+        );
     }
 }
 
