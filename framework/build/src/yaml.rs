@@ -13,29 +13,50 @@ pub fn load(path: &Path) -> Result<Value, BuildError> {
     parse(path, &text)
 }
 
-/// Parses YAML text read from `path`.
+/// Parses YAML text read from `path` as PyYAML (and so charm-tools) loads it.
 pub fn parse(path: &Path, text: &str) -> Result<Value, BuildError> {
-    serde_yaml::from_str::<Option<Value>>(text)
-        .map(|v| v.unwrap_or(Value::Null))
-        .map_err(|e| BuildError::Yaml {
-            path: path.to_path_buf(),
-            // An unclosed construct is reported past the end; point at the last line.
-            line: e
-                .location()
-                .map(|l| l.line().min(text.lines().count().max(1))),
-            message: e.to_string(),
-        })
+    let located = |e: serde_yaml::Error| BuildError::Yaml {
+        path: path.to_path_buf(),
+        // An unclosed construct is reported past the end; point at the last line.
+        line: e
+            .location()
+            .map(|l| l.line().min(text.lines().count().max(1))),
+        message: e.to_string(),
+    };
+    let value = serde_yaml::from_str::<Option<Value>>(text)
+        .map_err(located)?
+        .unwrap_or(Value::Null);
+    as_pyyaml(value).map_err(located)
 }
 
-fn truthy(v: &Value) -> bool {
-    match v {
+/// What PyYAML would have loaded: `<<` merge keys applied (serde_yaml leaves them in the
+/// map) and custom `!tags` dropped (charm-tools, charm proof and Juju see only values).
+pub(crate) fn as_pyyaml(mut value: Value) -> Result<Value, serde_yaml::Error> {
+    value.apply_merge()?;
+    Ok(untag(value))
+}
+
+fn untag(value: Value) -> Value {
+    match value {
+        Value::Tagged(tagged) => untag(tagged.value),
+        Value::Sequence(items) => Value::Sequence(items.into_iter().map(untag).collect()),
+        Value::Mapping(map) => {
+            Value::Mapping(map.into_iter().map(|(k, v)| (untag(k), untag(v))).collect())
+        }
+        other => other,
+    }
+}
+
+/// Python truthiness of a loaded value (charm-tools' deepmerge and charm proof test it).
+pub(crate) fn truthy(value: &Value) -> bool {
+    match value {
         Value::Null => false,
         Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64() != Some(0.0),
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
         Value::String(s) => !s.is_empty(),
-        Value::Sequence(s) => !s.is_empty(),
-        Value::Mapping(m) => !m.is_empty(),
-        Value::Tagged(_) => true,
+        Value::Sequence(items) => !items.is_empty(),
+        Value::Mapping(map) => !map.is_empty(),
+        Value::Tagged(tagged) => truthy(&tagged.value),
     }
 }
 

@@ -4,26 +4,14 @@
 use serde_yaml::Value;
 use std::path::Path;
 
-/// Reads and parses a YAML file. The error text is serde_yaml's, which names the line and
-/// column where it has them.
+pub(crate) use crate::yaml::truthy;
+
+/// Reads and parses a YAML file as PyYAML would load it. The error text is serde_yaml's,
+/// which names the line and column where it has them.
 pub(crate) fn load(path: &Path) -> Result<Value, String> {
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    let mut value: Value = serde_yaml::from_slice(&bytes).map_err(|e| e.to_string())?;
-    // PyYAML applies `<<` merge keys while loading; serde_yaml leaves them in the map.
-    value.apply_merge().map_err(|e| e.to_string())?;
-    Ok(untag(value))
-}
-
-/// Drops custom `!tags` (serde_yaml keeps them; charm proof and Juju only see the value).
-fn untag(value: Value) -> Value {
-    match value {
-        Value::Tagged(tagged) => untag(tagged.value),
-        Value::Sequence(items) => Value::Sequence(items.into_iter().map(untag).collect()),
-        Value::Mapping(map) => {
-            Value::Mapping(map.into_iter().map(|(k, v)| (untag(k), untag(v))).collect())
-        }
-        other => other,
-    }
+    let value: Value = serde_yaml::from_slice(&bytes).map_err(|e| e.to_string())?;
+    crate::yaml::as_pyyaml(value).map_err(|e| e.to_string())
 }
 
 /// Python's `str()` of the value as PyYAML would load it.
@@ -110,19 +98,6 @@ pub(crate) fn py_type(value: &Value) -> &'static str {
         Value::Sequence(_) => "list",
         Value::Mapping(_) => "dict",
         Value::Tagged(tagged) => py_type(&tagged.value),
-    }
-}
-
-/// Python truthiness: charm proof tests `if subordinate:` on whatever the YAML held.
-pub(crate) fn truthy(value: &Value) -> bool {
-    match value {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Sequence(items) => !items.is_empty(),
-        Value::Mapping(map) => !map.is_empty(),
-        Value::Tagged(tagged) => truthy(&tagged.value),
     }
 }
 
