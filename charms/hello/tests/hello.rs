@@ -7,14 +7,19 @@ use charm_hello as _;
 const META: &str = include_str!("../metadata.yaml");
 const CONFIG: &str = include_str!("../config.yaml");
 
-#[test]
-fn a_unit_publishes_its_greeting_and_counts_the_peers_that_greeted_it() {
-    let h = Harness::new()
+/// The harness with hello's handlers, metadata and config.
+fn harness() -> Harness {
+    Harness::new()
         .only(["charm_hello::"])
         .metadata(META)
         .unwrap()
         .config_yaml(CONFIG)
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn a_unit_publishes_its_greeting_and_counts_the_peers_that_greeted_it() {
+    let h = harness();
     let peers = Relation::new("peers", 0, "hello")
         .unit("hello/1", [("greeting", "hi")])
         .unit("hello/2", []);
@@ -41,12 +46,7 @@ fn a_unit_publishes_its_greeting_and_counts_the_peers_that_greeted_it() {
 
 #[test]
 fn a_quiet_hook_reads_no_peer_data_and_a_new_greeting_is_reported() {
-    let h = Harness::new()
-        .only(["charm_hello::"])
-        .metadata(META)
-        .unwrap()
-        .config_yaml(CONFIG)
-        .unwrap();
+    let h = harness();
     let peers = Relation::new("peers", 0, "hello")
         .unit("hello/1", [("greeting", "hi")])
         .unit("hello/2", [("greeting", "hey")]);

@@ -10,6 +10,13 @@ use serde::de::DeserializeOwned;
 
 use super::error::{redact, scrub, ToolError};
 
+/// `args` with `--format=json` appended, for the tools whose output is decoded.
+fn json_args<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    let mut full = args.to_vec();
+    full.push("--format=json");
+    full
+}
+
 /// The real backend: Juju's hook tools found on `PATH`.
 ///
 /// Reads (`config-get`, `relation-get`, …) are cached for the life of this value, which
@@ -53,8 +60,7 @@ impl JujuTools {
     /// Starts `tool args… --format=json` now; a later identical read takes its output.
     /// A failure to start is ignored here: the read runs the tool again and reports it.
     pub fn prefetch_json(&self, tool: &str, args: &[&str]) {
-        let mut full: Vec<&str> = args.to_vec();
-        full.push("--format=json");
+        let full = json_args(args);
         if let Ok(child) = self.spawn(tool, &full, false) {
             self.prefetched
                 .borrow_mut()
@@ -151,9 +157,7 @@ impl JujuTools {
         tool: &str,
         args: &[&str],
     ) -> Result<T, ToolError> {
-        let mut full: Vec<&str> = args.to_vec();
-        full.push("--format=json");
-        decode(tool, &self.read(tool, &full)?)
+        decode(tool, &self.read(tool, &json_args(args))?)
     }
 
     /// Runs a tool with `--format=json`, uncached, and decodes its output.
@@ -162,9 +166,7 @@ impl JujuTools {
         tool: &str,
         args: &[&str],
     ) -> Result<T, ToolError> {
-        let mut full: Vec<&str> = args.to_vec();
-        full.push("--format=json");
-        decode(tool, &self.run(tool, &full, None)?)
+        decode(tool, &self.run(tool, &json_args(args), None)?)
     }
 
     /// Runs a tool that changes something, dropping cached reads of `invalidates`.
