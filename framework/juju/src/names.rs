@@ -1,0 +1,104 @@
+//! Juju's name rules (from `github.com/juju/names` and the charm package), as plain
+//! matchers: each function names the regular expression it implements.
+//!
+//! See <https://juju.is/docs/juju/application> and
+//! <https://juju.is/docs/sdk/metadata-yaml> for where the rules apply.
+
+fn lower_alnum(c: char) -> bool {
+    c.is_ascii_lowercase() || c.is_ascii_digit()
+}
+
+/// Application (and charm) names: `^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$`.
+///
+/// ```
+/// use charms_reactive_juju::names::is_application_name;
+/// assert!(is_application_name("my-app2"));
+/// assert!(!is_application_name("my-2"));
+/// ```
+pub fn is_application_name(name: &str) -> bool {
+    let mut parts = name.split('-');
+    let first_ok = parts.next().is_some_and(|first| {
+        first.starts_with(|c: char| c.is_ascii_lowercase()) && first.chars().all(lower_alnum)
+    });
+    first_ok
+        && parts.all(|part| {
+            part.chars().any(|c| c.is_ascii_lowercase()) && part.chars().all(lower_alnum)
+        })
+}
+
+/// Unit names: `<application>/<number>`, the number without leading zeros.
+pub fn is_unit_name(name: &str) -> bool {
+    let Some((app, number)) = name.split_once('/') else {
+        return false;
+    };
+    let number_ok = number == "0"
+        || (!number.is_empty()
+            && !number.starts_with('0')
+            && number.bytes().all(|b| b.is_ascii_digit()));
+    is_application_name(app) && number_ok
+}
+
+/// The application of a unit name: everything before the `/` (the whole name if none).
+pub fn unit_application(unit: &str) -> &str {
+    unit.split_once('/').map_or(unit, |(app, _)| app)
+}
+
+/// Endpoint (relation) names: `^[a-z][a-z0-9]*(?:[_-][a-z0-9]+)*$`.
+pub fn is_endpoint_name(name: &str) -> bool {
+    let mut parts = name.split(['-', '_']);
+    parts.next().is_some_and(|p| {
+        p.starts_with(|c: char| c.is_ascii_lowercase()) && p.chars().all(lower_alnum)
+    }) && parts.all(|p| !p.is_empty() && p.chars().all(lower_alnum))
+}
+
+/// Action names, which action result keys follow too: `^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$`.
+pub fn is_action_name(name: &str) -> bool {
+    name.starts_with(lower_alnum)
+        && name.ends_with(lower_alnum)
+        && name.chars().all(|c| lower_alnum(c) || c == '-')
+}
+
+/// Names Juju keeps for its own endpoints and actions: `juju` and `juju-*`.
+pub fn is_juju_reserved(name: &str) -> bool {
+    name == "juju" || name.starts_with("juju-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn applications_and_units() {
+        assert!(is_application_name("web"));
+        assert!(is_application_name("my-app2"));
+        assert!(!is_application_name("my-2"));
+        assert!(!is_application_name("Web"));
+        assert!(!is_application_name("web/0"));
+        assert!(!is_application_name(""));
+        assert!(!is_application_name("web-"));
+        assert!(is_unit_name("web/0"));
+        assert!(is_unit_name("my-app/12"));
+        assert!(!is_unit_name("web/01"));
+        assert!(!is_unit_name("web"));
+        assert!(!is_unit_name("x/"));
+        assert_eq!(unit_application("kv/1"), "kv");
+    }
+
+    #[test]
+    fn endpoints_and_actions() {
+        assert!(is_endpoint_name("db"));
+        assert!(is_endpoint_name("db_admin-2"));
+        assert!(!is_endpoint_name("2db"));
+        assert!(!is_endpoint_name("db--x"));
+        assert!(!is_endpoint_name(""));
+        assert!(is_action_name("backup"));
+        assert!(is_action_name("a-1"));
+        assert!(is_action_name("1"));
+        assert!(!is_action_name("-a"));
+        assert!(!is_action_name("a-"));
+        assert!(!is_action_name("A"));
+        assert!(!is_action_name(""));
+        assert!(is_juju_reserved("juju-info"));
+        assert!(!is_juju_reserved("jujux"));
+    }
+}
