@@ -186,3 +186,24 @@ pub fn to_tokens(cond: &Condition) -> TokenStream {
     };
     quote_spanned!(cond.span=> ::charms_reactive::__private::Condition::#variant)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Kind;
+
+    /// The restricted attributes name exactly the hooks Juju runs in restricted mode.
+    #[test]
+    fn restricted_attributes_name_restricted_hooks() {
+        let mut named: Vec<&str> = ["collect_metrics", "meter_status_changed"]
+            .iter()
+            .filter_map(|a| match Kind::from_name(a) {
+                Some(Kind::Restricted(hook)) => Some(hook),
+                _ => None,
+            })
+            .collect();
+        named.sort_unstable();
+        let mut restricted = charms_reactive_juju::hooks::RESTRICTED_HOOKS.to_vec();
+        restricted.sort_unstable();
+        assert_eq!(named, restricted);
+    }
+}

@@ -1,7 +1,8 @@
 //! Attribute macros for [`charms-reactive`](https://docs.rs/charms-reactive).
 //!
-//! Use them through the runtime crate (`charms_reactive::when` and friends); the
-//! generated code refers to `::charms_reactive`, so a charm never names this crate.
+//! Use them through the runtime crate (`use charms_reactive::prelude::*;`, or
+//! `charms_reactive::when` and friends); the generated code refers to
+//! `::charms_reactive`, so a charm never names this crate.
 //!
 //! Several attributes may be stacked on one handler; their conditions are ANDed. The
 //! outermost attribute does all the work: it collects its siblings from the item, checks
@@ -9,11 +10,11 @@
 //! one registration. A handler is a plain `fn name() -> anyhow::Result<()>`.
 //!
 //! ```ignore
-//! use charms_reactive::{set_flag, when, when_not};
+//! use charms_reactive::prelude::*;
 //!
 //! #[when("apt.installed.rabbitmq-server")]
 //! #[when_not("rabbitmq.configured")]
-//! fn configure() -> anyhow::Result<()> {
+//! fn configure() -> Result<()> {
 //!     set_flag("rabbitmq.configured");
 //!     Ok(())
 //! }

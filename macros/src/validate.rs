@@ -1,7 +1,7 @@
 //! Compile-time checks of flag names, hook patterns and action names.
 
-/// The placeholder an interface layer uses for the endpoint a handler is bound to.
-const ENDPOINT_PLACEHOLDER: &str = "{endpoint_name}";
+use charms_reactive_juju::endpoint::PLACEHOLDER as ENDPOINT_PLACEHOLDER;
+use charms_reactive_juju::names::{is_action_name, is_juju_reserved};
 
 /// Checks a flag name; returns a message for the compile error.
 pub fn flag(name: &str) -> Result<(), String> {
@@ -79,17 +79,12 @@ fn group_ok(pattern: &str, group: &str) -> Result<(), String> {
 
 /// Checks an action name against Juju's rule `^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$`.
 pub fn action_name(name: &str) -> Result<(), String> {
-    let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
-    let valid = !name.is_empty()
-        && name.chars().all(|c| ok_char(c) || c == '-')
-        && name.starts_with(ok_char)
-        && name.ends_with(ok_char);
-    if !valid {
+    if !is_action_name(name) {
         return Err(format!(
             "bad action name {name:?}: lowercase letters, digits and inner hyphens only"
         ));
     }
-    if name == "juju" || name.starts_with("juju-") {
+    if is_juju_reserved(name) {
         return Err(format!("action name {name:?} is reserved by Juju"));
     }
     Ok(())

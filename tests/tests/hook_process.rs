@@ -276,7 +276,7 @@ fn a_database_written_by_python_charms_reactive_keeps_its_flags_and_hashes() {
     std::fs::copy(fixture.join("unit-state.db"), charm.db()).unwrap();
 
     // Read through the library: same flags, same values.
-    let (db, kv) = charms_reactive::unit_state::UnitStateDb::open(&charm.db()).unwrap();
+    let (db, kv) = charms_reactive::low_level::unit_state::UnitStateDb::open(&charm.db()).unwrap();
     db.rollback();
     let flags: Vec<&str> = kv.keys_with_prefix("reactive.states.").collect();
     let want: Vec<&str> = expected["flags"]

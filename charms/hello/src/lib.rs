@@ -1,34 +1,24 @@
 //! The hello charm: units share their greeting over the `peers` relation; each unit's
 //! status says how many peers greeted it.
 
-use charms_reactive::backend::WorkloadStatus;
-use charms_reactive::endpoint::Endpoint;
-use charms_reactive::{
-    clear_flag, data_changed, get_flags, hook_tools, set_flag, when, when_any, when_not,
-};
+use charms_reactive::prelude::*;
 
 #[when_not("hello.installed")]
-fn install() -> anyhow::Result<()> {
-    let tools = hook_tools();
-    tools.status_set(false, WorkloadStatus::Maintenance, "installing")?;
-    tools.application_version_set("1.0")?;
+fn install() -> Result<()> {
+    status::maintenance("installing")?;
+    status::workload_version("1.0")?;
     set_flag("hello.installed");
     Ok(())
 }
 
-/// This unit's configured greeting.
-fn greeting() -> anyhow::Result<String> {
-    Ok(hook_tools()
-        .config_get()?
-        .get("greeting")
-        .and_then(|g| g.as_str())
-        .unwrap_or("hello")
-        .to_string())
+/// This unit's configured greeting (`hello` if the option is unset).
+fn greeting() -> Result<String> {
+    Ok(config::get::<Option<String>>("greeting")?.unwrap_or_else(|| "hello".into()))
 }
 
 /// While peers are joined: publish this unit's greeting (sent only when it changed).
 #[when("hello.installed", "endpoint.peers.joined")]
-fn publish() -> anyhow::Result<()> {
+fn publish() -> Result<()> {
     let greeting = greeting()?;
     if let Some(peers) = Endpoint::from_name("peers") {
         for rel in peers.relations()? {
@@ -41,7 +31,7 @@ fn publish() -> anyhow::Result<()> {
 /// The first report, with or without peers.
 #[when("hello.installed")]
 #[when_not("hello.reported")]
-fn first_report() -> anyhow::Result<()> {
+fn first_report() -> Result<()> {
     report()?;
     set_flag("hello.reported");
     Ok(())
@@ -55,13 +45,13 @@ fn first_report() -> anyhow::Result<()> {
     "endpoint.peers.departed",
     "config.changed.greeting"
 )]
-fn report_again() -> anyhow::Result<()> {
+fn report_again() -> Result<()> {
     report()
 }
 
 /// Counts the peers that greeted this unit and sets the status if the message changed;
 /// clears the peer flags it handled.
-fn report() -> anyhow::Result<()> {
+fn report() -> Result<()> {
     let greeting = greeting()?;
     let mut greeted = 0;
     if let Some(peers) = Endpoint::from_name("peers") {
@@ -74,11 +64,8 @@ fn report() -> anyhow::Result<()> {
                 greeted += 1;
             }
         }
-        for flag in get_flags() {
-            if flag.starts_with("endpoint.peers.changed") || flag == "endpoint.peers.departed" {
-                clear_flag(&flag);
-            }
-        }
+        peers.clear_changed();
+        clear_flag(&peers.expand_name("departed"));
     }
     let message = format!(
         "{greeting}; greeted by {greeted} peer{}",
@@ -86,7 +73,7 @@ fn report() -> anyhow::Result<()> {
     );
     // Status only when it changes: status-set is a call to the controller.
     if data_changed("hello.status", &message)? {
-        hook_tools().status_set(false, WorkloadStatus::Active, &message)?;
+        status::active(&message)?;
     }
     Ok(())
 }

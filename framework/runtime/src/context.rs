@@ -6,11 +6,12 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::rc::Rc;
 
-use crate::backend::{Backend, LogLevel};
+use crate::backend::{Backend, LogLevel, Settings};
 use crate::hook::HookInfo;
 use crate::kv::Kv;
 use crate::metadata::Metadata;
 use crate::triggers::Triggers;
+use crate::Scope;
 
 /// Flag transitions seen by the dispatcher.
 #[derive(Debug, Default)]
@@ -31,7 +32,7 @@ impl Watch {
 
 /// Where a relation hook happens (`JUJU_RELATION_ID`, `JUJU_REMOTE_UNIT`, …).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RelationContext {
+pub(crate) struct RelationContext {
     /// `endpoint:N`.
     pub relation_id: String,
     /// The remote unit, when the hook is about one.
@@ -50,9 +51,9 @@ pub(crate) struct Context {
     pub unit_name: String,
     /// The relation of a relation hook.
     pub relation: Option<RelationContext>,
-    /// Relation data written this hook, by (relation id, app bag?): key → value, where
-    /// an empty value deletes. Sent at the end of a successful hook.
-    pub publish: RefCell<BTreeMap<(String, bool), BTreeMap<String, String>>>,
+    /// Relation data written this hook, by (relation id, bag): key → value, where an
+    /// empty value deletes. Sent at the end of a successful hook.
+    pub publish: RefCell<BTreeMap<(String, Scope), Settings>>,
     /// The endpoint of the interface-layer handler being invoked.
     pub current_endpoint: RefCell<Option<String>>,
     pub metadata: Metadata,

@@ -1,6 +1,6 @@
 //! The dispatcher: the hooks phase, then the flag loop until no flag changes.
 //!
-//! Rules kept from charms.reactive (reference §2.4): `#[hook]` handlers run before any
+//! Rules kept from charms.reactive: `#[hook]` handlers run before any
 //! flag handler; the queue of an iteration is fixed when it starts, so flags set by a
 //! handler take effect in the next iteration; clearing a flag re-tests the rest of the
 //! queue (and can drop handlers from it, never add); after the first iteration a handler

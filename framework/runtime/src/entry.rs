@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::rc::Rc;
 
 use anyhow::Context as _;
+use charms_reactive_juju::env;
 
 use crate::backend::JujuTools;
 use crate::context::{Context, RelationContext};
@@ -16,15 +17,16 @@ use crate::run::run_hook;
 use crate::unit_state::UnitStateDb;
 
 /// Runs the hook this process was started for, with handlers ordered by crate name
-/// (use [`main_with_layers`] or [`crate::charm_main!`] for layer order). Exit code 0 on
+/// (use [`crate::charm_main!`] for layer order). Exit code 0 on
 /// success; on failure the error chain is printed on stderr (and sent to `juju-log`) and
 /// the code is 1.
 pub fn main() -> ExitCode {
     main_with_layers(&[])
 }
 
-/// Like [`main`], with the layer order from the build: handlers of the first layer run
-/// before those of the second within an iteration, and so on.
+/// Like [`crate::main`], with the layer order from the build: handlers of the first layer
+/// run before those of the second within an iteration, and so on. [`crate::charm_main!`]
+/// calls it; a charm has no reason to call it directly.
 pub fn main_with_layers(layers: &[&str]) -> ExitCode {
     let _ = tracing::subscriber::set_global_default(logging::subscriber(
         logging::level_from_env(),
@@ -40,21 +42,25 @@ pub fn main_with_layers(layers: &[&str]) -> ExitCode {
 }
 
 fn charm_dir() -> anyhow::Result<PathBuf> {
-    for var in ["CHARM_DIR", "JUJU_CHARM_DIR"] {
+    for var in [env::LEGACY_CHARM_DIR, env::CHARM_DIR] {
         if let Some(dir) = std::env::var_os(var).filter(|d| !d.is_empty()) {
             return Ok(PathBuf::from(dir));
         }
     }
-    std::env::current_dir().context("CHARM_DIR is not set and the working directory is unreadable")
+    std::env::current_dir().with_context(|| {
+        format!(
+            "{} is not set and the working directory is unreadable",
+            env::LEGACY_CHARM_DIR
+        )
+    })
 }
 
 fn run_from_env(layers: &[&str]) -> anyhow::Result<()> {
-    let dispatch_path = std::env::var("JUJU_DISPATCH_PATH").ok();
+    let dispatch_path = std::env::var(env::DISPATCH_PATH).ok();
     let argv0 = std::env::args_os()
         .next()
         .map(|a| a.to_string_lossy().into_owned());
-    let hook = HookInfo::from_env(dispatch_path.as_deref(), argv0.as_deref())
-        .map_err(anyhow::Error::msg)?;
+    let hook = HookInfo::from_env(dispatch_path.as_deref(), argv0.as_deref())?;
     // config-get runs while the unit state is opened (restricted hooks do not read it).
     let tools = Rc::new(JujuTools::new());
     if !hook.is_restricted() {
@@ -64,7 +70,7 @@ fn run_from_env(layers: &[&str]) -> anyhow::Result<()> {
     let metadata = Metadata::load(&charm_dir)?;
     let defaults = config_defaults(&charm_dir)?;
     let (db, kv) = UnitStateDb::open(&UnitStateDb::default_path(&charm_dir))?;
-    let unit_name = std::env::var("JUJU_UNIT_NAME").unwrap_or_default();
+    let unit_name = std::env::var(env::UNIT_NAME).unwrap_or_default();
     let ctx = Rc::new(Context::new(
         tools.clone(),
         hook,
@@ -75,8 +81,7 @@ fn run_from_env(layers: &[&str]) -> anyhow::Result<()> {
         charm_dir,
         kv,
     ));
-    let handlers =
-        handler::handlers(layers, &|_| true, &ctx.metadata).map_err(anyhow::Error::msg)?;
+    let handlers = handler::handlers(layers, &|_| true, &ctx.metadata)?;
     let startups = handler::startups(layers, &|_| true);
     match run_hook(ctx.clone(), &handlers, &startups) {
         Ok(()) => {
@@ -97,10 +102,10 @@ fn run_from_env(layers: &[&str]) -> anyhow::Result<()> {
 fn relation_from_env() -> Option<RelationContext> {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     Some(RelationContext {
-        relation_id: var("JUJU_RELATION_ID")?,
-        remote_unit: var("JUJU_REMOTE_UNIT"),
-        remote_app: var("JUJU_REMOTE_APP"),
-        departing_unit: var("JUJU_DEPARTING_UNIT"),
+        relation_id: var(env::RELATION_ID)?,
+        remote_unit: var(env::REMOTE_UNIT),
+        remote_app: var(env::REMOTE_APP),
+        departing_unit: var(env::DEPARTING_UNIT),
     })
 }
 
@@ -137,7 +142,7 @@ macro_rules! charm_main {
     ($($layer:ident),* $(,)?) => {
         $( #[allow(unused_imports)] use $layer as _; )*
         fn main() -> ::std::process::ExitCode {
-            $crate::main_with_layers(&[$(::core::stringify!($layer)),*])
+            $crate::low_level::main_with_layers(&[$(::core::stringify!($layer)),*])
         }
     };
 }

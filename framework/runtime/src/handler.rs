@@ -9,6 +9,8 @@
 
 use linkme::distributed_slice;
 
+use charms_reactive_juju::endpoint::{has_placeholder, PLACEHOLDER};
+
 use crate::metadata::Metadata;
 
 /// One condition of a handler, as written in its attributes.
@@ -66,8 +68,29 @@ pub static STARTUP: [StartupDef];
 #[distributed_slice]
 pub static INTERFACES: [InterfaceDef];
 
-/// The placeholder an interface layer's handlers use for their endpoint.
-pub(crate) const ENDPOINT_PLACEHOLDER: &str = "{endpoint_name}";
+/// A handler that cannot be registered for the charm's endpoints.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum RegistrationError {
+    /// A templated handler in a crate without `interface!`.
+    #[error(
+        "handler {module}::{name} uses {PLACEHOLDER} but crate `{krate}` declares no interface; \
+         add `charms_reactive::interface!(\"<interface name>\");` to its lib.rs"
+    )]
+    NoInterface {
+        module: &'static str,
+        name: &'static str,
+        krate: &'static str,
+    },
+    /// A templated handler outside a `requires`, `provides` or `peers` module.
+    #[error(
+        "handler {module}::{name} uses {PLACEHOLDER} but is not in a `requires`, `provides` or \
+         `peers` module, so its role is unknown"
+    )]
+    NoRole {
+        module: &'static str,
+        name: &'static str,
+    },
+}
 
 /// When in a dispatch a handler may run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,7 +169,7 @@ impl Handler {
             flags
                 .iter()
                 .map(|f| match endpoint {
-                    Some(ep) => f.replace(ENDPOINT_PLACEHOLDER, ep),
+                    Some(ep) => charms_reactive_juju::endpoint::expand(ep, f),
                     None => f.to_string(),
                 })
                 .collect()
@@ -207,28 +230,23 @@ fn source_key<'a>(layers: &[&str], module: &'a str, file: &'a str, line: u32) ->
 /// The endpoints an interface-layer handler is registered for: those of the charm whose
 /// role is the handler's module (`requires`, `provides` or `peers`) and whose interface
 /// is the one its crate declares.
-fn endpoints_for(def: &HandlerDef, metadata: &Metadata) -> Result<Vec<String>, String> {
+fn endpoints_for(def: &HandlerDef, metadata: &Metadata) -> Result<Vec<String>, RegistrationError> {
     let krate = crate_of(def.module);
     let interface = INTERFACES
         .iter()
         .find(|i| crate_of(i.module) == krate)
-        .ok_or_else(|| {
-            format!(
-            "handler {}::{} uses {ENDPOINT_PLACEHOLDER} but crate `{krate}` declares no interface; \
-             add `charms_reactive::interface!(\"<interface name>\");` to its lib.rs",
-            def.module, def.name
-        )
+        .ok_or(RegistrationError::NoInterface {
+            module: def.module,
+            name: def.name,
+            krate,
         })?;
     let role = def
         .module
         .split("::")
         .find(|s| matches!(*s, "requires" | "provides" | "peers"))
-        .ok_or_else(|| {
-            format!(
-            "handler {}::{} uses {ENDPOINT_PLACEHOLDER} but is not in a `requires`, `provides` or \
-             `peers` module, so its role is unknown",
-            def.module, def.name
-        )
+        .ok_or(RegistrationError::NoRole {
+            module: def.module,
+            name: def.name,
         })?;
     Ok(metadata.endpoints_for(role, interface.name))
 }
@@ -240,14 +258,12 @@ pub(crate) fn handlers(
     layers: &[&str],
     select: &dyn Fn(&str) -> bool,
     metadata: &Metadata,
-) -> Result<Vec<Handler>, String> {
+) -> Result<Vec<Handler>, RegistrationError> {
     let mut defs: Vec<&'static HandlerDef> = HANDLERS.iter().collect();
     defs.sort_by_key(|d| source_key(layers, d.module, d.file, d.line));
     let mut out = Vec::new();
     for def in defs {
-        let templated = flag_lists(def)
-            .flatten()
-            .any(|f| f.contains(ENDPOINT_PLACEHOLDER));
+        let templated = flag_lists(def).flatten().any(|f| has_placeholder(f));
         if templated {
             for ep in endpoints_for(def, metadata)? {
                 out.push(Handler::new(def, Some(&ep)));

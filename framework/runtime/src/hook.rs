@@ -2,6 +2,9 @@
 
 use std::path::Path;
 
+use charms_reactive_juju::env;
+use charms_reactive_juju::hooks::{RelationHook, RESTRICTED_HOOKS};
+
 /// What is being dispatched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HookInfo {
@@ -11,8 +14,22 @@ pub enum HookInfo {
     Action(String),
 }
 
-/// Hooks that run in restricted mode: no startup, no automatic flags, one pass.
-pub const RESTRICTED_HOOKS: &[&str] = &["collect-metrics", "meter-status-changed"];
+/// Why the hook to run could not be told from the environment.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UnknownHook {
+    /// Started through the `dispatch` script's name without `JUJU_DISPATCH_PATH`.
+    #[error(
+        "started as `dispatch` but {} is not set: cannot tell which hook to run",
+        env::DISPATCH_PATH
+    )]
+    DispatchWithoutPath,
+    /// Neither `JUJU_DISPATCH_PATH` nor the program name says.
+    #[error(
+        "cannot tell which hook to run: {} is unset and argv[0] is empty",
+        env::DISPATCH_PATH
+    )]
+    NoName,
+}
 
 impl HookInfo {
     /// The hook name, for hooks.
@@ -29,6 +46,12 @@ impl HookInfo {
             HookInfo::Action(a) => Some(a),
             HookInfo::Hook(_) => None,
         }
+    }
+
+    /// The endpoint and kind of a relation hook (`db-relation-joined`); `None` for any
+    /// other hook and for actions.
+    pub fn relation_hook(&self) -> Option<RelationHook<'_>> {
+        self.hook_name().and_then(RelationHook::parse)
     }
 
     /// Whether this is `collect-metrics` or `meter-status-changed`.
@@ -56,7 +79,10 @@ impl HookInfo {
 
     /// From the environment Juju gives a hook: `JUJU_DISPATCH_PATH`, else the name this
     /// binary was started as (`hooks/<name>` symlinks), as classic charms do.
-    pub fn from_env(dispatch_path: Option<&str>, argv0: Option<&str>) -> Result<HookInfo, String> {
+    pub fn from_env(
+        dispatch_path: Option<&str>,
+        argv0: Option<&str>,
+    ) -> Result<HookInfo, UnknownHook> {
         if let Some(found) = dispatch_path
             .filter(|p| !p.is_empty())
             .and_then(HookInfo::from_dispatch_path)
@@ -65,10 +91,10 @@ impl HookInfo {
         }
         match argv0.and_then(HookInfo::from_dispatch_path) {
             Some(HookInfo::Hook(name)) if name == "dispatch" => {
-                Err("started as `dispatch` but JUJU_DISPATCH_PATH is not set: cannot tell which hook to run".into())
+                Err(UnknownHook::DispatchWithoutPath)
             }
             Some(found) => Ok(found),
-            None => Err("cannot tell which hook to run: JUJU_DISPATCH_PATH is unset and argv[0] is empty".into()),
+            None => Err(UnknownHook::NoName),
         }
     }
 }
@@ -95,7 +121,17 @@ mod tests {
             HookInfo::from_env(Some(""), Some("/c/actions/run")),
             Ok(HookInfo::Action("run".into()))
         );
-        assert!(HookInfo::from_env(None, Some("/c/dispatch")).is_err());
+        assert_eq!(
+            HookInfo::from_env(None, Some("/c/dispatch")),
+            Err(UnknownHook::DispatchWithoutPath)
+        );
+        assert_eq!(HookInfo::from_env(None, None), Err(UnknownHook::NoName));
+        assert_eq!(
+            HookInfo::Hook("db-relation-joined".into())
+                .relation_hook()
+                .map(|h| h.endpoint),
+            Some("db")
+        );
         assert!(HookInfo::Hook("collect-metrics".into()).is_restricted());
     }
 }

@@ -5,8 +5,8 @@ use crate::metadata::Metadata;
 /// Whether `hook` matches any of `patterns`.
 ///
 /// ```
-/// # use charms_reactive::hook_matches;
-/// # use charms_reactive::Metadata;
+/// # use charms_reactive::low_level::hook_matches;
+/// # use charms_reactive::low_level::Metadata;
 /// let meta = Metadata::parse("name: x\nrequires:\n  db1: {interface: mysql}\n").unwrap();
 /// assert!(hook_matches("config-changed", &["{config,option}-{changed,set}"], &meta));
 /// assert!(hook_matches("db1-relation-changed", &["{requires:mysql}-relation-changed"], &meta));

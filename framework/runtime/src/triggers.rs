@@ -1,4 +1,6 @@
 //! Triggers: flag changes that synchronously cause other flag changes or callbacks.
+//!
+//! Register them in a `#[startup]` function so they exist in every hook.
 
 use std::collections::HashMap;
 
@@ -7,7 +9,7 @@ use crate::flags;
 
 /// Which transition a trigger reacts to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum On {
+pub(crate) enum On {
     /// The flag goes from unset to set.
     Set,
     /// The flag goes from set to unset.
@@ -17,7 +19,7 @@ pub enum On {
 /// A trigger, built with [`Trigger::when`] or [`Trigger::when_not`].
 ///
 /// ```no_run
-/// use charms_reactive::{register_trigger, Trigger};
+/// use charms_reactive::triggers::{register_trigger, Trigger};
 /// // Whenever the port option changes, the service must be reconfigured.
 /// register_trigger(Trigger::when("config.changed.port").clear_flag("app.configured")).unwrap();
 /// ```

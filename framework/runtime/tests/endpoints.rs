@@ -39,7 +39,7 @@ fn tracking_keys(out: &Outcome) -> Vec<String> {
 }
 
 mod lifecycle {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
 
     #[startup]
     fn forget_seen() -> anyhow::Result<()> {
@@ -102,7 +102,7 @@ fn an_endpoint_walks_joined_changed_departed_broken() {
 
     // In update-status, remote application data changed: seen there, although
     // charms.reactive only manages endpoint flags in the endpoint's own relation hooks
-    // (F7) and never raises `changed` for application data. The member's `port` changed
+    // and never raises `changed` for application data. The member's `port` changed
     // too, but a member's bag is read only in hooks about that member: Juju's agent
     // would serve the cached copy here anyway.
     let mut s3 = same.state.clone();
@@ -177,7 +177,7 @@ fn an_endpoint_walks_joined_changed_departed_broken() {
 
 mod publisher {
     use charms_reactive::endpoint::Endpoint;
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
 
     #[when("endpoint.db.joined")]
     fn publish() -> anyhow::Result<()> {
@@ -242,7 +242,7 @@ fn a_failed_hook_sends_no_relation_set() {
 
 mod app_writer {
     use charms_reactive::endpoint::Endpoint;
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
 
     #[when("endpoint.db.joined")]
     fn write_app() -> anyhow::Result<()> {
@@ -281,7 +281,7 @@ fn application_data_is_written_by_the_leader_only() {
 
 mod reader {
     use charms_reactive::endpoint::Endpoint;
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
 
     #[when("endpoint.db.joined")]
     fn read() -> anyhow::Result<()> {
@@ -346,7 +346,7 @@ fn views_decode_json_expose_bad_data_raw_and_drop_empty_values() {
 
 mod peer_viewer {
     use charms_reactive::endpoint::Endpoint;
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
 
     /// Reads the peers through the endpoint views, as an interface layer would.
     #[when("endpoint.cluster.joined")]

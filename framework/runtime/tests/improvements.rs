@@ -1,7 +1,7 @@
 //! The deliberate differences from charms.reactive (crate docs, "Differences"), each
 //! shown against what charms.reactive does, plus automatic flags, actions and logging.
 
-use charms_reactive::backend::LogLevel;
+use charms_reactive::low_level::backend::LogLevel;
 use charms_reactive::testing::{Harness, Outcome, State};
 
 fn harness(module: &str) -> Harness {
@@ -29,7 +29,7 @@ fn tempdir(name: &str) -> std::path::PathBuf {
 }
 
 mod source_order {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[when("go")]
     fn zulu_defined_first() -> anyhow::Result<()> {
         Ok(())
@@ -56,8 +56,8 @@ fn order_is_source_order_within_a_layer() {
 }
 
 mod file_stacking {
-    use charms_reactive::*;
-    // charms.reactive F3: with @when above @when_file_changed the file predicate is
+    use charms_reactive::prelude::*;
+    // charms.reactive bug: with @when above @when_file_changed the file predicate is
     // consumed in the hooks phase and the handler never fires.
     #[when("x")]
     #[when_file_changed("config.txt")]
@@ -92,7 +92,7 @@ fn f3_file_change_fires_whatever_the_attribute_order_and_for_every_watcher() {
 }
 
 mod file_retest {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[when("x")]
     fn clears_something() -> anyhow::Result<()> {
         clear_flag("y");
@@ -105,7 +105,7 @@ mod file_retest {
     }
 }
 
-/// charms.reactive F2: the re-test after a clear evaluates the file predicate a second
+/// charms.reactive bug: the re-test after a clear evaluates the file predicate a second
 /// time, which now says "unchanged", and the watcher is dropped for good.
 #[test]
 fn f2_retest_after_a_clear_does_not_eat_the_file_change() {
@@ -119,14 +119,14 @@ fn f2_retest_after_a_clear_does_not_eat_the_file_change() {
 }
 
 mod file_startup {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[when_file_changed("watched.txt")]
     fn watcher() -> anyhow::Result<()> {
         Ok(())
     }
 }
 
-/// charms.reactive F1: flags changing at hook start (config flags here) make the tracer
+/// charms.reactive bug: flags changing at hook start (config flags here) make the tracer
 /// test every handler, storing the file hash, so the change is never seen.
 #[test]
 fn f1_flag_changes_at_start_do_not_eat_the_file_change() {
@@ -141,7 +141,7 @@ fn f1_flag_changes_at_start_do_not_eat_the_file_change() {
 }
 
 mod once_fails {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[when("x")]
     #[only_once]
     fn once() -> anyhow::Result<()> {
@@ -170,7 +170,7 @@ fn only_once_mark_is_recorded_after_success() {
 }
 
 mod unset_clear {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[when("a")]
     fn sets_b() -> anyhow::Result<()> {
         set_flag("b");
@@ -203,7 +203,7 @@ fn clearing_an_unset_flag_does_not_retest_the_queue() {
 }
 
 mod config_flags {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[when("config.changed.greeting")]
     fn saw_changed() -> anyhow::Result<()> {
         set_flag("saw.changed.greeting");
@@ -274,7 +274,7 @@ fn config_flags_last_one_hook_and_compare_with_the_previous_hook() {
 }
 
 mod series {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[when("upgrade.series.in-progress")]
     fn upgrading() -> anyhow::Result<()> {
         Ok(())
@@ -299,7 +299,7 @@ fn upgrade_series_flag_spans_pre_to_post_series_upgrade() {
 }
 
 mod failing_callback {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     fn refuse() -> anyhow::Result<()> {
         anyhow::bail!("callback refused")
     }
@@ -332,11 +332,10 @@ fn a_failing_trigger_callback_fails_the_hook() {
 }
 
 mod panics {
-    use charms_reactive::backend::WorkloadStatus;
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[hook("install")]
     fn panicking() -> anyhow::Result<()> {
-        hook_tools().status_set(false, WorkloadStatus::Maintenance, "about to panic")?;
+        status::maintenance("about to panic")?;
         set_flag("lost");
         let v: Vec<u8> = Vec::new();
         let _ = v[3];
@@ -369,7 +368,7 @@ fn a_panicking_handler_fails_the_hook_and_loses_nothing() {
 }
 
 mod logs {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[when_not("done")]
     fn work() -> anyhow::Result<()> {
         set_flag("done");
@@ -404,17 +403,18 @@ fn each_invocation_is_logged_at_info_and_dispatch_detail_at_debug() {
 }
 
 mod actions {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[action("backup")]
     #[when("db.ready")]
     fn backup() -> anyhow::Result<()> {
-        let params = hook_tools().action_get()?;
+        let params = charms_reactive::low_level::hook_tools().action_get()?;
         let target = params
             .get("target")
             .and_then(|t| t.as_str())
             .unwrap_or("none")
             .to_string();
-        hook_tools().action_set(&[("target".to_string(), target)].into())?;
+        charms_reactive::low_level::hook_tools()
+            .action_set(&[("target".to_string(), target)].into())?;
         set_flag("backup.done");
         Ok(())
     }
@@ -464,7 +464,7 @@ fn an_action_whose_conditions_fail_is_marked_failed_with_the_reason() {
 }
 
 mod flag_api {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[hook("install")]
     fn check() -> anyhow::Result<()> {
         anyhow::ensure!(all_flags_set(&[]) && !any_flags_set(&[]));
@@ -499,7 +499,7 @@ fn flag_api_behaves_like_charms_reactive() {
 }
 
 mod bare_watch {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[when("render")]
     fn render() -> anyhow::Result<()> {
         std::fs::write(charm_dir().join("rendered.conf"), "new")?;
@@ -532,7 +532,7 @@ fn a_bare_file_watcher_sees_a_file_rewritten_earlier_in_the_hook() {
 }
 
 mod trigger_cycle {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[startup]
     fn triggers() -> anyhow::Result<()> {
         register_trigger(Trigger::when("a").set_flag("b"))?;
@@ -562,7 +562,7 @@ fn a_cycle_of_triggers_fails_the_hook_naming_the_flags() {
 
 mod restricted_publish {
     use charms_reactive::endpoint::Endpoint;
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[collect_metrics]
     fn metrics() -> anyhow::Result<()> {
         for rel in Endpoint::from_name("db").expect("db").relations()? {
@@ -588,7 +588,7 @@ fn relation_data_written_in_a_restricted_hook_fails_it() {
 }
 
 mod config_edge {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[when("config.default.ratio")]
     fn ratio_default() -> anyhow::Result<()> {
         set_flag("seen.ratio.default");
@@ -644,16 +644,16 @@ fn metadata_with_empty_sections_is_accepted() {
 }
 
 mod leader_values {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[hook("install")]
     fn set_padded() -> anyhow::Result<()> {
-        hook_tools().leader_set(&[("cert".to_string(), "PEM\n".to_string())].into())?;
+        leadership::set(&[("cert".to_string(), "PEM\n".to_string())].into())?;
         Ok(())
     }
 }
 
 mod bad_endpoint_read {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[when_not("never")]
     fn runs() -> anyhow::Result<()> {
         Ok(())
@@ -687,14 +687,14 @@ fn an_unreadable_relation_fails_only_its_own_hooks() {
 }
 
 mod leader_whitespace {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
 
     #[when_not("stored")]
     fn store() -> anyhow::Result<()> {
         let settings = [("cert".to_string(), "PEM\n".to_string())]
             .into_iter()
             .collect();
-        hook_tools().leader_set(&settings)?;
+        leadership::set(&settings)?;
         set_flag("stored");
         Ok(())
     }

@@ -5,7 +5,8 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use charms_reactive::backend::*;
+use charms_reactive::low_level::backend::*;
+use charms_reactive::Scope;
 
 struct Tools {
     dir: PathBuf,
@@ -67,7 +68,7 @@ fn reads_parse_json_and_are_cached_per_hook() {
     b.config_get().unwrap();
     assert_eq!(b.relation_ids("db").unwrap(), ["db:1", "db:10"]);
     assert_eq!(
-        b.relation_get("db:1", "pg/0", false)
+        b.relation_get("db:1", "pg/0", Scope::Unit)
             .unwrap()
             .get("host")
             .map(String::as_str),
@@ -91,10 +92,10 @@ fn relation_set_sends_values_on_stdin_and_drops_cached_relation_reads() {
     t.tool("relation-get", "{}", "", 0);
     t.tool("relation-set", "", "", 0);
     let b = t.backend();
-    b.relation_get("db:1", "me/0", false).unwrap();
+    b.relation_get("db:1", "me/0", Scope::Unit).unwrap();
     let settings: Settings = [("password".to_string(), "s3cret".to_string())].into();
-    b.relation_set("db:1", false, &settings).unwrap();
-    b.relation_get("db:1", "me/0", false).unwrap();
+    b.relation_set("db:1", Scope::Unit, &settings).unwrap();
+    b.relation_get("db:1", "me/0", Scope::Unit).unwrap();
     let calls = t.calls();
     assert_eq!(calls[1], "relation-set -r db:1 --app=false --file -");
     assert_eq!(
@@ -131,7 +132,7 @@ fn a_failing_tool_gives_a_typed_error_with_its_stderr_and_no_values() {
     );
     assert!(!msg.contains("hunter2"), "{msg}");
     let err = b
-        .status_set(false, WorkloadStatus::Active, "ready")
+        .status_set(Scope::Unit, WorkloadStatus::Active, "ready")
         .unwrap_err();
     assert_eq!(err.exit_code(), Some(2));
     assert_eq!(
@@ -190,7 +191,7 @@ fn every_tool_family_builds_juju_argument_vectors() {
         Some("v")
     );
     assert_eq!(
-        b.status_get(true).unwrap(),
+        b.status_get(Scope::App).unwrap(),
         StatusInfo {
             status: "active".into(),
             message: "m".into()
@@ -286,7 +287,7 @@ fn a_tool_that_exits_without_reading_stdin_reports_its_own_error() {
     let b = t.backend();
     let big = "x".repeat(256 * 1024);
     let err = b
-        .relation_set("db:9", false, &[("blob".to_string(), big)].into())
+        .relation_set("db:9", Scope::Unit, &[("blob".to_string(), big)].into())
         .unwrap_err();
     assert_eq!(err.exit_code(), Some(2), "{err}");
     assert!(err.to_string().contains("relation not found"), "{err}");

@@ -1,4 +1,4 @@
-//! charms.reactive's conformance scenarios (reference §7.2), one test per scenario, named
+//! charms.reactive's behaviour, scenario by scenario, one test per scenario, named
 //! after it. Each scenario's handlers live in their own module and the harness runs only
 //! that module's handlers. Where this framework deliberately differs, the test asserts
 //! our behaviour and says what charms.reactive does.
@@ -32,7 +32,7 @@ fn flags(state: &State) -> Vec<String> {
 }
 
 mod s02_chain {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
 
     #[when("foo")]
     fn foo() -> anyhow::Result<()> {
@@ -100,7 +100,7 @@ fn scenario_03_re_dispatch() {
 }
 
 mod s04_clear_dequeues {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[when("foo")]
     fn h1() -> anyhow::Result<()> {
         clear_flag("foo");
@@ -127,7 +127,7 @@ fn scenario_04_clear_dequeues() {
 }
 
 mod s05_clear_after_the_fact {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[when("foo")]
     fn h2() -> anyhow::Result<()> {
         Ok(())
@@ -154,7 +154,7 @@ fn scenario_05_clear_after_the_fact() {
 }
 
 mod s06_hooks_first {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[when("foos")]
     fn h1() -> anyhow::Result<()> {
         Ok(())
@@ -166,7 +166,7 @@ mod s06_hooks_first {
 }
 
 mod s06_hooks_first_swapped {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[hook("fook")]
     fn h2() -> anyhow::Result<()> {
         Ok(())
@@ -187,7 +187,7 @@ fn scenario_06_hooks_first() {
 }
 
 mod s07_stacked {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[when("foo")]
     #[when("bar")]
     fn test1() -> anyhow::Result<()> {
@@ -201,7 +201,7 @@ mod s07_stacked {
 }
 
 mod s07_stacked_extra {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[when("foo")]
     fn test3() -> anyhow::Result<()> {
         clear_flag("bar");
@@ -234,7 +234,7 @@ fn scenario_07_stacked_and() {
 }
 
 mod s08_set_never_dequeues {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[when("go")]
     fn h1() -> anyhow::Result<()> {
         set_flag("x");
@@ -258,7 +258,7 @@ fn scenario_08_set_never_dequeues() {
 }
 
 mod s09_flip_flop {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[when("x")]
     fn a() -> anyhow::Result<()> {
         clear_flag("x");
@@ -280,7 +280,10 @@ fn scenario_09_flip_flop_cap_fails_the_hook() {
     let failure = harness(&["s09_flip_flop"])
         .run("config-changed", &input)
         .expect_err("must not settle");
-    assert_eq!(failure.invoked.len(), charms_reactive::MAX_ITERATIONS);
+    assert_eq!(
+        failure.invoked.len(),
+        charms_reactive::low_level::MAX_ITERATIONS
+    );
     let expected: Vec<&str> = ["b", "a"].iter().cycle().take(100).copied().collect();
     assert_eq!(names(&failure.invoked), expected);
     let msg = format!("{:#}", failure.error);
@@ -294,7 +297,7 @@ fn scenario_09_flip_flop_cap_fails_the_hook() {
 }
 
 mod s10_flagless {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[when()]
     fn always() -> anyhow::Result<()> {
         Ok(())
@@ -314,7 +317,7 @@ fn scenario_10_flagless_always_true_handler_runs_once() {
 }
 
 mod s11_hook_sets_flag {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[when("installed")]
     fn w() -> anyhow::Result<()> {
         Ok(())
@@ -344,7 +347,7 @@ fn scenario_12_hook_and_when_never_fires_is_a_compile_error() {
 }
 
 mod s13_hook_patterns {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[hook("install")]
     fn k1() -> anyhow::Result<()> {
         Ok(())
@@ -376,7 +379,7 @@ fn scenario_13_hook_patterns() {
 }
 
 mod s14_truth_table {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[when_not_all("a", "b")]
     fn not_all() -> anyhow::Result<()> {
         Ok(())
@@ -409,7 +412,7 @@ fn scenario_14_predicate_truth_table() {
 }
 
 mod s15_trigger_set {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[startup]
     fn triggers() -> anyhow::Result<()> {
         register_trigger(Trigger::when("foo").set_flag("bar"))?;
@@ -433,7 +436,7 @@ fn scenario_15_trigger_when_set_flag() {
 }
 
 mod s16_trigger_clear {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[startup]
     fn triggers() -> anyhow::Result<()> {
         register_trigger(Trigger::when("foo").clear_flag("qux"))?;
@@ -455,7 +458,7 @@ fn scenario_16_trigger_when_clear_flag() {
 }
 
 mod s17_trigger_when_not {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[startup]
     fn triggers() -> anyhow::Result<()> {
         register_trigger(Trigger::when_not("foo").set_flag("bar").clear_flag("qux"))?;
@@ -485,7 +488,7 @@ fn scenario_17_trigger_when_not() {
 }
 
 mod s18_trigger_callbacks {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     fn on_a() -> anyhow::Result<()> {
         let n = get_flag_value("calls.a")
             .and_then(|v| v.as_u64())
@@ -536,7 +539,7 @@ fn scenario_18_trigger_callbacks() {
 }
 
 mod s19_only_once {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[when("x")]
     #[only_once]
     fn h() -> anyhow::Result<()> {
@@ -565,7 +568,7 @@ fn scenario_19_only_once() {
 }
 
 mod s20_phase_agnostic {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[when_not("nothing")]
     fn wn() -> anyhow::Result<()> {
         Ok(())
@@ -596,7 +599,7 @@ fn scenario_20_phase_agnostic_handlers() {
 }
 
 mod s21_restricted {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[collect_metrics]
     fn metrics() -> anyhow::Result<()> {
         Ok(())
@@ -624,7 +627,7 @@ mod s21_restricted {
     }
 }
 
-/// charms.reactive runs the collect_metrics handler and the bare only_once handler (F4);
+/// charms.reactive runs the collect_metrics handler and the bare only_once handler;
 /// here only the restricted handler runs. No startup, no automatic flags, no config-get.
 #[test]
 fn scenario_21_restricted_mode() {
@@ -645,7 +648,7 @@ fn scenario_21_restricted_mode() {
 }
 
 mod s22_main {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[startup]
     fn start() -> anyhow::Result<()> {
         set_flag("started");
@@ -679,7 +682,7 @@ fn scenario_22_main() {
 }
 
 mod s23_transactional {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     /// The line of `sets_then_fails` (two below).
     pub const LINE: u32 = line!() + 2;
     #[when_not("a")]
@@ -712,7 +715,7 @@ fn scenario_23_transactionality() {
 }
 
 mod s24_data_changed {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[hook("install")]
     fn check() -> anyhow::Result<()> {
         let data = serde_json::json!({"foo": "bar", "n": 1});
@@ -738,7 +741,7 @@ fn scenario_24_data_changed() {
 }
 
 mod s25_any_hook {
-    use charms_reactive::*;
+    use charms_reactive::prelude::*;
     #[hook("{config,option}-{changed,set}")]
     fn config() -> anyhow::Result<()> {
         Ok(())

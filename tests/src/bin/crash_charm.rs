@@ -6,7 +6,7 @@
 
 use std::io::{BufRead, Write};
 
-use charms_reactive::*;
+use charms_reactive::prelude::*;
 
 #[startup]
 fn started() -> anyhow::Result<()> {

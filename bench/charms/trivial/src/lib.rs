@@ -1,8 +1,8 @@
 //! The model benchmark's trivial charm: one handler.
-use charms_reactive::{set_flag, when_not};
+use charms_reactive::prelude::*;
 
 #[when_not("trivial.ready")]
-fn ready() -> anyhow::Result<()> {
+fn ready() -> Result<()> {
     set_flag("trivial.ready");
     Ok(())
 }

@@ -19,7 +19,10 @@ pub(crate) fn relation_ids(
                 .split_once(':')
                 .is_some_and(|(ep, _)| ep == name)
         });
-        let broken = ctx.hook.hook_name() == Some(&format!("{name}-relation-broken"));
+        let broken = ctx
+            .hook
+            .relation_hook()
+            .is_some_and(|h| h.endpoint == name && h.kind == "broken");
         if let (Some(rel), false) = (own, broken) {
             return Ok(vec![rel.relation_id.clone()]);
         }

@@ -9,6 +9,7 @@ use crate::backend::Settings;
 use crate::context::Context;
 use crate::flags::{clear_in, set_in};
 use crate::metadata::EndpointMeta;
+use crate::Scope;
 
 use super::lookup::{relation_ids, remote_app};
 use super::views::{decode, own_bag};
@@ -27,8 +28,8 @@ pub(crate) fn on_start(ctx: &Context) -> anyhow::Result<()> {
     for ep in ctx.metadata.endpoints.clone() {
         let own_hook = ctx
             .hook
-            .hook_name()
-            .is_some_and(|h| h.starts_with(&format!("{}-relation-", ep.name)));
+            .relation_hook()
+            .is_some_and(|h| h.endpoint == ep.name);
         if let Err(e) = manage(ctx, &ep) {
             let e = e.context(format!("managing the flags of endpoint {:?}", ep.name));
             if own_hook {
@@ -67,7 +68,7 @@ fn manage(ctx: &Context, ep: &EndpointMeta) -> anyhow::Result<()> {
         for unit in units {
             let key = (rid.clone(), unit);
             let data = if must_read(ctx, &key, &tracked) {
-                Some(ctx.backend.relation_get(rid, &key.1, false)?)
+                Some(ctx.backend.relation_get(rid, &key.1, Scope::Unit)?)
             } else {
                 None
             };
@@ -78,7 +79,7 @@ fn manage(ctx: &Context, ep: &EndpointMeta) -> anyhow::Result<()> {
     for rid in &rids {
         if let Some(app) = remote_app(ctx, &ep.role, rid)? {
             // Application bags are not cached by the agent: read them in every hook.
-            let data = ctx.backend.relation_get(rid, &app, true)?;
+            let data = ctx.backend.relation_get(rid, &app, Scope::App)?;
             present.insert((rid.clone(), APP_SEGMENT.to_string()), Some(data));
         }
     }
@@ -88,7 +89,10 @@ fn manage(ctx: &Context, ep: &EndpointMeta) -> anyhow::Result<()> {
     } else {
         clear_in(ctx, &flag("joined"));
     }
-    let departed_hook = ctx.hook.hook_name() == Some(&format!("{}-relation-departed", ep.name));
+    let departed_hook = ctx
+        .hook
+        .relation_hook()
+        .is_some_and(|h| h.endpoint == ep.name && h.kind == "departed");
     if departed_hook {
         record_departure(ctx, ep)?;
         set_in(ctx, &flag("departed"), Value::Null);
@@ -210,7 +214,9 @@ fn record_departure(ctx: &Context, ep: &EndpointMeta) -> anyhow::Result<()> {
         return Ok(());
     }
     // Departed units' data stays readable for the life of the relation.
-    let data = ctx.backend.relation_get(&rel.relation_id, &unit, false)?;
+    let data = ctx
+        .backend
+        .relation_get(&rel.relation_id, &unit, Scope::Unit)?;
     let key = format!("{DEPARTED_PREFIX}{}", ep.name);
     let mut kv = ctx.kv.borrow_mut();
     let mut list = kv
@@ -232,8 +238,8 @@ fn record_departure(ctx: &Context, ep: &EndpointMeta) -> anyhow::Result<()> {
 /// what the relation holds. Runs only after a successful dispatch.
 pub(crate) fn flush(ctx: &Context) -> anyhow::Result<()> {
     let pending = std::mem::take(&mut *ctx.publish.borrow_mut());
-    for ((rid, app), desired) in pending {
-        let current = own_bag(ctx, &rid, app)?;
+    for ((rid, scope), desired) in pending {
+        let current = own_bag(ctx, &rid, scope)?;
         let changes: Settings = desired
             .into_iter()
             .filter(|(k, v)| match current.get(k) {
@@ -243,7 +249,7 @@ pub(crate) fn flush(ctx: &Context) -> anyhow::Result<()> {
             .collect();
         if !changes.is_empty() {
             ctx.backend
-                .relation_set(&rid, app, &changes)
+                .relation_set(&rid, scope, &changes)
                 .with_context(|| format!("writing relation data on {rid}"))?;
         }
     }

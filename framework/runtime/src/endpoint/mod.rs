@@ -1,7 +1,7 @@
 //! Endpoints: one object per relation name in `metadata.yaml`, with automatic flags and
 //! JSON views of relation data.
 //!
-//! Flags managed at every hook start (reference §5 of charms.reactive):
+//! Flags managed at every hook start, as charms.reactive's `Endpoint` manages them:
 //! `endpoint.<name>.joined` (a remote unit is joined), `endpoint.<name>.changed` and
 //! `endpoint.<name>.changed.<field>` (a remote unit's field differs from what this unit
 //! last saw), `endpoint.<name>.departed` (set in `-relation-departed`, cleared while the
@@ -13,7 +13,7 @@
 //! * a unit's **departure** (and a field's removal) raises `changed` and
 //!   `changed.<field>` for the fields that went away (charms.reactive #170);
 //! * every endpoint's flags are managed in **every** hook, not only in the endpoint's own
-//!   relation hooks (charms.reactive skips joined endpoints elsewhere, F7): membership
+//!   relation hooks (charms.reactive skips joined endpoints elsewhere): membership
 //!   and application bags are read each hook. A member unit's bag is read in hooks about
 //!   that unit (its `-joined`/`-changed`), when the unit is first seen, and in
 //!   `upgrade-charm`. Elsewhere Juju's agent answers `relation-get` for a member from a
@@ -45,7 +45,7 @@ use serde_json::Value;
 use crate::backend::{Settings, ToolError};
 use crate::context::current;
 use crate::flags;
-use crate::handler::ENDPOINT_PLACEHOLDER;
+use charms_reactive_juju::endpoint as placeholder;
 
 /// Unit-state key of the departed-units cache (charms.reactive's).
 const DEPARTED_PREFIX: &str = "reactive.endpoints.departed.";
@@ -130,8 +130,8 @@ impl Endpoint {
 
     /// [`Endpoint::expand_name`] for an endpoint name.
     pub fn expand(name: &str, flag: &str) -> String {
-        if flag.contains(ENDPOINT_PLACEHOLDER) {
-            flag.replace(ENDPOINT_PLACEHOLDER, name)
+        if placeholder::has_placeholder(flag) {
+            placeholder::expand(name, flag)
         } else {
             format!("endpoint.{name}.{flag}")
         }
@@ -145,6 +145,29 @@ impl Endpoint {
         ids.iter()
             .map(|id| Relation::load(&ctx, &self.name, &self.role, id))
             .collect()
+    }
+
+    /// Clears `endpoint.<name>.changed` and every `endpoint.<name>.changed.<field>` flag:
+    /// what a handler does once it has acted on the endpoint's new data.
+    ///
+    /// ```no_run
+    /// # use charms_reactive::prelude::*;
+    /// #[when("endpoint.db.changed")]
+    /// fn db_changed() -> Result<()> {
+    ///     let Some(db) = Endpoint::from_name("db") else { return Ok(()) };
+    ///     // read db.received()? …
+    ///     db.clear_changed();
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn clear_changed(&self) {
+        let changed = self.expand_name("changed");
+        let fields = format!("{changed}.");
+        for flag in flags::get_flags() {
+            if flag == changed || flag.starts_with(&fields) {
+                flags::clear_flag(&flag);
+            }
+        }
     }
 
     /// Whether any remote unit is joined.

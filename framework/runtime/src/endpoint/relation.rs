@@ -2,6 +2,7 @@
 
 use crate::backend::{Settings, ToolError};
 use crate::context::{current, Context};
+use crate::Scope;
 
 use super::views::{Publish, PublishRaw, Received};
 
@@ -73,29 +74,29 @@ impl Relation {
     /// The remote application's data as strings.
     pub fn received_app_raw(&self) -> Result<Settings, ToolError> {
         match &self.application {
-            Some(app) => current().backend.relation_get(&self.id, app, true),
+            Some(app) => current().backend.relation_get(&self.id, app, Scope::App),
             None => Ok(Settings::new()),
         }
     }
 
     /// This unit's data, values JSON-encoded with sorted keys.
     pub fn to_publish(&self) -> Publish {
-        Publish::new(&self.id, false)
+        Publish::new(&self.id, Scope::Unit)
     }
 
     /// This unit's data, values as given.
     pub fn to_publish_raw(&self) -> PublishRaw {
-        PublishRaw::new(&self.id, false)
+        PublishRaw::new(&self.id, Scope::Unit)
     }
 
     /// This application's data (leader only), values JSON-encoded.
     pub fn to_publish_app(&self) -> Publish {
-        Publish::new(&self.id, true)
+        Publish::new(&self.id, Scope::App)
     }
 
     /// This application's data (leader only), values as given.
     pub fn to_publish_app_raw(&self) -> PublishRaw {
-        PublishRaw::new(&self.id, true)
+        PublishRaw::new(&self.id, Scope::App)
     }
 }
 
@@ -119,6 +120,6 @@ impl RelatedUnit {
     pub fn received_raw(&self) -> Result<Settings, ToolError> {
         current()
             .backend
-            .relation_get(&self.relation_id, &self.name, false)
+            .relation_get(&self.relation_id, &self.name, Scope::Unit)
     }
 }

@@ -3,9 +3,12 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::backend::Settings;
+use charms_reactive_juju::names::unit_application;
+
+use crate::backend::{Settings, ToolError};
 use crate::context::{current, Context};
 use crate::pyjson;
+use crate::Scope;
 
 /// Data received from a remote unit or application.
 ///
@@ -59,13 +62,13 @@ pub(crate) fn decode(raw: &str) -> Value {
 #[derive(Debug, Clone)]
 struct Bag {
     relation_id: String,
-    app: bool,
+    scope: Scope,
 }
 
 impl Bag {
     fn write(&self, key: &str, value: String) -> anyhow::Result<()> {
         let ctx = current();
-        if self.app && !ctx.backend.is_leader()? {
+        if self.scope.is_app() && !ctx.backend.is_leader()? {
             anyhow::bail!(
                 "relation {}: cannot write application data for key {key:?}: this unit ({}) is not the leader",
                 self.relation_id,
@@ -74,7 +77,7 @@ impl Bag {
         }
         ctx.publish
             .borrow_mut()
-            .entry((self.relation_id.clone(), self.app))
+            .entry((self.relation_id.clone(), self.scope))
             .or_default()
             .insert(key.to_string(), value);
         Ok(())
@@ -85,25 +88,28 @@ impl Bag {
         if let Some(v) = ctx
             .publish
             .borrow()
-            .get(&(self.relation_id.clone(), self.app))
+            .get(&(self.relation_id.clone(), self.scope))
             .and_then(|m| m.get(key))
         {
             return Ok(Some(v.clone()).filter(|v| !v.is_empty()));
         }
-        Ok(own_bag(&ctx, &self.relation_id, self.app)?
+        Ok(own_bag(&ctx, &self.relation_id, self.scope)?
             .remove(key)
             .filter(|v| !v.is_empty()))
     }
 }
 
 /// The bag this unit writes to, as the relation holds it now.
-pub(crate) fn own_bag(ctx: &Context, relation_id: &str, app: bool) -> anyhow::Result<Settings> {
-    let target = if app {
-        ctx.unit_name.split('/').next().unwrap_or_default()
-    } else {
-        ctx.unit_name.as_str()
+pub(crate) fn own_bag(
+    ctx: &Context,
+    relation_id: &str,
+    scope: Scope,
+) -> Result<Settings, ToolError> {
+    let target = match scope {
+        Scope::App => unit_application(&ctx.unit_name),
+        Scope::Unit => ctx.unit_name.as_str(),
     };
-    Ok(ctx.backend.relation_get(relation_id, target, app)?)
+    ctx.backend.relation_get(relation_id, target, scope)
 }
 
 /// Published data with JSON-encoded values (sorted keys), as charms.reactive writes them.
@@ -111,10 +117,10 @@ pub(crate) fn own_bag(ctx: &Context, relation_id: &str, app: bool) -> anyhow::Re
 pub struct Publish(Bag);
 
 impl Publish {
-    pub(crate) fn new(relation_id: &str, app: bool) -> Publish {
+    pub(crate) fn new(relation_id: &str, scope: Scope) -> Publish {
         Publish(Bag {
             relation_id: relation_id.to_string(),
-            app,
+            scope,
         })
     }
 
@@ -140,10 +146,10 @@ impl Publish {
 pub struct PublishRaw(Bag);
 
 impl PublishRaw {
-    pub(crate) fn new(relation_id: &str, app: bool) -> PublishRaw {
+    pub(crate) fn new(relation_id: &str, scope: Scope) -> PublishRaw {
         PublishRaw(Bag {
             relation_id: relation_id.to_string(),
-            app,
+            scope,
         })
     }
 

@@ -7,6 +7,8 @@ use serde_json::{json, Map, Value};
 use super::record::{Record, ToolCall};
 use super::state::State;
 use crate::backend::*;
+use crate::Scope;
+use charms_reactive_juju::settings::merge;
 
 /// Hook tools answering from, and writing to, a [`State`].
 ///
@@ -71,16 +73,6 @@ impl MemoryBackend {
     }
 }
 
-fn merge(bag: &mut Settings, settings: &Settings) {
-    for (k, v) in settings {
-        if v.is_empty() {
-            bag.remove(k);
-        } else {
-            bag.insert(k.clone(), v.clone());
-        }
-    }
-}
-
 impl ConfigTools for MemoryBackend {
     fn config_get(&self) -> Result<Map<String, Value>, ToolError> {
         self.call("config-get", &["--all"])?;
@@ -126,8 +118,9 @@ impl RelationTools for MemoryBackend {
         &self,
         relation_id: &str,
         target: &str,
-        app: bool,
+        scope: Scope,
     ) -> Result<Settings, ToolError> {
+        let app = scope.is_app();
         self.call(
             "relation-get",
             &[
@@ -161,9 +154,10 @@ impl RelationTools for MemoryBackend {
     fn relation_set(
         &self,
         relation_id: &str,
-        app: bool,
+        scope: Scope,
         settings: &Settings,
     ) -> Result<(), ToolError> {
+        let app = scope.is_app();
         let keys: Vec<&str> = settings.keys().map(String::as_str).collect();
         let mut args = vec!["-r", relation_id, if app { "--app" } else { "--unit" }];
         args.extend(keys);
@@ -214,10 +208,11 @@ impl LeaderTools for MemoryBackend {
 impl StatusTools for MemoryBackend {
     fn status_set(
         &self,
-        app: bool,
+        scope: Scope,
         status: WorkloadStatus,
         message: &str,
     ) -> Result<(), ToolError> {
+        let app = scope.is_app();
         self.call(
             "status-set",
             &[
@@ -243,7 +238,8 @@ impl StatusTools for MemoryBackend {
         Ok(())
     }
 
-    fn status_get(&self, app: bool) -> Result<StatusInfo, ToolError> {
+    fn status_get(&self, scope: Scope) -> Result<StatusInfo, ToolError> {
+        let app = scope.is_app();
         self.call(
             "status-get",
             &[if app { "--application" } else { "--unit" }],

@@ -258,7 +258,7 @@ impl Harness {
         let select = |id: &str| self.selected(id);
         let startups = handler::startups(&layers, &select);
         let result = handler::handlers(&layers, &select, &self.metadata)
-            .map_err(anyhow::Error::msg)
+            .map_err(anyhow::Error::from)
             .and_then(|handlers| {
                 tracing::subscriber::with_default(logging::subscriber(self.level, false), || {
                     run_hook(ctx.clone(), &handlers, &startups)

@@ -1,7 +1,6 @@
 //! The server side: read access requests, answer them with credentials.
 
-use charms_reactive::endpoint::Endpoint;
-use charms_reactive::{clear_flag, get_flags, set_flag, toggle_flag, when, when_not};
+use charms_reactive::prelude::*;
 
 /// A client application's request for a user on a vhost.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,7 +50,7 @@ impl AmqpProvides {
             .map(AmqpProvides)
     }
 
-    fn current() -> anyhow::Result<AmqpProvides> {
+    fn current() -> Result<AmqpProvides> {
         Endpoint::current()
             .map(AmqpProvides)
             .ok_or_else(|| anyhow::anyhow!("no endpoint bound to this handler"))
@@ -64,12 +63,12 @@ impl AmqpProvides {
 
     /// One request per relation: the first unit (by name) that sent `username` and
     /// `vhost` (all units of a client application ask for the same).
-    pub fn requests(&self) -> anyhow::Result<Vec<AccessRequest>> {
+    pub fn requests(&self) -> Result<Vec<AccessRequest>> {
         Ok(self.survey()?.into_iter().map(|(req, _)| req).collect())
     }
 
     /// Requests not answered yet (no password published on their relation).
-    pub fn pending_requests(&self) -> anyhow::Result<Vec<AccessRequest>> {
+    pub fn pending_requests(&self) -> Result<Vec<AccessRequest>> {
         Ok(self
             .survey()?
             .into_iter()
@@ -79,7 +78,7 @@ impl AmqpProvides {
     }
 
     /// Every request with whether it is answered, in one pass over the relations.
-    fn survey(&self) -> anyhow::Result<Vec<(AccessRequest, bool)>> {
+    fn survey(&self) -> Result<Vec<(AccessRequest, bool)>> {
         let mut out = Vec::new();
         for rel in self.0.relations()? {
             for unit in rel.joined_units() {
@@ -102,7 +101,7 @@ impl AmqpProvides {
     }
 
     /// Answers a request on its relation, and updates this endpoint's flags.
-    pub fn grant(&self, request: &AccessRequest, access: &Access) -> anyhow::Result<()> {
+    pub fn grant(&self, request: &AccessRequest, access: &Access) -> Result<()> {
         let rel = self
             .0
             .relations()?
@@ -120,7 +119,7 @@ impl AmqpProvides {
         self.update_flags()
     }
 
-    fn update_flags(&self) -> anyhow::Result<()> {
+    fn update_flags(&self) -> Result<()> {
         let survey = self.survey()?;
         let pending = survey.iter().any(|(_, answered)| !answered);
         toggle_flag(&self.0.expand_name("{endpoint_name}.requested"), pending);
@@ -133,14 +132,14 @@ impl AmqpProvides {
 }
 
 #[when("endpoint.{endpoint_name}.joined")]
-fn joined() -> anyhow::Result<()> {
+fn joined() -> Result<()> {
     let ep = AmqpProvides::current()?;
     set_flag(&ep.0.expand_name("{endpoint_name}.connected"));
     Ok(())
 }
 
 #[when_not("endpoint.{endpoint_name}.joined")]
-fn not_joined() -> anyhow::Result<()> {
+fn not_joined() -> Result<()> {
     let ep = AmqpProvides::current()?;
     for f in ["connected", "requested", "available"] {
         clear_flag(&ep.0.expand_name(&format!("{{endpoint_name}}.{f}")));
@@ -149,12 +148,9 @@ fn not_joined() -> anyhow::Result<()> {
 }
 
 #[when("endpoint.{endpoint_name}.changed")]
-fn changed() -> anyhow::Result<()> {
+fn changed() -> Result<()> {
     let ep = AmqpProvides::current()?;
     ep.update_flags()?;
-    let prefix = ep.0.expand_name("changed");
-    for f in get_flags().into_iter().filter(|f| f.starts_with(&prefix)) {
-        clear_flag(&f);
-    }
+    ep.0.clear_changed();
     Ok(())
 }

@@ -1,7 +1,6 @@
 //! The client side: request a user and vhost, read the credentials back.
 
-use charms_reactive::endpoint::Endpoint;
-use charms_reactive::{clear_flag, get_flags, set_flag, toggle_flag, when, when_not};
+use charms_reactive::prelude::*;
 
 /// Credentials received from a RabbitMQ server unit.
 #[derive(Clone, PartialEq, Eq)]
@@ -46,7 +45,7 @@ impl AmqpRequires {
     }
 
     /// The endpoint of the running interface handler.
-    fn current() -> anyhow::Result<AmqpRequires> {
+    fn current() -> Result<AmqpRequires> {
         Endpoint::current()
             .map(AmqpRequires)
             .ok_or_else(|| anyhow::anyhow!("no endpoint bound to this handler"))
@@ -58,7 +57,7 @@ impl AmqpRequires {
     }
 
     /// Asks every related server for `username` on `vhost`.
-    pub fn request_access(&self, username: &str, vhost: &str) -> anyhow::Result<()> {
+    pub fn request_access(&self, username: &str, vhost: &str) -> Result<()> {
         for rel in self.0.relations()? {
             let bag = rel.to_publish_raw();
             bag.set("username", username)?;
@@ -69,7 +68,7 @@ impl AmqpRequires {
 
     /// The credentials from the first server unit (by relation id, then unit name) that
     /// sent a password and an address.
-    pub fn credentials(&self) -> anyhow::Result<Option<Credentials>> {
+    pub fn credentials(&self) -> Result<Option<Credentials>> {
         for rel in self.0.relations()? {
             let own = rel.to_publish_raw();
             for unit in rel.joined_units() {
@@ -95,14 +94,14 @@ impl AmqpRequires {
 }
 
 #[when("endpoint.{endpoint_name}.joined")]
-fn joined() -> anyhow::Result<()> {
+fn joined() -> Result<()> {
     let ep = AmqpRequires::current()?;
     set_flag(&ep.0.expand_name("{endpoint_name}.connected"));
     Ok(())
 }
 
 #[when_not("endpoint.{endpoint_name}.joined")]
-fn not_joined() -> anyhow::Result<()> {
+fn not_joined() -> Result<()> {
     let ep = AmqpRequires::current()?;
     clear_flag(&ep.0.expand_name("{endpoint_name}.connected"));
     clear_flag(&ep.0.expand_name("{endpoint_name}.available"));
@@ -110,15 +109,12 @@ fn not_joined() -> anyhow::Result<()> {
 }
 
 #[when("endpoint.{endpoint_name}.changed")]
-fn changed() -> anyhow::Result<()> {
+fn changed() -> Result<()> {
     let ep = AmqpRequires::current()?;
     toggle_flag(
         &ep.0.expand_name("{endpoint_name}.available"),
         ep.credentials()?.is_some(),
     );
-    let prefix = ep.0.expand_name("changed");
-    for f in get_flags().into_iter().filter(|f| f.starts_with(&prefix)) {
-        clear_flag(&f);
-    }
+    ep.0.clear_changed();
     Ok(())
 }

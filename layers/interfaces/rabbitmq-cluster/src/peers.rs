@@ -1,7 +1,6 @@
 //! The peer endpoint: publish this unit's node, see the others'.
 
-use charms_reactive::endpoint::Endpoint;
-use charms_reactive::{clear_flag, get_flags, set_flag, when, when_not};
+use charms_reactive::prelude::*;
 
 /// Another unit of the application, as it describes itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +25,7 @@ impl ClusterPeers {
             .map(ClusterPeers)
     }
 
-    fn current() -> anyhow::Result<ClusterPeers> {
+    fn current() -> Result<ClusterPeers> {
         Endpoint::current()
             .map(ClusterPeers)
             .ok_or_else(|| anyhow::anyhow!("no endpoint bound to this handler"))
@@ -38,7 +37,7 @@ impl ClusterPeers {
     }
 
     /// Publishes this unit's hostname on every peer relation.
-    pub fn publish_hostname(&self, hostname: &str) -> anyhow::Result<()> {
+    pub fn publish_hostname(&self, hostname: &str) -> Result<()> {
         for rel in self.0.relations()? {
             rel.to_publish_raw().set("hostname", hostname)?;
         }
@@ -46,8 +45,8 @@ impl ClusterPeers {
     }
 
     /// Marks this unit as clustered (or not).
-    pub fn set_clustered(&self, clustered: bool) -> anyhow::Result<()> {
-        let me = charms_reactive::unit_name();
+    pub fn set_clustered(&self, clustered: bool) -> Result<()> {
+        let me = unit_name();
         for rel in self.0.relations()? {
             rel.to_publish_raw()
                 .set("clustered", if clustered { &me } else { "" })?;
@@ -56,7 +55,7 @@ impl ClusterPeers {
     }
 
     /// The other units, sorted by name.
-    pub fn peers(&self) -> anyhow::Result<Vec<Peer>> {
+    pub fn peers(&self) -> Result<Vec<Peer>> {
         let mut out = Vec::new();
         for unit in self.0.all_joined_units()? {
             let data = unit.received_raw()?;
@@ -72,26 +71,23 @@ impl ClusterPeers {
 }
 
 #[when("endpoint.{endpoint_name}.joined")]
-fn joined() -> anyhow::Result<()> {
+fn joined() -> Result<()> {
     let ep = ClusterPeers::current()?;
     set_flag(&ep.0.expand_name("{endpoint_name}.connected"));
     Ok(())
 }
 
 #[when_not("endpoint.{endpoint_name}.joined")]
-fn not_joined() -> anyhow::Result<()> {
+fn not_joined() -> Result<()> {
     let ep = ClusterPeers::current()?;
     clear_flag(&ep.0.expand_name("{endpoint_name}.connected"));
     Ok(())
 }
 
 #[when("endpoint.{endpoint_name}.changed")]
-fn changed() -> anyhow::Result<()> {
+fn changed() -> Result<()> {
     let ep = ClusterPeers::current()?;
     set_flag(&ep.0.expand_name("{endpoint_name}.peers-changed"));
-    let prefix = ep.0.expand_name("changed");
-    for f in get_flags().into_iter().filter(|f| f.starts_with(&prefix)) {
-        clear_flag(&f);
-    }
+    ep.0.clear_changed();
     Ok(())
 }

@@ -1,9 +1,9 @@
 //! A layer whose one handler records how many layers ran before it.
 
-use charms_reactive::{get_flags, set_flag_value, when_not};
+use charms_reactive::prelude::*;
 
 #[when_not("order.beta")]
-fn mark() -> anyhow::Result<()> {
+fn mark() -> Result<()> {
     let before = get_flags()
         .iter()
         .filter(|f| f.starts_with("order."))

@@ -1,6 +1,7 @@
 //! `relation-ids`, `relation-list`, `relation-get`, `relation-set`.
 
 use super::{JujuTools, Settings, ToolError};
+use crate::Scope;
 
 /// Relation data.
 pub trait RelationTools {
@@ -10,19 +11,20 @@ pub trait RelationTools {
     fn relation_list(&self, relation_id: &str) -> Result<Vec<String>, ToolError>;
     /// The remote application of a relation (`relation-list --app`).
     fn relation_remote_app(&self, relation_id: &str) -> Result<Option<String>, ToolError>;
-    /// A unit's databag (`app == false`) or an application's (`app == true`).
+    /// A unit's databag ([`Scope::Unit`], `target` a unit) or an application's
+    /// ([`Scope::App`], `target` an application).
     fn relation_get(
         &self,
         relation_id: &str,
         target: &str,
-        app: bool,
+        scope: Scope,
     ) -> Result<Settings, ToolError>;
     /// Merges settings into this unit's (or, as leader, this app's) databag; an empty
     /// value deletes the key. Juju applies it only if the hook succeeds.
     fn relation_set(
         &self,
         relation_id: &str,
-        app: bool,
+        scope: Scope,
         settings: &Settings,
     ) -> Result<(), ToolError>;
 }
@@ -48,10 +50,10 @@ impl RelationTools for JujuTools {
         &self,
         relation_id: &str,
         target: &str,
-        app: bool,
+        scope: Scope,
     ) -> Result<Settings, ToolError> {
         let mut args = vec!["-r", relation_id];
-        if app {
+        if scope.is_app() {
             args.push("--app");
         }
         args.extend(["-", target]);
@@ -63,12 +65,17 @@ impl RelationTools for JujuTools {
     fn relation_set(
         &self,
         relation_id: &str,
-        app: bool,
+        scope: Scope,
         settings: &Settings,
     ) -> Result<(), ToolError> {
         // Values go through stdin (as ops does), so they never show in a process list.
-        let body = serde_json::to_vec(settings).map_err(|e| ToolError::Refused(e.to_string()))?;
-        let app_flag = if app { "--app=true" } else { "--app=false" };
+        let body =
+            serde_json::to_vec(settings).map_err(|e| ToolError::encode("relation-set", e))?;
+        let app_flag = if scope.is_app() {
+            "--app=true"
+        } else {
+            "--app=false"
+        };
         self.write(
             "relation-set",
             &["-r", relation_id, app_flag, "--file", "-"],

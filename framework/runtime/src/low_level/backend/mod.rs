@@ -27,14 +27,15 @@ pub use exec::JujuTools;
 pub(crate) use leader::check_leader_settings;
 pub use leader::LeaderTools;
 pub use log::{LogLevel, LogTools};
-pub use ports::{Port, PortTools, Protocol};
+pub use ports::{ParsePortError, Port, PortTools, Protocol};
 pub use relation::RelationTools;
 pub use state::StateTools;
 pub use status::{StatusInfo, StatusTools, WorkloadStatus};
 pub use unit::UnitTools;
 
-/// A string-to-string settings map (relation databags, leader settings, unit state).
-pub type Settings = std::collections::BTreeMap<String, String>;
+/// A string-to-string settings map (relation databags, leader settings, unit state);
+/// Juju's merge rule for it is [`charms_reactive_juju::settings::merge`].
+pub use charms_reactive_juju::settings::Settings;
 
 /// Every hook tool the framework uses.
 pub trait Backend:

@@ -27,12 +27,20 @@ pub enum ToolError {
         code: Option<i32>,
     },
     /// The tool's output was not what its `--format=json` promises.
-    #[error("`{tool}` printed output that is not the expected JSON: {reason}")]
+    #[error("`{tool}` printed output that is not the expected JSON")]
     BadOutput {
         /// Tool name.
         tool: String,
-        /// Parse error.
-        reason: String,
+        /// Why it could not be read.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The tool's input could not be encoded (e.g. settings given to `relation-set`).
+    #[error("cannot encode the input of hook tool `{tool}`")]
+    Encode {
+        /// Tool name.
+        tool: String,
+        /// The encoder's error.
+        source: serde_json::Error,
     },
     /// Running the tool failed at the OS level.
     #[error("cannot run hook tool `{tool}`: {source}")]
@@ -48,6 +56,25 @@ pub enum ToolError {
 }
 
 impl ToolError {
+    /// A [`ToolError::BadOutput`] for `tool`.
+    pub(crate) fn bad_output(
+        tool: &str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> ToolError {
+        ToolError::BadOutput {
+            tool: tool.to_string(),
+            source: source.into(),
+        }
+    }
+
+    /// A [`ToolError::Encode`] for `tool`.
+    pub(crate) fn encode(tool: &str, source: serde_json::Error) -> ToolError {
+        ToolError::Encode {
+            tool: tool.to_string(),
+            source,
+        }
+    }
+
     /// The tool's exit code, for a tool that ran and failed.
     pub fn exit_code(&self) -> Option<i32> {
         match self {

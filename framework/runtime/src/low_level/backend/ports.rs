@@ -19,7 +19,7 @@ pub enum Protocol {
 /// A port or port range, written as Juju does: `80/tcp`, `8000-8999/udp`, `icmp`.
 ///
 /// ```
-/// # use charms_reactive::backend::Port;
+/// # use charms_reactive::low_level::backend::Port;
 /// let p: Port = "8000-8999/udp".parse().unwrap();
 /// assert_eq!(p.to_string(), "8000-8999/udp");
 /// assert_eq!(Port::tcp(5672).to_string(), "5672/tcp");
@@ -60,10 +60,15 @@ impl fmt::Display for Port {
     }
 }
 
-impl FromStr for Port {
-    type Err = String;
+/// A port that is not `N`, `N-M`, `N/proto`, `N-M/proto` or `icmp`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ParsePortError(String);
 
-    fn from_str(s: &str) -> Result<Port, String> {
+impl FromStr for Port {
+    type Err = ParsePortError;
+
+    fn from_str(s: &str) -> Result<Port, ParsePortError> {
         let lower = s.trim().to_lowercase();
         if lower == "icmp" {
             return Ok(Port {
@@ -76,20 +81,24 @@ impl FromStr for Port {
         let protocol = match proto {
             "tcp" => Protocol::Tcp,
             "udp" => Protocol::Udp,
-            _ => return Err(format!("invalid protocol {proto:?} in port {s:?}")),
+            _ => {
+                return Err(ParsePortError(format!(
+                    "invalid protocol {proto:?} in port {s:?}"
+                )))
+            }
         };
         let num = |p: &str| {
             p.parse::<u16>()
                 .ok()
                 .filter(|n| *n > 0)
-                .ok_or_else(|| format!("invalid port {s:?}"))
+                .ok_or_else(|| ParsePortError(format!("invalid port {s:?}")))
         };
         let (from, to) = match range.split_once('-') {
             Some((a, b)) => (num(a)?, num(b)?),
             None => (num(range)?, num(range)?),
         };
         if from > to {
-            return Err(format!("invalid port range {s:?}"));
+            return Err(ParsePortError(format!("invalid port range {s:?}")));
         }
         Ok(Port { protocol, from, to })
     }
@@ -119,10 +128,8 @@ impl PortTools for JujuTools {
         raw.unwrap_or_default()
             .iter()
             .map(|p| {
-                p.parse().map_err(|reason| ToolError::BadOutput {
-                    tool: "opened-ports".into(),
-                    reason,
-                })
+                p.parse()
+                    .map_err(|e: ParsePortError| ToolError::bad_output("opened-ports", e))
             })
             .collect()
     }

@@ -215,13 +215,9 @@ impl Drop for JujuTools {
 /// Decodes `--format=json` output; empty output (some tools print nothing for "no
 /// value") is JSON `null`.
 fn decode<T: DeserializeOwned>(tool: &str, out: &[u8]) -> Result<T, ToolError> {
-    let text = std::str::from_utf8(out).map_err(|e| bad(tool, e))?.trim();
-    serde_json::from_str(if text.is_empty() { "null" } else { text }).map_err(|e| bad(tool, e))
-}
-
-fn bad(tool: &str, reason: impl std::fmt::Display) -> ToolError {
-    ToolError::BadOutput {
-        tool: tool.to_string(),
-        reason: reason.to_string(),
-    }
+    let text = std::str::from_utf8(out)
+        .map_err(|e| ToolError::bad_output(tool, e))?
+        .trim();
+    serde_json::from_str(if text.is_empty() { "null" } else { text })
+        .map_err(|e| ToolError::bad_output(tool, e))
 }

@@ -4,6 +4,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{JujuTools, ToolError};
+use crate::Scope;
 
 /// A status a charm may set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -49,20 +50,24 @@ pub struct StatusInfo {
 /// Unit and application status.
 pub trait StatusTools {
     /// Sets this unit's status, or the application's (leader only). Applied at once.
-    fn status_set(&self, app: bool, status: WorkloadStatus, message: &str)
-        -> Result<(), ToolError>;
+    fn status_set(
+        &self,
+        scope: Scope,
+        status: WorkloadStatus,
+        message: &str,
+    ) -> Result<(), ToolError>;
     /// Reads this unit's status, or the application's (leader only).
-    fn status_get(&self, app: bool) -> Result<StatusInfo, ToolError>;
+    fn status_get(&self, scope: Scope) -> Result<StatusInfo, ToolError>;
 }
 
 impl StatusTools for JujuTools {
     fn status_set(
         &self,
-        app: bool,
+        scope: Scope,
         status: WorkloadStatus,
         message: &str,
     ) -> Result<(), ToolError> {
-        let app_flag = if app {
+        let app_flag = if scope.is_app() {
             "--application=true"
         } else {
             "--application=false"
@@ -75,14 +80,14 @@ impl StatusTools for JujuTools {
         )
     }
 
-    fn status_get(&self, app: bool) -> Result<StatusInfo, ToolError> {
-        let app_flag = if app {
+    fn status_get(&self, scope: Scope) -> Result<StatusInfo, ToolError> {
+        let app_flag = if scope.is_app() {
             "--application=true"
         } else {
             "--application=false"
         };
         let value: Value = self.read_json("status-get", &["--include-data", app_flag])?;
-        let inner = if app {
+        let inner = if scope.is_app() {
             value
                 .get("application-status")
                 .cloned()
@@ -90,9 +95,6 @@ impl StatusTools for JujuTools {
         } else {
             value
         };
-        serde_json::from_value(inner).map_err(|e| ToolError::BadOutput {
-            tool: "status-get".into(),
-            reason: e.to_string(),
-        })
+        serde_json::from_value(inner).map_err(|e| ToolError::bad_output("status-get", e))
     }
 }

@@ -20,7 +20,7 @@ impl StateTools for JujuTools {
     }
 
     fn state_set(&self, values: &Settings) -> Result<(), ToolError> {
-        let body = serde_json::to_vec(values).map_err(|e| ToolError::Refused(e.to_string()))?;
+        let body = serde_json::to_vec(values).map_err(|e| ToolError::encode("state-set", e))?;
         self.write("state-set", &["--file", "-"], Some(&body), &["state-get"])
     }
 

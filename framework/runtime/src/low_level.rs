@@ -1,0 +1,42 @@
+//! What charm code rarely needs: the hook tools behind the runtime, the unit state
+//! database, the logging layer, hook and metadata parsing, and the dispatcher's limits.
+//!
+//! Handlers use [`crate::prelude`] instead; these items are for tools built on the
+//! runtime, tests, and the odd charm that needs a hook tool the runtime has no wrapper
+//! for:
+//!
+//! ```no_run
+//! use charms_reactive::low_level::{backend::UnitTools, hook_tools};
+//! # fn f() -> anyhow::Result<()> {
+//! let address = hook_tools().unit_get("private-address")?;
+//! # Ok(()) }
+//! ```
+
+pub mod backend;
+pub mod logging;
+pub mod unit_state;
+
+pub use crate::dispatch::MAX_ITERATIONS;
+pub use crate::entry::main_with_layers;
+pub use crate::flags::FLAG_PREFIX;
+pub use crate::hook::{HookInfo, UnknownHook};
+pub use crate::hook_pattern::hook_matches;
+pub use crate::kv::{Kv, KvChanges};
+pub use crate::metadata::{EndpointMeta, Metadata};
+
+use crate::context;
+
+/// The hook tools of the running hook (the real ones, or the harness's).
+pub fn hook_tools() -> std::rc::Rc<dyn backend::Backend> {
+    context::current().backend.clone()
+}
+
+/// The hook or action being dispatched.
+pub fn current_hook() -> HookInfo {
+    context::current().hook.clone()
+}
+
+/// The charm's metadata.
+pub fn metadata() -> Metadata {
+    context::current().metadata.clone()
+}
