@@ -1,6 +1,7 @@
 //! What the model needs to know about a built charm: endpoints, config options, actions.
+//! Bottom layer (vocabulary): uses only [`crate::gostr`].
 
-use crate::tools::names;
+use charms_reactive_juju::names;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -188,7 +189,7 @@ impl CharmInfo {
             "float" => serde_json::Number::from_f64(value.parse::<f64>().map_err(|_| bad())?)
                 .map(Value::Number)
                 .ok_or_else(bad)?,
-            "boolean" => Value::Bool(crate::tools::gostr::parse_bool(value).map_err(|_| bad())?),
+            "boolean" => Value::Bool(crate::gostr::parse_bool(value).map_err(|_| bad())?),
             _ => Value::String(value.to_string()),
         })
     }

@@ -1,24 +1,15 @@
 //! What a hook can see and what its tools changed: the per-hook context, held by the
-//! unit agent ([`crate::agent`]) while the hook runs.
+//! unit agent while the hook runs, and the status and port types the model's state
+//! shares with it. Bottom layer (vocabulary): depends on no other module of the crate.
+//!
+//! Databags (relation data, leader settings, unit state) are the facts crate's
+//! [`Settings`], changed with its merge rule (an empty value deletes a key).
 
 use std::collections::BTreeMap;
 
+use charms_reactive_juju::settings::Settings;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-
-/// A string-to-string databag.
-pub type Bag = BTreeMap<String, String>;
-
-/// Merges `settings` into `bag` as Juju does: an empty value deletes the key.
-pub fn merge_settings(bag: &mut Bag, settings: &Bag) {
-    for (k, v) in settings {
-        if v.is_empty() {
-            bag.remove(k);
-        } else {
-            bag.insert(k.clone(), v.clone());
-        }
-    }
-}
 
 /// The relation of a relation hook.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,10 +39,10 @@ pub struct RelationView {
     /// Unit databags readable by this unit: its own (including writes made earlier in
     /// this hook), members', departed units'. Remote units' bags are as this unit last
     /// saw them (the per-observer cache).
-    pub unit_data: BTreeMap<String, Bag>,
+    pub unit_data: BTreeMap<String, Settings>,
     /// Application databags readable by this unit: the remote app's; its own app's
     /// (always for peers, for a non-peer relation only when leader).
-    pub app_data: BTreeMap<String, Bag>,
+    pub app_data: BTreeMap<String, Settings>,
     /// Broken or dying: left out of `relation-ids`, still usable with `-r`.
     pub broken: bool,
 }
@@ -111,7 +102,7 @@ pub enum Immediate {
         message: String,
     },
     /// `leader-set`: the merged keys (empty value = delete).
-    LeaderSet { settings: Bag },
+    LeaderSet { settings: Settings },
     /// `juju-log`.
     Log { level: String, message: String },
     /// `application-version-set`.
@@ -126,10 +117,10 @@ pub enum Transactional {
     RelationSet {
         relation_id: u32,
         app: bool,
-        settings: Bag,
+        settings: Settings,
     },
     /// `state-set`.
-    StateSet { settings: Bag },
+    StateSet { settings: Settings },
     /// `state-delete`.
     StateDelete { key: String },
     /// `open-port`.
@@ -157,7 +148,7 @@ pub struct HookContextData {
     /// Relations by id.
     pub relations: BTreeMap<u32, RelationView>,
     /// The application's leader settings.
-    pub leader_settings: Bag,
+    pub leader_settings: Settings,
     /// This unit's status.
     pub unit_status: Status,
     /// The application's status.
@@ -173,7 +164,7 @@ pub struct HookContextData {
     /// Binding names `network-get` knows: endpoints, extra-bindings and `juju-info`.
     pub bindings: Vec<String>,
     /// Controller-side unit state (`state-get`).
-    pub state: Bag,
+    pub state: Settings,
     /// The running action, if this is one.
     pub action: Option<ActionData>,
     /// The model's UUID.

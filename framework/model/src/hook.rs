@@ -1,5 +1,7 @@
-//! One hook to run on a unit.
+//! One hook to run on a unit: its name and what it is about. Bottom layer
+//! (vocabulary): depends on no other module of the crate.
 
+use charms_reactive_juju::hooks;
 use serde::{Deserialize, Serialize};
 
 /// A hook and what it is about.
@@ -29,7 +31,7 @@ impl Hook {
     /// A relation hook `<endpoint>-relation-<kind>`.
     pub fn relation(endpoint: &str, kind: &str, id: u32, remote_unit: Option<&str>) -> Hook {
         Hook {
-            name: format!("{endpoint}-relation-{kind}"),
+            name: hooks::relation_hook(endpoint, kind),
             relation: Some(id),
             remote_unit: remote_unit.map(String::from),
             departing_unit: (kind == "departed")

@@ -2,20 +2,44 @@
 //! built charms' hooks in the order Juju 3.6 does.
 //!
 //! The boundary between the model and a running hook is the unit agent's socket
-//! ([`agent`]), as in Juju: before the hook starts the runner builds everything the unit
+//! ([`agent`]), as in Juju: before the hook starts the model builds everything the unit
 //! may see ([`context::HookContextData`]); each hook tool sends its call over the socket
 //! named by `JUJU_AGENT_SOCKET_ADDRESS` and is answered from that context, which records
-//! what it changed; after the hook the runner applies the immediate effects, and the
+//! what it changed; after the hook the model applies the immediate effects, and the
 //! transactional ones only if the hook exited 0.
 //!
+//! # Layers
+//! Each module uses only modules listed before it (`tests/module_cycles.rs` checks that
+//! there is no import cycle):
+//!
+//! 1. Vocabulary and layout: [`gostr`] (Go's spellings the tools reproduce), [`hook`]
+//!    (a hook and what it is about), [`charm`] (what a built charm declares),
+//!    [`context`] (what a hook sees and what it changed), [`paths`] (the model
+//!    directory's layout), [`provider`] (where units run: the host or machines).
+//! 2. State: [`state`], the model on disk.
+//! 3. The uniter's bookkeeping: [`resolver`] (which hook a unit runs next) and
+//!    [`uniter`] (what a unit has seen, moving it on after a hook, removing units,
+//!    electing leaders).
+//! 4. Context building: [`context_build`], what a hook sees, from the state.
+//! 5. The hook tools and the unit agent: [`tools`] (each tool as a function of the
+//!    context) and [`agent`] (the socket's protocol, its server and the tools' client).
+//! 6. Process launch: [`launch`], the executable, Juju's environment, the socket served.
+//! 7. Applying effects: [`effects`], immediate ones always, transactional ones on
+//!    success.
+//! 8. The hook lifecycle, shared by hooks and actions: [`lifecycle`]; then [`action`].
+//! 9. The scheduler: [`scheduler`], rounds of hooks until the model settles.
+//! 10. Operations: [`ops`], `deploy`, `relate`, `config`, … as `juju` does them.
+//!
 //! # What it does as Juju 3.6 does
-//! Hook order (the uniter resolver of reference §3.1; the worked traces of §3.3 are
-//! tests), hook environment (§2.2) and lookup (`dispatch`, else `hooks/<name>`, §2.3),
-//! the hook tools' arguments, output formats, error strings and exit codes (§1),
-//! transactions (§2.4: relation-set, state-set/delete and ports only on exit 0;
-//! status-set, leader-set, application-version-set and logs at once), a failed hook
-//! holding its unit until `resolve`, data visibility (§4: a write is seen after the
-//! writer's hook commits; remote unit data as of the observer's last hook for that unit).
+//! Hook order (the uniter's resolver; tests replay Juju's documented sequences), the
+//! hook environment and lookup (`dispatch`, else `hooks/<name>`), the hook tools'
+//! arguments, output formats, error strings and exit codes, transactions (relation-set,
+//! state-set/delete and ports only on exit 0; status-set, leader-set,
+//! application-version-set and logs at once), a failed hook holding its unit until
+//! `resolve`, data visibility (a write is seen after the writer's hook commits; remote
+//! unit data as of the observer's last hook for that unit). See
+//! <https://juju.is/docs/sdk/charm-lifecycle>, <https://juju.is/docs/sdk/hook-tools> and
+//! <https://juju.is/docs/sdk/relations>.
 //!
 //! # Where it is simpler, on purpose
 //! * Units' hooks run in rounds: up to `--jobs` ready units (default 8) are drawn from a
@@ -34,14 +58,33 @@
 //! * Secrets, storage, payloads, k8s specs and resources are not modelled; their tools
 //!   say so (see [`tools`]).
 
-pub mod agent;
+// In layer order (blank lines keep rustfmt from sorting them).
 pub mod charm;
 pub mod context;
+pub mod gostr;
 pub mod hook;
-pub mod ops;
+pub mod paths;
 pub mod provider;
-pub mod resolver;
-pub mod runner;
-pub mod scheduler;
+
 pub mod state;
+
+pub mod resolver;
+pub mod uniter;
+
+pub mod context_build;
+
 pub mod tools;
+
+pub mod agent;
+
+pub mod launch;
+
+pub mod effects;
+
+pub mod lifecycle;
+
+pub mod action;
+
+pub mod scheduler;
+
+pub mod ops;

@@ -1,15 +1,18 @@
 //! Model operations, each as `juju` does it: they change the model's state; the hooks
-//! they cause run when the model settles.
+//! they cause run when the model settles ([`crate::scheduler`]). Layer: operations, the
+//! top of the crate's layers.
 
 use std::path::Path;
 
+use charms_reactive_juju::names;
 use serde_json::Value;
 
 use crate::charm::CharmInfo;
 use crate::context::Status;
 use crate::hook::Hook;
-use crate::runner::Paths;
+use crate::paths::Paths;
 use crate::state::{Agent, Application, ModelState, Relation, Seen, Unit};
+use crate::uniter::{advance, elect_leaders};
 
 /// Copies a directory, keeping symlinks and modes.
 pub fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
@@ -29,56 +32,6 @@ pub fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Gives every application without a leader its lowest-numbered live unit.
-pub fn elect_leaders(model: &mut ModelState) {
-    let apps: Vec<String> = model.applications.keys().cloned().collect();
-    for app in apps {
-        // While a resigned leader is still tearing down, nobody leads.
-        let tearing_down = model
-            .applications
-            .get(&app)
-            .and_then(|a| a.resigned.as_ref())
-            .is_some_and(|r| model.units.contains_key(r));
-        let needs = !tearing_down
-            && model.applications.get(&app).is_some_and(|a| {
-                a.leader
-                    .as_ref()
-                    .is_none_or(|l| model.units.get(l).is_none_or(|u| u.dying))
-            });
-        if needs {
-            let mut live: Vec<String> = model
-                .units
-                .iter()
-                .filter(|(_, u)| u.app == app && !u.dying)
-                .map(|(n, _)| n.clone())
-                .collect();
-            live.sort_by(|a, b| crate::state::unit_order(a, b));
-            if let Some(a) = model.applications.get_mut(&app) {
-                a.leader = live.first().cloned();
-            }
-        }
-    }
-}
-
-/// Removes dying relations once no unit still has them.
-pub fn cleanup_relations(model: &mut ModelState) {
-    let gone: Vec<u32> = model
-        .relations
-        .values()
-        .filter(|r| r.dying)
-        .filter(|r| {
-            !model
-                .units
-                .values()
-                .any(|u| u.seen.created.contains(&r.id) || u.seen.members.contains_key(&r.id))
-        })
-        .map(|r| r.id)
-        .collect();
-    for id in gone {
-        model.relations.remove(&id);
-    }
-}
-
 fn add_units(
     model: &mut ModelState,
     paths: &Paths,
@@ -91,9 +44,9 @@ fn add_units(
             // Leave nothing behind: the caller does not save the model on error.
             for name in &added {
                 if let Some(m) = model.units.get(name).and_then(|u| u.machine.clone()) {
-                    let _ = crate::provider::remove_machine(paths, model, &m);
+                    let _ = crate::provider::remove_machine(paths, &model.provider, &m);
                 }
-                let _ = std::fs::remove_dir_all(crate::provider::agent_dir(paths, name));
+                let _ = std::fs::remove_dir_all(paths.agent_dir(name));
             }
             return Err(e);
         }
@@ -117,13 +70,15 @@ fn add_one_unit(
     let name = format!("{app}/{num}");
     a.units.push(name.clone());
     let charm_src = a.charm_dir.clone();
-    let agent_dir = crate::provider::agent_dir(paths, &name);
+    let agent_dir = paths.agent_dir(&name);
     let charm_dir = agent_dir.join("charm");
     if let Err(e) = copy_dir(&charm_src, &charm_dir) {
         let _ = std::fs::remove_dir_all(&agent_dir);
         return Err(e);
     }
-    let (machine, address) = match crate::provider::place_unit(paths, model, &name) {
+    let taken: Vec<&str> = model.units.values().map(|u| u.address.as_str()).collect();
+    let placed = crate::provider::place_unit(paths, &model.provider, &taken, &name);
+    let (machine, address) = match placed {
         Ok(placed) => placed,
         Err(e) => {
             let _ = std::fs::remove_dir_all(&agent_dir);
@@ -168,7 +123,7 @@ pub fn deploy(
     let charm = CharmInfo::read(charm_dir)?;
     let name = app.unwrap_or(&charm.name).to_string();
     anyhow::ensure!(
-        crate::tools::names::is_valid_application(&name),
+        names::is_application_name(&name),
         "invalid application name {name:?}"
     );
     anyhow::ensure!(
@@ -230,7 +185,7 @@ pub fn remove_unit(model: &mut ModelState, unit: &str) -> anyhow::Result<()> {
     u.dying = true;
     let app = u.app.clone();
     // A dying leader resigns silently; the next leader is elected once it is removed
-    // (reference §3.3 (d)).
+    // (as Juju does: leadership is not handed over while the old leader tears down).
     if let Some(a) = model.applications.get_mut(&app) {
         if a.leader.as_deref() == Some(unit) {
             a.leader = None;
@@ -392,7 +347,7 @@ pub fn resolve(model: &mut ModelState, unit: &str, no_retry: bool) -> anyhow::Re
         anyhow::bail!("unit {unit:?} is not in an error state");
     };
     if no_retry {
-        crate::runner::advance(model, unit, &hook);
+        advance(model, unit, &hook);
     }
     Ok(Some(hook))
 }

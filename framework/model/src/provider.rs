@@ -6,6 +6,9 @@
 //!   model's bridge, filesystem (an overlay of the host's `/`), processes and services.
 //!   Inside, the unit's directory is `/var/lib/juju/agents/unit-<app>-<n>` and the hook
 //!   tools are in `/var/lib/juju/tools`, as on a Juju machine.
+//!
+//! Layer: paths and layout (it depends only on [`crate::paths`]; the model's state
+//! records which provider it has).
 
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
@@ -14,8 +17,7 @@ use std::process::Command;
 use charms_reactive_machines::{Fleet, FleetConfig, MachineSpec, NetConfig, MACHINE_BIN_DIR};
 use serde::{Deserialize, Serialize};
 
-use crate::runner::Paths;
-use crate::state::ModelState;
+use crate::paths::{unit_dir_name, Paths};
 
 /// Where a unit's agent directory is inside its machine.
 const AGENTS_INSIDE: &str = "/var/lib/juju/agents";
@@ -72,8 +74,8 @@ impl Provider {
 }
 
 /// The model's machines, or `None` for the local provider.
-pub fn fleet(paths: &Paths, model: &ModelState) -> anyhow::Result<Option<Fleet>> {
-    let Provider::Machines { bridge, subnet } = &model.provider else {
+pub fn fleet(paths: &Paths, provider: &Provider) -> anyhow::Result<Option<Fleet>> {
+    let Provider::Machines { bridge, subnet } = provider else {
         return Ok(None);
     };
     let net = NetConfig::new(bridge, *subnet)?;
@@ -83,29 +85,21 @@ pub fn fleet(paths: &Paths, model: &ModelState) -> anyhow::Result<Option<Fleet>>
     Ok(Some(Fleet::open(&paths.machines_dir(), config)?))
 }
 
-/// A unit's directory on the host: its charm, unit state and agent socket.
-pub fn agent_dir(paths: &Paths, unit_name: &str) -> PathBuf {
-    paths.dir.join("units").join(unit_dir_name(unit_name))
-}
-
-fn unit_dir_name(unit_name: &str) -> String {
-    format!("unit-{}", unit_name.replace('/', "-"))
-}
-
 /// The machine name of a unit: `<app>-<n>`, also its hostname.
 pub fn machine_name(unit_name: &str) -> String {
     unit_name.replace('/', "-")
 }
 
 /// For a new unit: its machine (created now) and address. Local units get a loopback
-/// address of their own. Addresses are the lowest free in the model.
+/// address of their own. Addresses are the lowest not in `taken` (the addresses of the
+/// model's units).
 pub fn place_unit(
     paths: &Paths,
-    model: &ModelState,
+    provider: &Provider,
+    taken: &[&str],
     unit_name: &str,
 ) -> anyhow::Result<(Option<String>, String)> {
-    let taken: Vec<&str> = model.units.values().map(|u| u.address.as_str()).collect();
-    match &model.provider {
+    match provider {
         Provider::Local => {
             let address = (2..)
                 .map(|k: u32| format!("127.0.{}.{}", 1 + k / 250, 1 + k % 250))
@@ -119,13 +113,13 @@ pub fn place_unit(
                 .map(|d| Ipv4Addr::new(a, b, c, d))
                 .find(|ip| !taken.contains(&ip.to_string().as_str()))
                 .ok_or_else(|| anyhow::anyhow!("no free address left in {subnet}/24"))?;
-            let Some(mut fleet) = fleet(paths, model)? else {
+            let Some(mut fleet) = fleet(paths, provider)? else {
                 anyhow::bail!("the model has no machines");
             };
             let name = machine_name(unit_name);
             let mut spec = MachineSpec::new(&name, address);
             spec.binds.push((
-                agent_dir(paths, unit_name),
+                paths.agent_dir(unit_name),
                 Path::new(AGENTS_INSIDE).join(unit_dir_name(unit_name)),
             ));
             spec.binds
@@ -156,7 +150,7 @@ impl UnitView {
     pub fn of(paths: &Paths, unit_name: &str, machine: Option<&str>) -> UnitView {
         match machine {
             None => {
-                let dir = agent_dir(paths, unit_name);
+                let dir = paths.agent_dir(unit_name);
                 UnitView {
                     charm_dir: dir.join("charm"),
                     socket: dir.join("agent.socket"),
@@ -190,7 +184,7 @@ impl UnitView {
     pub fn command(
         &self,
         paths: &Paths,
-        model: &ModelState,
+        provider: &Provider,
         program: &Path,
     ) -> anyhow::Result<Command> {
         let mut cmd = match &self.machine {
@@ -200,7 +194,7 @@ impl UnitView {
                 cmd
             }
             Some(m) => {
-                let Some(fleet) = fleet(paths, model)? else {
+                let Some(fleet) = fleet(paths, provider)? else {
                     anyhow::bail!("unit machine {m} but the model has no machines");
                 };
                 fleet.command_in(m, &program.to_string_lossy(), &self.charm_dir)?
@@ -212,8 +206,8 @@ impl UnitView {
 }
 
 /// Removes a unit's machine, if it has one.
-pub fn remove_machine(paths: &Paths, model: &ModelState, machine: &str) -> anyhow::Result<()> {
-    if let Some(mut fleet) = fleet(paths, model)? {
+pub fn remove_machine(paths: &Paths, provider: &Provider, machine: &str) -> anyhow::Result<()> {
+    if let Some(mut fleet) = fleet(paths, provider)? {
         if fleet.machine(machine).is_some() {
             fleet.destroy(machine)?;
         }
@@ -222,8 +216,8 @@ pub fn remove_machine(paths: &Paths, model: &ModelState, machine: &str) -> anyho
 }
 
 /// Removes every machine, the bridge and the machines' directory.
-pub fn destroy_all(paths: &Paths, model: &ModelState) -> anyhow::Result<()> {
-    if let Some(mut fleet) = fleet(paths, model)? {
+pub fn destroy_all(paths: &Paths, provider: &Provider) -> anyhow::Result<()> {
+    if let Some(mut fleet) = fleet(paths, provider)? {
         fleet.destroy_all()?;
     }
     Ok(())

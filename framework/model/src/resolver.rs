@@ -1,5 +1,7 @@
-//! What a unit runs next: the Juju 3.6 uniter's resolver (reference §3.1), reduced to
-//! what the local model needs.
+//! What a unit runs next: the Juju 3.6 uniter's resolver (`worker/uniter/resolver.go`
+//! in Juju's source), reduced to what the local model needs. Layer: the uniter, beside
+//! [`crate::uniter`]'s bookkeeping, above [`crate::state`]. See
+//! <https://juju.is/docs/sdk/charm-lifecycle> for the order of hooks.
 //!
 //! Order: install; `-relation-created` per relation; leadership (`leader-elected`, or
 //! `leader-settings-changed` on a non-leader whose seen version is behind);

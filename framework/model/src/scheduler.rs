@@ -1,10 +1,13 @@
 //! Running hooks until the model settles, interleaving units in an order chosen by a
 //! seed: the same seed gives the same order (and the same hook log), another seed
-//! another order.
+//! another order. Layer: the scheduler, above the hook lifecycle.
 
+use crate::hook::Hook;
+use crate::lifecycle::{finish_hook, prepare_hook};
+use crate::paths::Paths;
 use crate::resolver::next_hook;
-use crate::runner::{finish_hook, prepare_hook, Paths};
 use crate::state::{Agent, ModelState};
+use crate::uniter::cleanup_relations;
 
 /// Default bound on hooks per command.
 pub const MAX_HOOKS: u64 = 10_000;
@@ -38,7 +41,7 @@ pub fn settle(paths: &Paths, model: &mut ModelState, max_hooks: u64) -> anyhow::
     let mut done = Settled::default();
     let jobs = model.jobs.max(1) as usize;
     loop {
-        let mut ready: Vec<(String, crate::hook::Hook)> = model
+        let mut ready: Vec<(String, Hook)> = model
             .units
             .iter()
             .filter(|(_, u)| u.agent == Agent::Idle)
@@ -78,7 +81,7 @@ pub fn settle(paths: &Paths, model: &mut ModelState, max_hooks: u64) -> anyhow::
         for r in ran {
             finish_hook(paths, model, r)?;
         }
-        crate::ops::cleanup_relations(model);
+        cleanup_relations(model);
         model.save(&paths.dir)?;
         done.hooks += count;
     }

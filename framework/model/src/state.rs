@@ -1,5 +1,6 @@
 //! The model's state on disk: `<model>/model.json`, written atomically after every
-//! change, so a command that fails leaves the model as it was.
+//! change, so a command that fails leaves the model as it was. Layer: state (above the
+//! vocabulary and [`crate::provider`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -8,13 +9,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::charm::CharmInfo;
-use crate::context::{Bag, PortRange, Status};
+use charms_reactive_juju::settings::Settings;
+
+use crate::context::{PortRange, Status};
 
 /// A versioned databag: the version goes up on every committed change.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Versioned {
     /// The data.
-    pub data: Bag,
+    pub data: Settings,
     /// 0 until the first write.
     pub version: u64,
 }
@@ -110,7 +113,7 @@ pub struct Unit {
     /// Committed opened ports.
     pub opened_ports: Vec<PortRange>,
     /// Controller-side unit state (`state-set`).
-    pub state: Bag,
+    pub state: Settings,
     /// Its address.
     pub address: String,
     /// Its machine (machines provider).
@@ -203,7 +206,7 @@ pub struct ModelState {
     /// Where hooks run (see [`crate::provider`]).
     #[serde(default)]
     pub provider: crate::provider::Provider,
-    /// How many units' hooks run at the same time (see [`crate::scheduler`]).
+    /// How many units' hooks run at the same time (the scheduler's round size).
     #[serde(default = "default_jobs")]
     pub jobs: u32,
     /// Every action run, oldest first.

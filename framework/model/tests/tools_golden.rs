@@ -1,17 +1,19 @@
 //! Golden cases for the hook tools: every row's expected output was written from the
-//! rules of the Juju 3.6 hook-tool reference (§1.2–§1.4, §4), not captured from the
-//! implementation.
+//! rules of Juju 3.6's hook tools (<https://juju.is/docs/sdk/hook-tools>: their
+//! arguments, output formats, error strings and exit codes, and who may read which
+//! databag), not captured from the implementation.
 
 use std::collections::BTreeMap;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
-use charms_reactive_model::agent::ToolServer;
+use charms_reactive_juju::settings::Settings;
+use charms_reactive_model::agent::{tool_main_with_env, ToolServer};
 use charms_reactive_model::context::{
-    ActionData, Bag, CurrentRelation, HookContextData, Immediate, PortRange, RelationView, Status,
+    ActionData, CurrentRelation, HookContextData, Immediate, PortRange, RelationView, Status,
     Transactional,
 };
-use charms_reactive_model::tools::{run_tool, tool_main_with_env, ToolOutput, TOOL_NAMES};
+use charms_reactive_model::tools::{run_tool, ToolOutput, TOOL_NAMES};
 use serde_json::json;
 
 /// Which sample context a case runs against.
@@ -43,7 +45,7 @@ use Out::*;
 const MODEL_UUID: &str = "f2f0e0c1-5d5e-4c6e-9d21-6f1f4b7e9a10";
 const CWD: &str = "/nonexistent-cwd";
 
-fn bag(pairs: &[(&str, &str)]) -> Bag {
+fn bag(pairs: &[(&str, &str)]) -> Settings {
     pairs
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -72,8 +74,8 @@ fn relation(
     remote_app: &str,
     peer: bool,
     members: &[&str],
-    units: &[(&str, Bag)],
-    apps: &[(&str, Bag)],
+    units: &[(&str, Settings)],
+    apps: &[(&str, Settings)],
     broken: bool,
 ) -> RelationView {
     RelationView {
@@ -195,7 +197,7 @@ fn sample(v: V) -> HookContextData {
             false,
             &[],
             &[("kv/1", own.clone()), ("other/0", bag(&[("x", "1")]))],
-            &[("other", Bag::new())],
+            &[("other", Settings::new())],
             true,
         ),
     );
@@ -210,7 +212,7 @@ fn sample(v: V) -> HookContextData {
                 ("kv/1", own),
                 ("cache/0", bag(&[("private-address", "10.0.0.30")])),
             ],
-            &[("cache", Bag::new())],
+            &[("cache", Settings::new())],
             false,
         ),
     );
@@ -533,7 +535,7 @@ const CASES: &[Row] = &[
     (Base, "state-set", &["--file", "-"], Some("b: two\n"), E(""), E(""), 0),
     (Base, "state-delete", &["counter"], None, E(""), E(""), 0),
     (Base, "state-delete", &["a", "b"], None, E(""), E("ERROR unrecognized args: [\"b\"]\n"), 2),
-    // ---- the rest of §1.3 ----
+    // ---- the less common tools ----
     (Base, "goal-state", &["--format=json"], None, E("{\"units\":{\"kv/0\":{\"status\":\"active\"},\"kv/1\":{\"status\":\"active\"},\"kv/2\":{\"status\":\"active\"}},\"relations\":{\"cluster\":{\"kv\":{\"status\":\"joined\"},\"kv/0\":{\"status\":\"active\"},\"kv/2\":{\"status\":\"active\"}},\"db\":{\"cache\":{\"status\":\"joined\"},\"cache/0\":{\"status\":\"active\"},\"web\":{\"status\":\"joined\"},\"web/0\":{\"status\":\"active\"}}}}\n"), E(""), 0),
     (Base, "goal-state", &["--format=smart"], None, E(""), E("ERROR invalid value \"smart\" for option --format: unknown format \"smart\"\n"), 2),
     (Base, "credential-get", &[], None, E(""), E("ERROR cannot access cloud credentials: permission denied\n"), 1),

@@ -3,14 +3,15 @@
 
 use std::collections::BTreeMap;
 
+use charms_reactive_juju::names;
 use serde_json::{Map, Value};
 
 use super::args::Parsed;
 use super::cmd::{check_empty, Body, Fail, Io, Spec, Tool};
-use super::gostr;
 use super::node::Node;
 use super::output::{Output, FORMAT, OUTPUT};
 use crate::context::{ActionData, HookContextData};
+use crate::gostr;
 
 const RESERVED_KEYS: &[&str] = &["stdout", "stdout-encoding", "stderr", "stderr-encoding"];
 
@@ -109,7 +110,7 @@ fn action_set(p: &Parsed, ctx: &mut HookContextData, _io: &mut Io) -> Result<(),
         };
         let keys: Vec<String> = key.split('.').map(String::from).collect();
         for k in &keys {
-            if !crate::tools::names::is_action_name(k) {
+            if !names::is_action_name(k) {
                 return Err(Fail::Init(format!(
                     "key {} must start and end with lowercase alphanumeric, and contain only \
                      lowercase alphanumeric, hyphens and periods",
@@ -201,10 +202,10 @@ mod tests {
             r#"{"foo":{"bar":{"zab":"4"},"baz":{"val":"3"}},"top":"1"}"#
         );
         assert!(
-            crate::tools::names::is_action_name("a-1")
-                && !crate::tools::names::is_action_name("-a")
-                && !crate::tools::names::is_action_name("A")
-                && !crate::tools::names::is_action_name("")
+            names::is_action_name("a-1")
+                && !names::is_action_name("-a")
+                && !names::is_action_name("A")
+                && !names::is_action_name("")
         );
     }
 }

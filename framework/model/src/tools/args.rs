@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use super::gostr;
 use crate::context::HookContextData;
+use crate::gostr;
 
 /// How an option takes its value.
 #[derive(Debug, Clone, Copy)]

@@ -5,8 +5,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::args::{self, Kind, Opt, ParseError, Parsed};
-use super::gostr;
 use crate::context::HookContextData;
+use crate::gostr;
 
 /// A tool's description, for parsing and `--help`.
 pub(crate) struct Spec {

@@ -2,10 +2,10 @@
 
 use super::args::{Kind, Opt, Parsed};
 use super::cmd::{check_empty, Body, Fail, Io, Spec, Tool};
-use super::gostr;
 use super::node::Node;
 use super::output::{Output, FORMAT, OUTPUT};
 use crate::context::HookContextData;
+use crate::gostr;
 
 pub(super) const TOOLS: &[Tool] = &[Tool {
     spec: Spec {

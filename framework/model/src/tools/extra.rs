@@ -1,14 +1,14 @@
-//! The §1.3 tools the reference does not detail: `goal-state`, `credential-get`,
+//! The less common tools: `goal-state`, `credential-get`,
 //! `resource-get`, `storage-list` and `juju-reboot` with minimal behaviour; the
 //! secret tools, `storage-add` and `storage-get` unsupported.
 
 use super::args::{Kind, Opt, Parsed};
 use super::cmd::{check_empty, unsupported, Body, Fail, Io, Spec, Tool};
-use super::gostr;
-use super::names::unit_application;
 use super::node::Node;
 use super::output::{Output, FORMAT, OUTPUT};
 use crate::context::HookContextData;
+use crate::gostr;
+use charms_reactive_juju::names::unit_application;
 
 /// `goal-state` offers yaml (its default) and json only.
 const FORMAT_YAML_JSON: Opt = Opt {

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::gostr;
+use crate::gostr;
 
 /// Parses `key=value` arguments: split at the first `=`, key and value trimmed,
 /// empty arguments skipped, duplicates refused.

@@ -2,12 +2,12 @@
 
 use super::args::Parsed;
 use super::cmd::{check_empty, Body, Fail, Io, Spec, Tool};
-use super::gostr;
 use super::keyvalues;
 use super::node::Node;
 use super::output::{Output, FORMAT, OUTPUT};
-use crate::context::merge_settings;
 use crate::context::{HookContextData, Immediate};
+use crate::gostr;
+use charms_reactive_juju::settings::merge;
 
 pub(super) const TOOLS: &[Tool] = &[
     Tool {
@@ -75,7 +75,7 @@ fn leader_set(p: &Parsed, ctx: &mut HookContextData, _io: &mut Io) -> Result<(),
     if settings.is_empty() {
         return Ok(());
     }
-    merge_settings(&mut ctx.leader_settings, &settings);
+    merge(&mut ctx.leader_settings, &settings);
     ctx.immediate.push(Immediate::LeaderSet { settings });
     Ok(())
 }

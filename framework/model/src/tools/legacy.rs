@@ -1,4 +1,4 @@
-//! The legacy tools of §1.4: `add-metric` validates its arguments and then fails as
+//! The legacy tools: `add-metric` validates its arguments and then fails as
 //! Juju does outside `collect-metrics`; the payload, k8s-spec and pod-spec tools are
 //! unsupported.
 

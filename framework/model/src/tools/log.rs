@@ -2,9 +2,9 @@
 
 use super::args::{Kind, Opt, Parsed};
 use super::cmd::{Body, Fail, Io, Spec, Tool};
-use super::gostr;
 use super::relation::{warn_deprecated_format, DEPRECATED_FORMAT};
 use crate::context::{HookContextData, Immediate};
+use crate::gostr;
 
 pub(super) const TOOLS: &[Tool] = &[Tool {
     spec: Spec {

@@ -1,6 +1,9 @@
 //! The Juju 3.6 hook tools (`config-get`, `relation-get`, …) as pure functions over a
 //! [`HookContextData`]: same argument parsing, output, error strings and exit codes as
-//! the real `jujuc` commands, with effects recorded in the context.
+//! the real `jujuc` commands, with effects recorded in the context. Layer: the hook
+//! tools, above the vocabulary ([`crate::context`], [`crate::gostr`]) and independent of
+//! the model's state; [`crate::agent`] serves them over the agent socket. See
+//! <https://juju.is/docs/sdk/hook-tools> for the tools themselves.
 //!
 //! Effects: immediate ones (`status-set`, `leader-set`, `juju-log`,
 //! `application-version-set`) go to `ctx.immediate` and also update what the rest of
@@ -9,7 +12,7 @@
 //! update the in-hook view (Juju's own-bag and state reads see the hook's writes).
 //! `opened-ports` shows committed ports only. Action tools record into `ctx.action`.
 //!
-//! Tools of §1.3 that are not detailed there:
+//! Tools outside the common set, and what the local model does for them:
 //! * minimal behaviour: `add-metric` (validates, then fails as Juju does outside
 //!   `collect-metrics`: `cannot record metric: metrics not allowed in this context`),
 //!   `credential-get` (the local model never trusts an application: `cannot access
@@ -30,15 +33,12 @@ mod action;
 mod args;
 mod cmd;
 mod config;
-mod entry;
 mod extra;
-pub(crate) mod gostr;
 mod json;
 mod keyvalues;
 mod leader;
 mod legacy;
 mod log;
-pub(crate) mod names;
 mod node;
 mod output;
 mod ports;
@@ -53,10 +53,8 @@ use std::path::Path;
 
 use crate::context::HookContextData;
 
-pub use entry::{tool_main_with_env, SOCKET_ENV};
-
-/// Names of the tools this module implements (all of §1.4 plus the legacy stubs of
-/// §1.4 "Legacy tools"), for creating PATH entries.
+/// Names of the tools this module implements (every hook tool of Juju 3.6, including the
+/// legacy payload and k8s ones, which are stubs), for creating PATH entries.
 pub const TOOL_NAMES: &[&str] = &[
     "action-fail",
     "action-get",
@@ -186,14 +184,6 @@ pub fn run_tool_in(
         stderr: io.stderr,
         code,
     }
-}
-
-/// Entry point for the multi-call binary: the tool is `basename(argv0)`; the call goes
-/// to the unit agent's socket named by `JUJU_AGENT_SOCKET_ADDRESS`, with the
-/// `JUJU_CONTEXT_ID` of the environment (see [`crate::agent`]). Prints the answer and
-/// returns the exit code.
-pub fn tool_main(argv0: &str, args: Vec<String>) -> i32 {
-    entry::main(argv0, args)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::context::Bag;
+use charms_reactive_juju::settings::Settings;
 
 /// A value as a Go hook tool hands it to its formatter.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,7 +53,7 @@ impl Node {
     }
 
     /// A string databag as a Go `map[string]string`.
-    pub(crate) fn bag(bag: &Bag) -> Node {
+    pub(crate) fn bag(bag: &Settings) -> Node {
         Node::Map(
             bag.iter()
                 .map(|(k, v)| (k.clone(), Node::Str(v.clone())))

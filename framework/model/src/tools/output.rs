@@ -4,9 +4,9 @@
 
 use super::args::{Kind, Opt, Parsed};
 use super::cmd::{Fail, Io};
-use super::gostr;
 use super::node::Node;
 use super::{json, yaml};
+use crate::gostr;
 
 /// `--format` for tools offering `cmd.DefaultFormatters`.
 pub(crate) const FORMAT: Opt = Opt {

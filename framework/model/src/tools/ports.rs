@@ -4,11 +4,11 @@ use std::collections::BTreeMap;
 
 use super::args::{Kind, Opt, Parsed};
 use super::cmd::{check_empty, Body, Fail, Io, Spec, Tool};
-use super::gostr;
 use super::node::Node;
 use super::output::{Output, FORMAT, OUTPUT};
 use super::relation::{warn_deprecated_format, DEPRECATED_FORMAT};
 use crate::context::{HookContextData, PortRange, Transactional};
+use crate::gostr;
 
 const PORT_ARGS: &str = "<port>[/<protocol>] or <from>-<to>[/<protocol>] or icmp";
 

@@ -1,16 +1,20 @@
 //! `relation-get`, `relation-set`, `relation-ids`, `relation-list` and
-//! `relation-model-get`, with the databag visibility rules of §4.
+//! `relation-model-get`, with Juju's databag visibility rules: a unit reads its own bag,
+//! its application's (leader, or any peer), the remote units' and the remote
+//! application's. See <https://juju.is/docs/sdk/relations>.
 
 use std::collections::BTreeMap;
 
 use super::args::{Kind, Opt, Parsed};
 use super::cmd::{check_empty, Body, Fail, Io, Spec, Tool};
-use super::gostr;
 use super::keyvalues;
-use super::names::{is_valid_application, is_valid_unit, unit_application};
 use super::node::Node;
 use super::output::{Output, FORMAT, OUTPUT};
-use crate::context::{merge_settings, Bag, HookContextData, RelationView, Transactional};
+use crate::gostr;
+use charms_reactive_juju::names::{is_application_name, is_unit_name, unit_application};
+use charms_reactive_juju::settings::{merge, Settings};
+
+use crate::context::{HookContextData, RelationView, Transactional};
 
 /// `-r`/`--relation`.
 pub(super) const RELATION: Opt = Opt {
@@ -174,9 +178,9 @@ fn relation_get(p: &Parsed, ctx: &mut HookContextData, io: &mut Io) -> Result<()
     let mut app = p.flag("app");
     let target = match args.next() {
         Some(given) if app => {
-            if is_valid_application(given) {
+            if is_application_name(given) {
                 given.clone()
-            } else if is_valid_unit(given) {
+            } else if is_unit_name(given) {
                 unit_application(given).to_string()
             } else {
                 // Juju leaves the target empty; the read is then refused.
@@ -184,8 +188,8 @@ fn relation_get(p: &Parsed, ctx: &mut HookContextData, io: &mut Io) -> Result<()
             }
         }
         Some(given) => {
-            if !is_valid_unit(given) {
-                if is_valid_application(given) {
+            if !is_unit_name(given) {
+                if is_application_name(given) {
                     return Err(Fail::Init(format!(
                         "expected unit name, got application name {}",
                         gostr::quote(given)
@@ -222,14 +226,15 @@ fn relation_get(p: &Parsed, ctx: &mut HookContextData, io: &mut Io) -> Result<()
     out.write(io, &node)
 }
 
-/// Reads a databag with §4's permissions.
+/// Reads a databag, if this unit may: its own, a remote unit's, the remote
+/// application's, or its own application's (the leader, or any unit in a peer relation).
 fn read_bag(
     ctx: &HookContextData,
     rel: &RelationView,
     id: u32,
     target: &str,
     app: bool,
-) -> Result<Bag, Fail> {
+) -> Result<Settings, Fail> {
     let denied = || Fail::Run("permission denied".to_string());
     let own_app = unit_application(&ctx.unit);
     if !app {
@@ -292,7 +297,7 @@ fn relation_set(p: &Parsed, ctx: &mut HookContextData, io: &mut Io) -> Result<()
         } else {
             &mut rel.unit_data
         };
-        merge_settings(bags.entry(owner).or_default(), &settings);
+        merge(bags.entry(owner).or_default(), &settings);
     }
     ctx.transactional.push(Transactional::RelationSet {
         relation_id: id,
@@ -305,7 +310,7 @@ fn relation_set(p: &Parsed, ctx: &mut HookContextData, io: &mut Io) -> Result<()
 /// Merges `settings` into `bag`; an empty value deletes the key.
 /// A `--file` of settings: a YAML map whose scalars are taken as their text (as
 /// yaml.v2 decodes into `map[string]string`); null values mean "delete".
-pub(super) fn read_settings(data: &[u8]) -> Result<Bag, Fail> {
+pub(super) fn read_settings(data: &[u8]) -> Result<Settings, Fail> {
     let parsed: Option<BTreeMap<String, Option<String>>> =
         serde_yaml::from_slice(data).map_err(|e| Fail::Run(format!("yaml: {e}")))?;
     Ok(parsed

@@ -3,12 +3,12 @@
 
 use super::args::{Kind, Opt, Parsed};
 use super::cmd::{check_empty, Body, Fail, Io, Spec, Tool};
-use super::gostr;
 use super::keyvalues;
 use super::node::Node;
 use super::output::{Output, FORMAT, OUTPUT};
 use super::relation::read_settings;
 use crate::context::{HookContextData, Transactional};
+use crate::gostr;
 
 /// Juju's fixed quota on state keys (bytes).
 const MAX_KEY_SIZE: usize = 256;

@@ -2,11 +2,11 @@
 
 use super::args::{Kind, Opt, Parsed};
 use super::cmd::{check_empty, Body, Fail, Io, Spec, Tool};
-use super::gostr;
-use super::names::unit_application;
 use super::node::Node;
 use super::output::{Output, FORMAT, OUTPUT};
 use crate::context::{HookContextData, Immediate, Status};
+use crate::gostr;
+use charms_reactive_juju::names::unit_application;
 
 const VALID_STATUSES: &[&str] = &["maintenance", "blocked", "waiting", "active"];
 

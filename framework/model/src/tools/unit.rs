@@ -6,11 +6,11 @@
 
 use super::args::{Kind, Opt, Parsed};
 use super::cmd::{check_empty, Body, Fail, Io, Spec, Tool};
-use super::gostr;
 use super::node::Node;
 use super::output::{Output, FORMAT, OUTPUT};
 use super::relation::RELATION;
 use crate::context::HookContextData;
+use crate::gostr;
 
 const INTERFACE_NAME: &str = "eth0";
 

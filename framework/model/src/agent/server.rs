@@ -1,92 +1,18 @@
-//! The unit agent's side of the hook tools: while a hook runs, the model serves its tool
-//! calls over a unix socket (`JUJU_AGENT_SOCKET_ADDRESS`), as Juju's uniter does. The
-//! hook's [`HookContextData`] stays in the model's memory; each call is answered from it
-//! and records its effects there, one call at a time (Juju holds a mutex per context).
-//!
-//! Wire format, one call per connection. Request: a JSON [`Request`] line, then, when
-//! `stdin` is true, the caller's whole standard input until end of stream. Reply: a
-//! JSON [`Reply`] line, then `stdout` and `stderr` bytes of the lengths it gives. A
-//! tool that needs standard input (`--file -`) and did not get it is answered with
-//! `needs_stdin`, having changed nothing (tools read their input before recording any
-//! effect); the caller asks again with its input (Juju's client does the same).
+//! The model's side of the agent socket: while a hook runs, each tool call is answered
+//! from the hook's [`HookContextData`], which stays in the model's memory and records the
+//! call's effects, one call at a time (Juju holds a mutex per context).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Output};
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
+use super::protocol::{read_request, write_reply, SocketPath};
 use crate::context::HookContextData;
-use crate::tools::{gostr, run_tool_in, ToolOutput};
-
-/// One tool call.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Request {
-    /// `JUJU_CONTEXT_ID` of the caller.
-    pub context_id: String,
-    /// The tool, `basename(argv0)`.
-    pub command: String,
-    /// Its arguments.
-    pub args: Vec<String>,
-    /// The caller's working directory (absolute), for relative `--file`/`-o` paths.
-    pub dir: PathBuf,
-    /// Whether standard input follows the request line.
-    pub stdin: bool,
-}
-
-/// The answer to one call.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Reply {
-    /// Exit code.
-    pub code: i32,
-    /// Length of the standard output bytes that follow.
-    pub stdout: usize,
-    /// Length of the standard error bytes that follow.
-    pub stderr: usize,
-    /// The tool reads standard input: ask again with it.
-    #[serde(default)]
-    pub needs_stdin: bool,
-}
-
-/// Unix socket paths are limited to 107 bytes; longer ones are reached through
-/// `/proc/self/fd/<dir fd>/<name>`, which stays short whatever the directory.
-pub struct SocketPath {
-    short: PathBuf,
-    _dir: Option<std::fs::File>,
-}
-
-impl SocketPath {
-    /// A usable path for socket `path` (its directory must exist).
-    pub fn new(path: &Path) -> std::io::Result<SocketPath> {
-        if path.as_os_str().len() < 100 {
-            return Ok(SocketPath {
-                short: path.to_path_buf(),
-                _dir: None,
-            });
-        }
-        let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
-            return Err(std::io::Error::other(format!(
-                "bad socket path {}",
-                path.display()
-            )));
-        };
-        let dir_file = std::fs::File::open(dir)?;
-        use std::os::fd::AsRawFd;
-        let short = PathBuf::from(format!("/proc/self/fd/{}", dir_file.as_raw_fd())).join(name);
-        Ok(SocketPath {
-            short,
-            _dir: Some(dir_file),
-        })
-    }
-
-    /// The path to bind or connect to, valid while `self` lives.
-    pub fn path(&self) -> &Path {
-        &self.short
-    }
-}
+use crate::gostr;
+use crate::tools::{run_tool_in, ToolOutput};
 
 /// A bound agent socket for one hook or action.
 pub struct ToolServer {
@@ -192,9 +118,7 @@ impl ToolServer {
         conn.set_write_timeout(Some(CALL_TIMEOUT))?;
         let root = caller_root(&conn);
         let mut reader = BufReader::new(&conn);
-        let mut line = Vec::new();
-        reader.read_until(b'\n', &mut line)?;
-        let req: Request = serde_json::from_slice(&line).map_err(std::io::Error::other)?;
+        let req = read_request(&mut reader)?;
         let (out, needs_stdin) = if req.context_id != ctx.context_id {
             let msg = format!(
                 "ERROR bad request: wrong context ID; got {}\n",
@@ -221,19 +145,7 @@ impl ToolServer {
             let out = run_tool_in(&req.command, &req.args, &mut probe, &root, &req.dir, ctx);
             (out, probe.asked)
         };
-        let reply = Reply {
-            code: out.code,
-            stdout: out.stdout.len(),
-            stderr: out.stderr.len(),
-            needs_stdin,
-        };
-        let mut w = &conn;
-        let mut head = serde_json::to_vec(&reply).map_err(std::io::Error::other)?;
-        head.push(b'\n');
-        w.write_all(&head)?;
-        w.write_all(&out.stdout)?;
-        w.write_all(&out.stderr)?;
-        Ok(())
+        write_reply(&mut &conn, &out, needs_stdin)
     }
 }
 

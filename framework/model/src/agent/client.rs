@@ -1,20 +1,21 @@
-//! The multi-call binary's side: read the environment, send the call to the unit
-//! agent's socket ([`crate::agent`]), print the answer.
+//! The multi-call tool binary's side of the agent socket: read the environment, send the
+//! call to the unit agent, print the answer.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 
-use super::ToolOutput;
-use crate::agent::{Reply, Request, SocketPath};
+use charms_reactive_juju::env;
 
-/// Environment variable naming the agent socket (as Juju's `jujuc` reads it).
-pub const SOCKET_ENV: &str = "JUJU_AGENT_SOCKET_ADDRESS";
+use super::protocol::{read_reply, write_request, Reply, Request, SocketPath};
+use crate::tools::ToolOutput;
 
-/// `tool_main` with its environment read.
-pub(super) fn main(argv0: &str, args: Vec<String>) -> i32 {
-    let context_id = std::env::var("JUJU_CONTEXT_ID").ok();
-    let socket = std::env::var_os(SOCKET_ENV).map(PathBuf::from);
+/// Entry point for the multi-call binary: the tool is `basename(argv0)`; the call goes
+/// to the unit agent's socket named by `JUJU_AGENT_SOCKET_ADDRESS`, with the
+/// `JUJU_CONTEXT_ID` of the environment. Prints the answer and returns the exit code.
+pub fn tool_main(argv0: &str, args: Vec<String>) -> i32 {
+    let context_id = std::env::var(env::CONTEXT_ID).ok();
+    let socket = std::env::var_os(env::AGENT_SOCKET_ADDRESS).map(PathBuf::from);
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let mut stdin = std::io::stdin().lock();
     let out = tool_main_with_env(
@@ -32,7 +33,7 @@ pub(super) fn main(argv0: &str, args: Vec<String>) -> i32 {
     out.code
 }
 
-/// What [`super::tool_main`] does, with the environment given: `context_id` is
+/// What [`tool_main`] does, with the environment given: `context_id` is
 /// `JUJU_CONTEXT_ID` and `socket` is `JUJU_AGENT_SOCKET_ADDRESS` (`None` when unset).
 /// Sends the call; if the tool needs standard input, sends it again with `stdin`.
 pub fn tool_main_with_env(
@@ -47,10 +48,10 @@ pub fn tool_main_with_env(
         .file_name()
         .map_or_else(|| argv0.to_string(), |n| n.to_string_lossy().into_owned());
     let Some(context_id) = context_id.filter(|id| !id.is_empty()) else {
-        return error("JUJU_CONTEXT_ID not set");
+        return error(&format!("{} not set", env::CONTEXT_ID));
     };
     let Some(socket) = socket.filter(|p| !p.as_os_str().is_empty()) else {
-        return error(&format!("{SOCKET_ENV} not set"));
+        return error(&format!("{} not set", env::AGENT_SOCKET_ADDRESS));
     };
     let mut request = Request {
         context_id: context_id.to_string(),
@@ -80,28 +81,9 @@ pub fn tool_main_with_env(
 fn call(socket: &Path, request: &Request, input: &[u8]) -> std::io::Result<(Reply, ToolOutput)> {
     let sp = SocketPath::new(socket)?;
     let mut conn = UnixStream::connect(sp.path())?;
-    let mut head = serde_json::to_vec(request).map_err(std::io::Error::other)?;
-    head.push(b'\n');
-    conn.write_all(&head)?;
-    conn.write_all(input)?;
+    write_request(&mut conn, request, input)?;
     conn.shutdown(std::net::Shutdown::Write)?;
-    let mut reader = BufReader::new(conn);
-    let mut line = Vec::new();
-    reader.read_until(b'\n', &mut line)?;
-    let reply: Reply = serde_json::from_slice(&line).map_err(std::io::Error::other)?;
-    let mut stdout = vec![0; reply.stdout];
-    reader.read_exact(&mut stdout)?;
-    let mut stderr = vec![0; reply.stderr];
-    reader.read_exact(&mut stderr)?;
-    let code = reply.code;
-    Ok((
-        reply,
-        ToolOutput {
-            stdout,
-            stderr,
-            code,
-        },
-    ))
+    read_reply(&mut BufReader::new(conn))
 }
 
 fn agent_error(socket: &Path, e: &std::io::Error) -> ToolOutput {

@@ -1,5 +1,5 @@
-//! Go spellings the tools' messages depend on: `%q` quoting, `strconv` errors and
-//! `os` error texts.
+//! Go spellings the tools' messages depend on: `%q` quoting, `strconv` parsing and
+//! errors, `os` error texts. Bottom layer: depends on no other module of the crate.
 
 /// Go's `strconv.Quote` (what `%q` prints for a string).
 pub(crate) fn quote(s: &str) -> String {

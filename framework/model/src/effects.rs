@@ -1,0 +1,137 @@
+//! Applying what a hook or action did to the model: its immediate effects always, its
+//! transactional ones only when it succeeded, as Juju commits a hook's context only on
+//! exit 0 (see <https://juju.is/docs/sdk/hook-tools>). Layer: applying effects, above
+//! process launch.
+
+use charms_reactive_juju::settings::merge;
+
+use crate::context::{HookContextData, Immediate, Status, Transactional};
+use crate::paths::{append, Paths};
+use crate::state::ModelState;
+
+/// Applies the effects a hook or action has whatever its outcome (statuses, leader
+/// settings, the workload version) and appends its `juju-log` records, labelled with
+/// `label` (the hook's name), to the debug log.
+pub fn apply_immediate(
+    paths: &Paths,
+    model: &mut ModelState,
+    unit_name: &str,
+    label: &str,
+    ctx: &HookContextData,
+) -> anyhow::Result<()> {
+    let app_name = model.unit(unit_name)?.app.clone();
+    let mut log = String::new();
+    for effect in &ctx.immediate {
+        match effect {
+            Immediate::StatusSet {
+                app: true,
+                status,
+                message,
+            } => {
+                if let Some(a) = model.applications.get_mut(&app_name) {
+                    let old = a.status.clone();
+                    a.status_history.push(old);
+                    a.status = Status {
+                        status: status.clone(),
+                        message: message.clone(),
+                        data: Default::default(),
+                    };
+                }
+            }
+            Immediate::StatusSet {
+                app: false,
+                status,
+                message,
+            } => {
+                if let Some(u) = model.units.get_mut(unit_name) {
+                    u.charm_set_status = true;
+                    let old = std::mem::replace(
+                        &mut u.status,
+                        Status {
+                            status: status.clone(),
+                            message: message.clone(),
+                            data: Default::default(),
+                        },
+                    );
+                    u.status_history.push(old);
+                }
+            }
+            Immediate::LeaderSet { settings } => {
+                if let Some(a) = model.applications.get_mut(&app_name) {
+                    let before = a.leader_settings.data.clone();
+                    merge(&mut a.leader_settings.data, settings);
+                    if a.leader_settings.data != before {
+                        a.leader_settings.version = a.leader_settings.version.max(1) + 1;
+                    }
+                }
+            }
+            Immediate::Log { level, message } => {
+                log.push_str(&format!("{unit_name} {label} {level}: {message}\n"))
+            }
+            Immediate::ApplicationVersion { version } => {
+                if let Some(u) = model.units.get_mut(unit_name) {
+                    u.workload_version = version.clone();
+                }
+            }
+        }
+    }
+    append(&paths.debug_log(), &log)
+}
+
+/// Applies the effects that need the hook or action to succeed: relation data, unit
+/// state and ports.
+pub fn apply_transactional(model: &mut ModelState, unit_name: &str, ctx: &HookContextData) {
+    let Some(app_name) = model.units.get(unit_name).map(|u| u.app.clone()) else {
+        return;
+    };
+    for effect in &ctx.transactional {
+        match effect {
+            Transactional::RelationSet {
+                relation_id,
+                app,
+                settings,
+            } => {
+                if let Some(rel) = model.relations.get_mut(relation_id) {
+                    let key = if *app {
+                        app_name.clone()
+                    } else {
+                        unit_name.to_string()
+                    };
+                    let bag = if *app {
+                        rel.app_data.entry(key).or_default()
+                    } else {
+                        rel.unit_data.entry(key).or_default()
+                    };
+                    let before = bag.data.clone();
+                    merge(&mut bag.data, settings);
+                    if bag.data != before {
+                        bag.version += 1;
+                    }
+                }
+            }
+            Transactional::StateSet { settings } => {
+                if let Some(u) = model.units.get_mut(unit_name) {
+                    u.state.extend(settings.clone());
+                }
+            }
+            Transactional::StateDelete { key } => {
+                if let Some(u) = model.units.get_mut(unit_name) {
+                    u.state.remove(key);
+                }
+            }
+            Transactional::OpenPort { port } => {
+                if let Some(u) = model.units.get_mut(unit_name) {
+                    if !u.opened_ports.contains(port) {
+                        u.opened_ports.push(port.clone());
+                        u.opened_ports.sort();
+                    }
+                }
+            }
+            Transactional::ClosePort { port } => {
+                if let Some(u) = model.units.get_mut(unit_name) {
+                    u.opened_ports.retain(|p| p != port);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! Starting a hook or an action as Juju does: which executable (`dispatch`, else
+//! `hooks/<name>` or `actions/<name>`), Juju's environment built from scratch, the
+//! unit's machine if it has one, and the agent socket served until the program exits.
+//! Layer: process launch, above context building and the agent socket. See
+//! <https://juju.is/docs/sdk/charm-lifecycle> and
+//! <https://juju.is/docs/juju/hook#heading--hook-execution>.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use charms_reactive_juju::env;
+
+use crate::agent::ToolServer;
+use crate::context::HookContextData;
+use crate::hook::Hook;
+use crate::paths::{agent_socket, Paths};
+use crate::provider::UnitView;
+use crate::state::{ModelState, Unit};
+
+/// A hook or action ready to start: its command with Juju's environment, the executable
+/// it runs (as the host sees it) and the agent socket to serve.
+pub struct Launch {
+    cmd: Command,
+    exe: PathBuf,
+    socket: PathBuf,
+}
+
+/// Environment variables of one kind of run, on top of [`Launch::prepare`]'s base.
+pub type Vars = Vec<(&'static str, String)>;
+
+impl Launch {
+    /// The launch of `program` (`hooks/<name>` or `actions/<name>`, also the dispatch
+    /// path) on `unit_name`, with the base environment plus `vars`. `Ok(None)` when the
+    /// charm has neither `dispatch` nor `program`; `Err` says why it cannot run (the
+    /// file is not executable, the unit's machine is gone, …).
+    pub fn prepare(
+        paths: &Paths,
+        model: &ModelState,
+        unit_name: &str,
+        unit: &Unit,
+        program: &str,
+        context_id: &str,
+        vars: Vars,
+    ) -> Result<Option<Launch>, String> {
+        let Some(exe) = executable(&unit.charm_dir, program)? else {
+            return Ok(None);
+        };
+        let view = UnitView::of(paths, unit_name, unit.machine.as_deref());
+        let mut cmd = view
+            .command(paths, &model.provider, &view.inside(&unit.charm_dir, &exe))
+            // No machine to run it in: a failed hook, as when Juju cannot run one.
+            .map_err(|e| format!("{e:#}"))?;
+        base_env(&mut cmd, model, &view, unit_name, context_id);
+        cmd.env(env::DISPATCH_PATH, program);
+        for (var, value) in vars {
+            cmd.env(var, value);
+        }
+        Ok(Some(Launch {
+            cmd,
+            exe,
+            socket: agent_socket(&unit.charm_dir),
+        }))
+    }
+
+    /// The executable, as the host sees it.
+    pub fn exe(&self) -> &Path {
+        &self.exe
+    }
+
+    /// Starts the program and serves its tool calls against `ctx` until it exits. The
+    /// outer error is the model's (the socket); the inner one means the program could
+    /// not start.
+    pub fn run(self, ctx: &mut HookContextData) -> anyhow::Result<std::io::Result<Output>> {
+        let Launch {
+            mut cmd, socket, ..
+        } = self;
+        let server = ToolServer::bind(&socket)?;
+        let child = match cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn() {
+            Ok(child) => child,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok(Ok(server.serve(ctx, child)?))
+    }
+}
+
+/// A hook's own variables: its name, and for a relation hook the relation, remote unit,
+/// remote application and departing unit.
+pub fn hook_vars(hook: &Hook, ctx: &HookContextData) -> Vars {
+    let mut vars = vec![(env::HOOK_NAME, hook.name.clone())];
+    if let Some(rel) = &ctx.relation {
+        let view = ctx.relations.get(&rel.id);
+        vars.extend([
+            (
+                env::RELATION,
+                view.map(|v| v.endpoint.clone()).unwrap_or_default(),
+            ),
+            (
+                env::RELATION_ID,
+                ctx.relation_key(rel.id).unwrap_or_default(),
+            ),
+            (
+                env::REMOTE_UNIT,
+                rel.remote_unit.clone().unwrap_or_default(),
+            ),
+            (
+                env::REMOTE_APP,
+                view.map(|v| v.remote_app.clone()).unwrap_or_default(),
+            ),
+        ]);
+        if let Some(d) = &rel.departing_unit {
+            vars.push((env::DEPARTING_UNIT, d.clone()));
+        }
+    }
+    vars
+}
+
+/// An action's own variables: no hook name, the action's name, id and tag.
+pub fn action_vars(name: &str, id: u64) -> Vars {
+    vec![
+        (env::HOOK_NAME, String::new()),
+        (env::ACTION_NAME, name.to_string()),
+        (env::ACTION_UUID, id.to_string()),
+        (env::ACTION_TAG, format!("action-{id}")),
+    ]
+}
+
+/// The executable Juju would run: `dispatch` if present (it must be executable), else
+/// `fallback` (`hooks/<name>` or `actions/<name>`); `None` when neither exists.
+fn executable(charm_dir: &Path, fallback: &str) -> Result<Option<PathBuf>, String> {
+    let executable = |p: &Path| {
+        std::fs::metadata(p)
+            .map(|m| m.permissions().mode() & 0o111 != 0)
+            .unwrap_or(false)
+    };
+    let dispatch = charm_dir.join("dispatch");
+    if std::fs::symlink_metadata(&dispatch).is_ok() {
+        return if executable(&dispatch) {
+            Ok(Some(dispatch))
+        } else {
+            Err("dispatch is not executable".into())
+        };
+    }
+    let legacy = charm_dir.join(fallback);
+    if std::fs::symlink_metadata(&legacy).is_ok() {
+        return if executable(&legacy) {
+            Ok(Some(legacy))
+        } else {
+            Err(format!("{fallback} is not executable"))
+        };
+    }
+    Ok(None)
+}
+
+/// The environment every hook and action gets, built from scratch as Juju's uniter
+/// does: the charm directory, context, unit, model and agent socket, Juju's fixed
+/// values and empty proxy settings.
+fn base_env(
+    cmd: &mut Command,
+    model: &ModelState,
+    view: &UnitView,
+    unit_name: &str,
+    context_id: &str,
+) {
+    let charm_dir = &view.charm_dir;
+    cmd.stdin(Stdio::null())
+        .env("PATH", &view.path)
+        // Tells charms_reactive::service which service manager the unit has.
+        .env("REACTIVE_MODEL_PROVIDER", model.provider.name())
+        .env(env::LEGACY_CHARM_DIR, charm_dir)
+        .env(env::CHARM_DIR, charm_dir)
+        .env(env::CONTEXT_ID, context_id)
+        .env(env::UNIT_NAME, unit_name)
+        .env(env::MODEL_UUID, &model.uuid)
+        .env(env::MODEL_NAME, &model.name)
+        .env(env::AGENT_SOCKET_ADDRESS, &view.socket)
+        .env(env::AGENT_SOCKET_NETWORK, "unix")
+        .env(env::API_ADDRESSES, "127.0.0.1:17070")
+        .env(env::SLA, "unsupported")
+        .env(env::MACHINE_ID, "0")
+        .env(env::PRINCIPAL_UNIT, "")
+        .env(env::AVAILABILITY_ZONE, "")
+        .env(env::VERSION, "3.6.4")
+        .env("CLOUD_API_VERSION", "")
+        .env("APT_LISTCHANGES_FRONTEND", "none")
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .env("LANG", "C.UTF-8")
+        .env("TERM", "tmux-256color");
+    for var in env::CHARM_PROXIES
+        .iter()
+        .chain(&["http_proxy", "https_proxy", "no_proxy"])
+    {
+        cmd.env(var, "");
+    }
+}
+
+/// An exit status as Go (and so Juju) prints it: `exit status 1`, `signal: killed`.
+pub fn go_status(status: &std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(c), _) => format!("exit status {c}"),
+        (None, Some(9)) => "signal: killed".into(),
+        (None, Some(15)) => "signal: terminated".into(),
+        (None, Some(s)) => format!("signal: {s}"),
+        (None, None) => "exit status unknown".into(),
+    }
+}

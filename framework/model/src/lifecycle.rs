@@ -1,0 +1,306 @@
+//! The life of one hook or action on a unit, shared by both: number it, build its
+//! context, launch it and serve its tool calls, then apply what it did (immediate
+//! effects always, transactional ones only on success). Hooks add the uniter's status
+//! rules and move the unit's bookkeeping on; [`crate::action`] adds parameters and
+//! results. Layer: the hook lifecycle, above applying effects.
+//!
+//! Preparing and finishing need the model; running does not, so hooks of different
+//! units run at the same time ([`crate::scheduler`] is the layer above).
+
+use std::process::Output;
+
+use crate::context::{HookContextData, Status};
+use crate::context_build::build_context;
+use crate::effects::{apply_immediate, apply_transactional};
+use crate::hook::Hook;
+use crate::launch::{go_status, hook_vars, Launch, Vars};
+use crate::paths::{append, Paths};
+use crate::state::{Agent, ModelState};
+use crate::uniter::{advance_observed, observe, Observed};
+
+/// A hook or action ready to run: numbered, its context built, its command set up.
+pub struct Prepared {
+    unit: String,
+    seq: u64,
+    ctx: HookContextData,
+    /// The command; `None` when the charm has no such hook or action, or why it cannot
+    /// run.
+    launch: Result<Option<Launch>, String>,
+}
+
+/// How a run ended.
+pub enum Exit {
+    /// The charm has no such hook or action (for a hook, a success, as in Juju).
+    Missing,
+    /// It could not be started; why.
+    NotRun(String),
+    /// The model could not serve it (its agent socket could not be made, …).
+    AgentFailed(String, anyhow::Error),
+    /// It ran; its exit status and output.
+    Exited(Output),
+}
+
+/// A hook or action that has run: its context holds what it did, not yet applied.
+pub struct Finished {
+    unit: String,
+    seq: u64,
+    ctx: HookContextData,
+}
+
+/// Numbers the next hook or action of `unit_name` and builds the context it sees;
+/// `label` names it in the context id.
+pub(crate) fn begin(
+    model: &mut ModelState,
+    unit_name: &str,
+    hook: &Hook,
+    label: &str,
+) -> anyhow::Result<(u64, HookContextData)> {
+    model.hooks_run += 1;
+    let seq = model.hooks_run;
+    let context_id = format!("{unit_name}-{label}-{seq}");
+    let ctx = build_context(model, unit_name, hook, &context_id)?;
+    Ok((seq, ctx))
+}
+
+impl Prepared {
+    /// Sets up `program` (`hooks/<name>` or `actions/<name>`) on `unit_name` with the
+    /// context `ctx` and the run's own environment `vars`.
+    pub(crate) fn new(
+        paths: &Paths,
+        model: &ModelState,
+        unit_name: &str,
+        seq: u64,
+        ctx: HookContextData,
+        program: &str,
+        vars: Vars,
+    ) -> anyhow::Result<Prepared> {
+        let unit = model.unit(unit_name)?;
+        let launch = Launch::prepare(
+            paths,
+            model,
+            unit_name,
+            unit,
+            program,
+            &ctx.context_id,
+            vars,
+        );
+        Ok(Prepared {
+            unit: unit_name.to_string(),
+            seq,
+            ctx,
+            launch,
+        })
+    }
+
+    /// Runs it, serving its tool calls; the model is not touched.
+    pub fn run(self) -> (Finished, Exit) {
+        let Prepared {
+            unit,
+            seq,
+            mut ctx,
+            launch,
+        } = self;
+        let exit = match launch {
+            Err(e) => Exit::NotRun(e),
+            Ok(None) => Exit::Missing,
+            Ok(Some(launch)) => {
+                let exe = launch.exe().display().to_string();
+                match launch.run(&mut ctx) {
+                    Err(e) => Exit::AgentFailed(exe, e),
+                    // A program that cannot be started (bad interpreter, …) is a
+                    // failed hook, as in Juju.
+                    Ok(Err(e)) => Exit::NotRun(format!("cannot run {exe}: {e}")),
+                    Ok(Ok(output)) => Exit::Exited(output),
+                }
+            }
+        };
+        (Finished { unit, seq, ctx }, exit)
+    }
+}
+
+impl Finished {
+    /// Its sequence number in the hook log.
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// Its context, with what it did.
+    pub fn context(&self) -> &HookContextData {
+        &self.ctx
+    }
+
+    /// Applies its immediate effects (their log lines labelled `label`), and its
+    /// transactional ones if `committed`.
+    pub(crate) fn apply(
+        &self,
+        paths: &Paths,
+        model: &mut ModelState,
+        label: &str,
+        committed: bool,
+    ) -> anyhow::Result<()> {
+        apply_immediate(paths, model, &self.unit, label, &self.ctx)?;
+        if committed {
+            apply_transactional(model, &self.unit, &self.ctx);
+        }
+        Ok(())
+    }
+}
+
+/// How a hook ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Exit 0 (or no hook file: Juju skips a missing hook and counts it a success).
+    Ok,
+    /// Non-zero exit or a signal.
+    Failed(String),
+}
+
+/// A hook ready to run: its context built, its command set up and the uniter's
+/// pre-hook status applied. Running it needs no access to the model, so hooks of
+/// different units can run at the same time ([`crate::scheduler`]).
+pub struct PreparedHook {
+    prepared: Prepared,
+    hook: Hook,
+    observed: Option<Observed>,
+}
+
+/// A hook that has run: what it did, not yet applied to the model.
+pub struct RanHook {
+    finished: Finished,
+    exit: Exit,
+    hook: Hook,
+    observed: Option<Observed>,
+}
+
+/// Runs `hook` on `unit_name` and applies its effects to `model`.
+pub fn run_hook(
+    paths: &Paths,
+    model: &mut ModelState,
+    unit_name: &str,
+    hook: &Hook,
+) -> anyhow::Result<Outcome> {
+    let ran = prepare_hook(paths, model, unit_name, hook)?.run();
+    finish_hook(paths, model, ran)
+}
+
+/// Builds the hook's context and command; numbers the hook in the model.
+pub fn prepare_hook(
+    paths: &Paths,
+    model: &mut ModelState,
+    unit_name: &str,
+    hook: &Hook,
+) -> anyhow::Result<PreparedHook> {
+    let (seq, ctx) = begin(model, unit_name, hook, &hook.name)?;
+    // The uniter's own status: before install, "installing charm software" unless the
+    // charm already set a status (the context keeps the status from before).
+    if let Some(u) = model.units.get_mut(unit_name) {
+        if hook.name == "install" && !u.charm_set_status {
+            u.status_history.push(u.status.clone());
+            u.status = Status {
+                status: "maintenance".into(),
+                message: "installing charm software".into(),
+                data: Default::default(),
+            };
+        }
+    }
+    let vars = hook_vars(hook, &ctx);
+    let program = format!("hooks/{}", hook.name);
+    let prepared = Prepared::new(paths, model, unit_name, seq, ctx, &program, vars)?;
+    Ok(PreparedHook {
+        prepared,
+        hook: hook.clone(),
+        observed: observe(model, unit_name, hook),
+    })
+}
+
+impl PreparedHook {
+    /// The unit it runs on.
+    pub fn unit(&self) -> &str {
+        &self.prepared.unit
+    }
+
+    /// Runs the hook, serving its tool calls; the model is not touched. A hook the
+    /// model cannot serve (its socket cannot be made, …) counts as failed.
+    pub fn run(self) -> RanHook {
+        let (finished, exit) = self.prepared.run();
+        RanHook {
+            finished,
+            exit,
+            hook: self.hook,
+            observed: self.observed,
+        }
+    }
+}
+
+/// Applies what a hook did: its output and immediate effects always; transactional
+/// effects and the unit's progress only if it succeeded.
+pub fn finish_hook(paths: &Paths, model: &mut ModelState, ran: RanHook) -> anyhow::Result<Outcome> {
+    let RanHook {
+        finished,
+        exit,
+        hook,
+        observed,
+    } = ran;
+    let unit_name = finished.unit.as_str();
+    let (outcome, output_log) = match exit {
+        Exit::Missing => (Outcome::Ok, String::new()),
+        Exit::NotRun(why) => (Outcome::Failed(why), String::new()),
+        Exit::AgentFailed(exe, e) => (
+            Outcome::Failed(format!("cannot run {exe}: {e:#}")),
+            String::new(),
+        ),
+        Exit::Exited(output) => {
+            let mut log = String::new();
+            for (stream, data) in [("stdout", &output.stdout), ("stderr", &output.stderr)] {
+                for line in String::from_utf8_lossy(data).lines() {
+                    log.push_str(&format!("{unit_name} {} {stream}: {line}\n", hook.name));
+                }
+            }
+            let outcome = if output.status.success() {
+                Outcome::Ok
+            } else {
+                Outcome::Failed(go_status(&output.status))
+            };
+            (outcome, log)
+        }
+    };
+    if !output_log.is_empty() {
+        append(&paths.debug_log(), &output_log)?;
+    }
+    finished.apply(paths, model, &hook.name, outcome == Outcome::Ok)?;
+    let status = match &outcome {
+        Outcome::Ok => {
+            // The uniter's own status: after start, "unknown" unless the charm set one.
+            if let Some(u) = model.units.get_mut(unit_name) {
+                if hook.name == "start" && !u.charm_set_status {
+                    u.status_history.push(u.status.clone());
+                    u.status = Status {
+                        status: "unknown".into(),
+                        message: String::new(),
+                        data: Default::default(),
+                    };
+                }
+            }
+            let machine = model.units.get(unit_name).and_then(|u| u.machine.clone());
+            if let Some(observed) = &observed {
+                advance_observed(model, unit_name, &hook, observed);
+            }
+            // A removed unit's machine goes with it.
+            if let (Some(m), false) = (machine, model.units.contains_key(unit_name)) {
+                crate::provider::remove_machine(paths, &model.provider, &m)?;
+            }
+            "ok".to_string()
+        }
+        Outcome::Failed(why) => {
+            if let Some(u) = model.units.get_mut(unit_name) {
+                u.agent = Agent::Error { hook: hook.clone() };
+            }
+            format!("error ({why})")
+        }
+    };
+    append(
+        &paths.hook_log(),
+        &format!("{} {unit_name} {} {status}\n", finished.seq, hook.label()),
+    )?;
+    Ok(outcome)
+}
