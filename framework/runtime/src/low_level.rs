@@ -22,7 +22,7 @@ pub use crate::flags::FLAG_PREFIX;
 pub use crate::hook::{HookInfo, UnknownHook};
 pub use crate::hook_pattern::hook_matches;
 pub use crate::kv::{Kv, KvChanges};
-pub use crate::metadata::{EndpointMeta, Metadata};
+pub use crate::metadata::{CharmFileError, EndpointMeta, Metadata};
 
 use crate::context;
 

@@ -1,9 +1,42 @@
 //! The parts of the charm's `metadata.yaml` and `config.yaml` the runtime needs.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+/// `metadata.yaml` or `config.yaml` could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum CharmFileError {
+    /// Reading the file failed (a missing file is not an error: it means no entries).
+    #[error("cannot read {}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The file is not the YAML expected.
+    #[error("{} is not valid", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The YAML parser's error.
+        source: serde_yaml::Error,
+    },
+}
+
+/// The text of `path`; `None` if there is no such file.
+fn read_optional(path: &Path) -> Result<Option<String>, CharmFileError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(CharmFileError::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
 
 /// One relation endpoint declared in `metadata.yaml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,14 +115,13 @@ impl Metadata {
     }
 
     /// Reads `<charm_dir>/metadata.yaml`; a missing file gives empty metadata.
-    pub fn load(charm_dir: &Path) -> anyhow::Result<Metadata> {
+    pub fn load(charm_dir: &Path) -> Result<Metadata, CharmFileError> {
         let path = charm_dir.join("metadata.yaml");
-        match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                Metadata::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+        match read_optional(&path)? {
+            Some(text) => {
+                Metadata::parse(&text).map_err(|source| CharmFileError::Parse { path, source })
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Metadata::default()),
-            Err(e) => Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
+            None => Ok(Metadata::default()),
         }
     }
 
@@ -105,14 +137,14 @@ impl Metadata {
 
 /// Default values of the options in `config.yaml` (`null` for options without one, as
 /// `config-get --all` shows them).
-pub fn config_defaults(charm_dir: &Path) -> anyhow::Result<BTreeMap<String, serde_json::Value>> {
+pub fn config_defaults(
+    charm_dir: &Path,
+) -> Result<BTreeMap<String, serde_json::Value>, CharmFileError> {
     let path = charm_dir.join("config.yaml");
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
-        Err(e) => anyhow::bail!("cannot read {}: {e}", path.display()),
+    let Some(text) = read_optional(&path)? else {
+        return Ok(BTreeMap::new());
     };
-    parse_config_defaults(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    parse_config_defaults(&text).map_err(|source| CharmFileError::Parse { path, source })
 }
 
 /// Parses the defaults out of `config.yaml` text.

@@ -32,7 +32,7 @@ pub enum StateError {
         path: PathBuf,
     },
     /// The file is not a usable SQLite database.
-    #[error("unit state database {path} is corrupt or not a SQLite database: {source}")]
+    #[error("unit state database {path} is corrupt or not a SQLite database")]
     Corrupt {
         /// Database file.
         path: PathBuf,
@@ -40,7 +40,7 @@ pub enum StateError {
         source: rusqlite::Error,
     },
     /// Any other failure.
-    #[error("unit state database {path}: {what}: {source}")]
+    #[error("unit state database {path}: {what}")]
     Other {
         /// Database file.
         path: PathBuf,

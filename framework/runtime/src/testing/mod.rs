@@ -30,6 +30,7 @@ mod state;
 use std::path::PathBuf;
 use std::rc::Rc;
 
+use anyhow::Context as _;
 use serde_json::{Map, Value};
 use tracing::level_filters::LevelFilter;
 
@@ -111,14 +112,13 @@ impl Harness {
 
     /// Uses this `metadata.yaml` text.
     pub fn metadata(mut self, yaml: &str) -> anyhow::Result<Harness> {
-        self.metadata = Metadata::parse(yaml).map_err(|e| anyhow::anyhow!("metadata.yaml: {e}"))?;
+        self.metadata = Metadata::parse(yaml).context("metadata.yaml")?;
         Ok(self)
     }
 
     /// Uses this `config.yaml` text for option defaults.
     pub fn config_yaml(mut self, yaml: &str) -> anyhow::Result<Harness> {
-        let defaults =
-            parse_config_defaults(yaml).map_err(|e| anyhow::anyhow!("config.yaml: {e}"))?;
+        let defaults = parse_config_defaults(yaml).context("config.yaml")?;
         self.defaults = defaults.into_iter().collect();
         Ok(self)
     }
