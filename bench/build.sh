@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build benchmark: `reactive build` of the two-crate test charm (tests/build/rules/
+# Build benchmark: `reactive build` of the two-crate test charm (tests/compose/rules/
 # crate-charm) — cold (empty target dir), no-op rebuild, rebuild after editing one
 # handler — and the stripped size of the charm binary. Writes BENCHMARKS.md's section.
 #

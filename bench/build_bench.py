@@ -70,7 +70,7 @@ def main():
         "Measured %s UTC on %d CPU(s), %s; %d runs each for the rebuilds."
         % (datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), os.cpu_count(), cpu, args.runs),
         "",
-        "Reproduce with `bash bench/build.sh`. Method: the fixture `tests/build/rules/crate-charm` (a base "
+        "Reproduce with `bash bench/build.sh`. Method: the fixture `tests/compose/rules/crate-charm` (a base "
         "layer crate and the charm's crate, one handler each) is copied under `target/bench/build/`; the "
         "cold build starts from an empty cargo target directory (the crates.io sources already "
         "downloaded); the edit rebuilds change one line of the charm's handler each time.",

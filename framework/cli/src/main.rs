@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use charms_reactive_build::proof::{exit_code, proof, Level};
-use charms_reactive_build::{build, inspect, BuildOptions, CompileSettings, SearchPath};
+use charms_reactive_compose::proof::{exit_code, proof, Level};
+use charms_reactive_compose::{build, origins, output, BuildOptions, CompileSettings, SearchPath};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -21,19 +21,27 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Compose a layer and everything it includes into a charm Juju can run.
+    ///
+    /// The charm goes to <OUTPUT>/<charm name>/. Without -o, OUTPUT is $CHARM_BUILD_DIR if
+    /// set, else charms/ in the cargo target directory of the charm's workspace
+    /// (target/charms/<name> for a charm in a workspace, <charm>/target/charms/<name> for
+    /// one outside any). cargo compiles the charm's dispatch binary in $REACTIVE_TARGET_DIR
+    /// if set, else in reactive-build/ beside it; the first build there compiles the
+    /// framework too, which takes a few minutes.
     Build {
         /// The charm's top layer.
         layer_dir: PathBuf,
-        /// Parent of the output; the charm goes to <OUTPUT>/<charm name>.
-        #[arg(short = 'o', long = "output", default_value = "build")]
-        output: PathBuf,
+        /// Parent of the output; the charm goes to <OUTPUT>/<charm name> [default:
+        /// $CHARM_BUILD_DIR, else <cargo target dir>/charms].
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
         /// Also write <name>.charm (a zip) next to the output.
         #[arg(long)]
         charm_file: bool,
         /// Overwrite files changed by hand since the last build.
         #[arg(short, long)]
         force: bool,
-        /// Show the merge plan and cargo's output.
+        /// Show the merge plan, and run cargo with --verbose.
         #[arg(short, long)]
         verbose: bool,
     },
@@ -89,12 +97,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             force,
             verbose,
         } => {
-            let mut compile = CompileSettings::for_layer(&layer_dir, &output);
+            let mut compile = CompileSettings::for_layer(&layer_dir);
             compile.verbose = verbose;
             let opts = BuildOptions {
                 search: SearchPath::from_env(&layer_dir),
+                build_parent: output.unwrap_or_else(|| output::default_parent(&layer_dir)),
                 layer_dir,
-                build_parent: output,
                 force,
                 charm_file,
                 compile,
@@ -114,9 +122,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             for f in findings.iter().filter(|f| f.level >= Level::Warning) {
                 eprintln!("{f}");
             }
-            println!("{}", report.output.display());
+            println!("wrote {}", report.output.display());
             if let Some(file) = &report.charm_file {
-                println!("{}", file.display());
+                println!("wrote {}", file.display());
             }
             Ok(if findings.iter().any(|f| f.level == Level::Error) {
                 ExitCode::from(200)
@@ -136,7 +144,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Layers { charm_dir } => {
-            for line in inspect::layers_report(&charm_dir)? {
+            for line in origins::layers_report(&charm_dir)? {
                 println!("{line}");
             }
             Ok(ExitCode::SUCCESS)

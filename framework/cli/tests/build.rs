@@ -1,5 +1,5 @@
 //! `reactive build`, `reactive layers` and `reactive proof` as a user runs them, on
-//! fixture layers under tests/build/rules: a charm made of two layer crates is compiled,
+//! fixture layers under tests/compose/rules: a charm made of two layer crates is compiled,
 //! written, run as a hook, rebuilt, zipped and linted (also by charm-tools' own
 //! charm-proof); bad input gives one clear error naming the file.
 
@@ -17,7 +17,7 @@ fn repo() -> PathBuf {
 }
 
 fn rules(case: &str) -> PathBuf {
-    repo().join("tests/build/rules").join(case)
+    repo().join("tests/compose/rules").join(case)
 }
 
 fn tmp(name: &str) -> PathBuf {
@@ -182,11 +182,13 @@ fn a_charm_of_two_layer_crates_builds_runs_rebuilds_and_passes_proof() {
     // The hook runs, layer order first (base before the charm).
     run_install_hook(&charm);
 
-    // The slow part reports progress on stderr.
-    assert!(
-        stderr(&built).contains("Compiling the crate-charm charm binary"),
-        "{}",
-        stderr(&built)
+    // Each step reports progress on stderr, and the output says where the charm went.
+    for step in ["composing layers of ", "compiling dispatch", "writing "] {
+        assert!(stderr(&built).contains(step), "{step}: {}", stderr(&built));
+    }
+    assert_eq!(
+        String::from_utf8_lossy(&built.stdout),
+        format!("wrote {}\n", charm.display())
     );
 
     // A no-op rebuild succeeds; --verbose shows the merge plan.
@@ -202,6 +204,26 @@ fn a_charm_of_two_layer_crates_builds_runs_rebuilds_and_passes_proof() {
             && plan.contains("README.md  <- crate-charm"),
         "{plan}"
     );
+
+    // Without -o the charm goes under the workspace's cargo target directory, never into
+    // a source folder.
+    let default_out = repo().join("target/charms/crate-charm");
+    let _ = std::fs::remove_dir_all(&default_out);
+    let defaulted = Command::new(REACTIVE)
+        .args(["build", &top])
+        .env("CHARM_LAYERS_DIR", &layers)
+        .env("CHARM_INTERFACES_DIR", &layers)
+        .env_remove("CHARM_BUILD_DIR")
+        .env_remove("CARGO_TARGET_DIR")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run reactive");
+    assert!(defaulted.status.success(), "{}", stderr(&defaulted));
+    assert_eq!(
+        String::from_utf8_lossy(&defaulted.stdout),
+        format!("wrote {}\n", default_out.display())
+    );
+    assert_eq!(tree(&default_out), expected_tree());
 
     // A file changed by hand is a conflict unless --force.
     std::fs::write(charm.join("README.md"), "edited by hand").unwrap();
@@ -254,7 +276,7 @@ fn a_charm_of_two_layer_crates_builds_runs_rebuilds_and_passes_proof() {
     let ours_out = String::from_utf8_lossy(&ours.stdout).into_owned();
     assert!(!ours_out.contains("E:"), "{ours_out}");
     let theirs = Command::new("bash")
-        .arg(repo().join("tests/build/oracle/charmtools-proof.sh"))
+        .arg(repo().join("tests/compose/oracle/charmtools-proof.sh"))
         .arg(&charm)
         .output()
         .expect("charm-proof");

@@ -1,0 +1,130 @@
+//! Build rules on the tests/compose/rules/edges fixture, planned without compiling: the
+//! expected tree is written out from the rules, not taken from a previous run.
+
+use std::path::{Path, PathBuf};
+
+use charms_reactive_compose::plan::Content;
+use charms_reactive_compose::{plan_only, SearchPath};
+
+fn case(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/compose/rules")
+        .join(name)
+}
+
+#[test]
+fn ignore_exclude_overrides_and_generated_hooks_follow_the_rules() {
+    let dir = case("edges");
+    let search = SearchPath {
+        layers: vec![dir.join("layers")],
+        interfaces: vec![dir.join("interfaces")],
+    };
+    let (name, plan) = plan_only(&dir.join("top"), &search).expect("plans");
+    assert_eq!(name, "edges");
+    let layers: Vec<&str> = plan.layers.iter().map(|l| l.url.as_str()).collect();
+    assert_eq!(
+        layers,
+        ["layer:base", "layer:mid", "interface:spare", "edges"]
+    );
+
+    let mut expected: Vec<String> = [
+        "README.md",
+        "dispatch",
+        "layer.yaml",
+        "manifest.yaml",
+        "metadata.yaml",
+        // layer:mid's copy wins over layer:base's.
+        "templates/a.txt",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for h in [
+        "collect-metrics",
+        "config-changed",
+        "install",
+        "leader-elected",
+        "leader-settings-changed",
+        "post-series-upgrade",
+        "pre-series-upgrade",
+        "remove",
+        "start",
+        "stop",
+        "update-status",
+        "upgrade-charm",
+    ] {
+        expected.push(format!("hooks/{h}"));
+    }
+    for h in ["created", "joined", "changed", "departed", "broken"] {
+        expected.push(format!("hooks/db-relation-{h}"));
+    }
+    expected.sort();
+    let got: Vec<&String> = plan.files.keys().collect();
+    assert_eq!(got, expected.iter().collect::<Vec<_>>());
+
+    // Never shipped: the unit state database (charms.reactive #221), the ignored
+    // Makefile two layers down (charm-tools #312), the top layer's excluded notes.
+    for absent in [".unit-state.db", "Makefile", "notes.txt"] {
+        assert!(!plan.files.contains_key(absent), "{absent}");
+    }
+    // layer:base's own hooks/stop replaces the generated one, with a warning; the
+    // ignored hooks/install is still generated, with a warning.
+    assert!(
+        matches!(&plan.files["hooks/stop"].content, Content::Copy(p) if p.ends_with("layers/base/hooks/stop"))
+    );
+    assert_eq!(
+        plan.files["hooks/install"].content,
+        Content::Symlink("../dispatch".into())
+    );
+    let w = plan.warnings.join("\n");
+    assert!(
+        w.contains("hooks/stop: the file from layer:base replaces the generated hook"),
+        "{w}"
+    );
+    assert!(
+        w.contains(
+            "hooks/install: ignore pattern \"hooks/install\" of edges matches a generated hook"
+        ),
+        "{w}"
+    );
+    assert!(
+        w.contains("templates/a.txt: the file from layer:mid overrides the one from layer:base"),
+        "{w}"
+    );
+    assert!(w.contains("interface:spare (interface spare) is included but no endpoint in metadata.yaml uses it"), "{w}");
+
+    // Merged YAML is written with plain scalars (charm-tools quotes everything).
+    let Content::Text(meta) = &plan.files["metadata.yaml"].content else {
+        panic!("metadata is text")
+    };
+    assert!(
+        meta.contains("name: edges\n") && !meta.contains('"'),
+        "{meta}"
+    );
+
+    // The built layer.yaml carries every layer's proof extensions, merged, for proof.
+    let Content::Text(layer_yaml) = &plan.files["layer.yaml"].content else {
+        panic!("layer.yaml is text")
+    };
+    let built: serde_yaml::Value = serde_yaml::from_str(layer_yaml).expect("yaml");
+    let names: Vec<&str> = built["proof"]["storage"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["name"].as_str())
+        .collect();
+    assert_eq!(names, ["colour", "shade"], "{layer_yaml}");
+}
+
+/// The workspace of a fixture under tests/ is the repository, not the `tests` crate
+/// (which also has a `layers/` directory): the shared target directory, the runtime
+/// crate and the Cargo.lock come from the real workspace root.
+#[test]
+fn the_workspace_root_is_the_cargo_workspace_not_a_member_with_layers() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo");
+    let found = charms_reactive_compose::layers::workspace_root(&case("crate-charm").join("top"));
+    assert_eq!(found, Some(repo));
+}
