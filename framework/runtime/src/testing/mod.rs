@@ -31,6 +31,7 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 use anyhow::Context as _;
+use charms_reactive_juju::hooks::RelationHook;
 use serde_json::{Map, Value};
 use tracing::level_filters::LevelFilter;
 
@@ -173,7 +174,7 @@ impl Harness {
         remote_unit: Option<&str>,
         state: &State,
     ) -> Result<Outcome, Box<Failure>> {
-        let departing = if hook.ends_with("-relation-departed") {
+        let departing = if RelationHook::parse(hook).is_some_and(|h| h.kind == "departed") {
             remote_unit.map(str::to_string)
         } else {
             None
@@ -223,9 +224,7 @@ impl Harness {
         relation: Option<RelationContext>,
         state: &State,
     ) -> Result<Outcome, Box<Failure>> {
-        let is_broken = hook
-            .hook_name()
-            .is_some_and(|h| h.ends_with("-relation-broken"));
+        let is_broken = hook.relation_hook().is_some_and(|h| h.kind == "broken");
         let departing = relation
             .as_ref()
             .and_then(|r| Some((r.relation_id.clone(), r.departing_unit.clone()?)));

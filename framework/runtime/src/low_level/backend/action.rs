@@ -1,5 +1,6 @@
 //! `action-get`, `action-set`, `action-fail`, `action-log`.
 
+use charms_reactive_juju::names::is_action_name;
 use serde_json::Value;
 
 use super::{JujuTools, Settings, ToolError};
@@ -39,17 +40,11 @@ impl ActionTools for JujuTools {
     }
 }
 
-/// Juju's rule for action result keys (each dot-separated part): lowercase letters,
-/// digits and inner hyphens; `stdout*` and `stderr*` are reserved.
+/// Juju's rule for action result keys: each dot-separated part follows the action name
+/// rule (lowercase letters, digits and inner hyphens); `stdout*` and `stderr*` are
+/// reserved.
 pub(crate) fn check_action_key(key: &str) -> Result<(), ToolError> {
-    let part_ok = |p: &str| {
-        let ok = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
-        !p.is_empty()
-            && p.chars().all(|c| ok(c) || c == '-')
-            && p.starts_with(ok)
-            && p.ends_with(ok)
-    };
-    if !key.split('.').all(part_ok) {
+    if !key.split('.').all(is_action_name) {
         return Err(ToolError::Refused(format!(
             "action-set: key {key:?} must start and end with lowercase alphanumeric, and contain only lowercase alphanumeric, hyphens and periods"
         )));
