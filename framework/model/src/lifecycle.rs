@@ -34,7 +34,8 @@ pub enum Exit {
     Missing,
     /// It could not be started; why.
     NotRun(String),
-    /// The model could not serve it (its agent socket could not be made, …).
+    /// The model could not serve it (its agent socket could not be made, …): the
+    /// executable and the model's error.
     AgentFailed(String, anyhow::Error),
     /// It ran; its exit status and output.
     Exited(Output),
@@ -119,11 +120,6 @@ impl Prepared {
 }
 
 impl Finished {
-    /// Its sequence number in the hook log.
-    pub fn seq(&self) -> u64 {
-        self.seq
-    }
-
     /// Its context, with what it did.
     pub fn context(&self) -> &HookContextData {
         &self.ctx
