@@ -3,14 +3,19 @@
 //! ```no_run
 //! use charms_reactive::prelude::*;
 //!
-//! #[when("config.changed.port")]
-//! fn reconfigure() -> Result<()> {
+//! #[when("app.installed", "config.changed.port")]
+//! fn report_port() -> Result<()> {
 //!     let port: u16 = config::get("port")?;
-//!     let name = config::string("name")?;
-//!     let tls: Option<String> = config::get("tls-cert")?; // unset is `None`
+//!     match config::get::<Option<String>>("tls-cert")? {
+//!         Some(_) => status::active(&format!("serving on {port}"))?,
+//!         None => status::blocked("set tls-cert to serve")?,
+//!     }
 //!     Ok(())
 //! }
 //! ```
+//!
+//! A read fails with a [`ConfigError`] naming the option: unknown to `config.yaml`,
+//! unset with no default (ask for `Option<T>` to allow that), or not of the type asked.
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};

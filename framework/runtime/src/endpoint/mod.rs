@@ -5,9 +5,11 @@
 //! `endpoint.<name>.joined` (a remote unit is joined), `endpoint.<name>.changed` and
 //! `endpoint.<name>.changed.<field>` (a remote unit's field differs from what this unit
 //! last saw), `endpoint.<name>.departed` (set in `-relation-departed`, cleared while the
-//! endpoint is still joined). `changed*` and `departed` are left for the charm to clear.
+//! endpoint is still joined). `changed*` and `departed` are left for the charm to clear
+//! ([`Endpoint::clear_changed`] clears `changed*`).
 //!
-//! Differences from charms.reactive, each asked for by its users:
+//! Differences from charms.reactive (all of them are listed in [`crate::differences`]), each
+//! asked for by its users:
 //! * remote **application** data raises `endpoint.<name>.changed` and
 //!   `endpoint.<name>.changed.app.<field>` (charms.reactive never looks at it);
 //! * a unit's **departure** (and a field's removal) raises `changed` and

@@ -1,11 +1,11 @@
 //! Run one hook in-process against an in-memory model (feature `testing`).
 //!
 //! ```
+//! use charms_reactive::prelude::*;
 //! use charms_reactive::testing::{Harness, State};
-//! use charms_reactive::{set_flag, when_not};
 //!
 //! #[when_not("demo.ready")]
-//! fn get_ready() -> anyhow::Result<()> {
+//! fn get_ready() -> Result<()> {
 //!     set_flag("demo.ready");
 //!     Ok(())
 //! }
