@@ -18,7 +18,7 @@ pub struct BuildOptions {
     /// The top layer (the charm's source).
     pub layer_dir: PathBuf,
     /// The output goes to `<build_parent>/<charm name>/`; see
-    /// [`output::default_parent`](crate::output::default_parent) for the default.
+    /// [`output::default_parent`] for the default.
     pub build_parent: PathBuf,
     /// Overwrite files changed by hand since the last build.
     pub force: bool,

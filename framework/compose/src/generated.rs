@@ -88,7 +88,7 @@ pub fn layer_yaml(layers: &[Layer], charm_name: &str) -> Result<String, BuildErr
 }
 
 /// The built `manifest.yaml`: the `bases` of the top-most layer.yaml that has some, else
-/// [`DEFAULT_BASES`].
+/// Ubuntu 22.04 and 24.04 on amd64.
 pub fn manifest_yaml(layers: &[Layer]) -> String {
     let bases = layers
         .iter()

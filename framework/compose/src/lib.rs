@@ -46,7 +46,8 @@
 //! # Differences from charm-tools, on purpose
 //!
 //! Each fixes a defect of `charm build` 3.0.9 (see the differential test against it):
-//! * **`ignore` applies to every lower layer**, not only the one right below (#312).
+//! * **`ignore` applies to every lower layer**, not only the one right below
+//!   ([charm-tools#312](https://github.com/juju/charm-tools/issues/312)).
 //! * **Every layer's `deletes` apply**, to what the layers below it merged; charm-tools
 //!   honours only the highest layer's section and misses files from two layers down.
 //! * **A `deletes` path that does not exist is an error** naming the file and line
@@ -54,8 +55,10 @@
 //! * **Relative includes are resolved from the including layer**, not the working
 //!   directory, so a layer builds the same from anywhere.
 //! * **Output YAML uses plain scalars** (charm-tools quotes and tags every value).
-//! * **Nothing can ship a `.unit-state.db`** (charms.reactive #221), and an `ignore`
-//!   pattern matching a generated hook is reported; the hook is still generated.
+//! * **Nothing can ship a `.unit-state.db`**
+//!   ([charms.reactive#221](https://github.com/juju-solutions/charms.reactive/issues/221)),
+//!   and an `ignore` pattern matching a generated hook is reported; the hook is still
+//!   generated.
 //! * **Interface layers are compiled in**, not copied to `hooks/relations/`.
 //! * **`layer.yaml`'s `includes` lists the layers in merge order** (charm-tools writes
 //!   the union of the includes lists).
