@@ -12,8 +12,8 @@ musl=x86_64-unknown-linux-musl
 if ! rustup target list --installed | grep -qx "$musl"; then
     rustup target add "$musl"
 fi
-cargo build --release -q -p charms-reactive-cli --manifest-path "$repo/Cargo.toml"
-cargo build --release -q -p charms-reactive-cli --bin reactive-hook-tool --target "$musl" \
+cargo build --release -q -p charms-reactive-cli -p charms-reactive-model --manifest-path "$repo/Cargo.toml"
+cargo build --release -q -p charms-reactive-model --bin reactive-hook-tool --target "$musl" \
     --manifest-path "$repo/Cargo.toml"
 target="${CARGO_TARGET_DIR:-$repo/target}"
 exec python3 "$repo/bench/model_bench.py" --reactive "$target/release/reactive" \

@@ -16,7 +16,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 target="${CARGO_TARGET_DIR:-$repo/target}"
-for crate in framework/cli framework/machines; do
+for crate in framework/cli framework/model framework/machines; do
     echo "==> cargo install $crate into $root/bin"
     cargo install --locked --force --quiet --path "$repo/$crate" --root "$root" --target-dir "$target"
 done

@@ -76,7 +76,7 @@ fn main() -> ExitCode {
         .unwrap_or_default();
     if charms_reactive_model::tools::TOOL_NAMES.contains(&name.as_str()) {
         let code =
-            charms_reactive_model::tools::tool_main(&argv0, std::env::args().skip(1).collect());
+            charms_reactive_model::agent::tool_main(&argv0, std::env::args().skip(1).collect());
         return ExitCode::from(code.clamp(0, 255) as u8);
     }
     match run(Cli::parse()) {
@@ -139,10 +139,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::from(exit_code(&findings) as u8))
         }
-        Command::Model { model, command } => {
-            model_cmd::run(model_cmd::model_dir(model), command)?;
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Model { model, command } => model_cmd::run(model_cmd::model_dir(model), command),
         Command::Layers { charm_dir } => {
             for line in origins::layers_report(&charm_dir)? {
                 println!("{line}");

@@ -88,3 +88,7 @@ pub mod action;
 pub mod scheduler;
 
 pub mod ops;
+
+/// Opening, changing and destroying a model directory: the API `reactive model` uses.
+pub mod model;
+pub use model::{Helpers, InitOptions, Model};

@@ -1,0 +1,13 @@
+//! `reactive-hook-tool`: the local model's hook tools (`config-get`, `relation-set`, …)
+//! in a small binary of their own, called through the links the model puts in its tools
+//! directory ([`charms_reactive_model::model::link_hook_tools`]). Hooks call tools many
+//! times each; a binary that links only the tools starts faster than the whole `reactive`
+//! command (which answers as the tools too, when this binary is not installed).
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let argv0 = std::env::args().next().unwrap_or_default();
+    let code = charms_reactive_model::agent::tool_main(&argv0, std::env::args().skip(1).collect());
+    ExitCode::from(code.clamp(0, 255) as u8)
+}

@@ -1,0 +1,27 @@
+//! Test charms: plain directories with a `metadata.yaml` and an executable `dispatch`
+//! (usually a shell script), which the local model runs as it runs built charms.
+
+use std::path::{Path, PathBuf};
+
+/// A `dispatch` that does nothing and succeeds.
+pub const NOOP: &str = "#!/bin/sh\nexit 0\n";
+
+/// `kv`: a peer relation `cluster` and a `db` endpoint it provides (interface `pgsql`).
+pub const KV: &str = "name: kv\nsummary: s\ndescription: d\npeers:\n  cluster: {interface: kv-peers}\nprovides:\n  db: {interface: pgsql}\n";
+
+/// `web`: requires `database` (interface `pgsql`), so it relates to `kv:db`.
+pub const WEB: &str =
+    "name: web\nsummary: s\ndescription: d\nrequires:\n  database: {interface: pgsql}\n";
+
+/// Writes the charm `<root>/charms/<name>` with `metadata` and an executable `dispatch`;
+/// returns its directory.
+pub fn write_charm(root: &Path, name: &str, metadata: &str, dispatch: &str) -> PathBuf {
+    write_charm_in(&root.join("charms").join(name), metadata, dispatch)
+}
+
+/// Writes a charm into `dir` itself: `metadata.yaml` and an executable `dispatch`.
+pub fn write_charm_in(dir: &Path, metadata: &str, dispatch: &str) -> PathBuf {
+    crate::write_file(dir.join("metadata.yaml"), metadata);
+    crate::write_executable(dir.join("dispatch"), dispatch);
+    dir.to_path_buf()
+}

@@ -1,0 +1,76 @@
+//! What the workspace's tests share instead of copying: fresh temporary folders
+//! ([`tmp!`]), charm fixtures ([`charm`]), and two ways to drive a local model: through
+//! the library ([`model`]) and through the `reactive` binary ([`cli::CliModel`]), with
+//! readers for the files a model writes ([`ModelFiles`]).
+//!
+//! Helpers panic with a message naming the file or command: they run inside tests, where
+//! a panic is the failure report.
+
+pub mod charm;
+pub mod cli;
+pub mod model;
+
+use std::path::{Path, PathBuf};
+
+pub use model::{ModelFiles, TestModel};
+
+/// A fresh, empty directory `<base>/<name>`: whatever an earlier run left there is removed
+/// first, and the directory stays after the test for a look at what it did.
+pub fn fresh_dir(base: impl AsRef<Path>, name: &str) -> PathBuf {
+    let dir = base.as_ref().join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    dir
+}
+
+/// `tmp!("name")`: a fresh, empty directory under the calling test crate's
+/// `CARGO_TARGET_TMPDIR` (see [`fresh_dir`]). A macro because only the integration test
+/// being compiled knows that directory.
+#[macro_export]
+macro_rules! tmp {
+    ($name:expr) => {
+        $crate::fresh_dir(env!("CARGO_TARGET_TMPDIR"), &$name)
+    };
+}
+
+/// The repository's root directory.
+pub fn repo_root() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    root.canonicalize()
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+}
+
+/// Writes `text` to `path`, creating its parent directories.
+pub fn write_file(path: impl AsRef<Path>, text: &str) {
+    let path = path.as_ref();
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{}: {e}", parent.display()));
+    }
+    std::fs::write(path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+}
+
+/// Writes `text` to `path` as an executable (mode 0755).
+pub fn write_executable(path: impl AsRef<Path>, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let path = path.as_ref();
+    write_file(path, text);
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+}
+
+/// Reads `path` as text; the panic names the file.
+pub fn read(path: impl AsRef<Path>) -> String {
+    let path = path.as_ref();
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Owned strings, for comparing with lists of hooks and the like.
+pub fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+/// Whether this process runs as root (`/proc/self` belongs to the effective user).
+pub fn is_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}

@@ -1,0 +1,151 @@
+//! Driving a local model through the library ([`charms_reactive_model::Model`]), and
+//! reading the files any model writes: its hook log and state ([`ModelFiles`]).
+
+use std::path::{Path, PathBuf};
+
+use charms_reactive_model::{Helpers, InitOptions, Model};
+
+/// The helpers of a test model: `hook_tool` (a test's
+/// `env!("CARGO_BIN_EXE_reactive-hook-tool")`) and the `reactive-machine` beside it (cargo
+/// puts every workspace binary in one directory).
+pub fn helpers(hook_tool: impl AsRef<Path>) -> Helpers {
+    let hook_tool = hook_tool.as_ref().to_path_buf();
+    Helpers {
+        machine_helper: hook_tool.with_file_name("reactive-machine"),
+        hook_tool,
+    }
+}
+
+/// A model driven through the library, with its files at hand. Derefs to [`Model`], so a
+/// test calls the operations directly; [`TestModel::step`] applies one and settles, as a
+/// `reactive model` command does.
+#[derive(Debug)]
+pub struct TestModel {
+    /// The open model.
+    pub model: Model,
+    /// Its files.
+    pub files: ModelFiles,
+}
+
+impl TestModel {
+    /// A new local model in `<root>/model` with `seed` and, if given, `jobs`.
+    pub fn init(
+        helpers: &Helpers,
+        root: &Path,
+        seed: u64,
+        jobs: Option<u32>,
+    ) -> anyhow::Result<TestModel> {
+        let mut options = InitOptions {
+            seed,
+            ..InitOptions::default()
+        };
+        if let Some(jobs) = jobs {
+            options.jobs = jobs;
+        }
+        let model = Model::init(&root.join("model"), &options, helpers)?;
+        let files = ModelFiles::new(model.dir());
+        Ok(TestModel { model, files })
+    }
+
+    /// Applies `change` to the model, then settles it; returns what `change` returned.
+    pub fn step<T>(
+        &mut self,
+        change: impl FnOnce(&mut Model) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        let out = change(&mut self.model)?;
+        self.model.settle()?;
+        Ok(out)
+    }
+
+    /// The hooks `unit` ran, in order (`name` or `name(remote)`).
+    pub fn trace(&self, unit: &str) -> Vec<String> {
+        self.files.trace(unit)
+    }
+
+    /// The hook log.
+    pub fn log(&self) -> String {
+        self.files.log()
+    }
+
+    /// Forgets the hook log, to look at what the next step runs.
+    pub fn clear_log(&self) {
+        self.files.clear_log()
+    }
+
+    /// The model's state file as JSON (as saved by the last step).
+    pub fn json(&self) -> serde_json::Value {
+        self.files.state()
+    }
+}
+
+impl std::ops::Deref for TestModel {
+    type Target = Model;
+    fn deref(&self) -> &Model {
+        &self.model
+    }
+}
+
+impl std::ops::DerefMut for TestModel {
+    fn deref_mut(&mut self) -> &mut Model {
+        &mut self.model
+    }
+}
+
+/// The files of the model in a directory, read as a test looks at them.
+#[derive(Debug, Clone)]
+pub struct ModelFiles {
+    /// The model directory.
+    pub dir: PathBuf,
+}
+
+impl ModelFiles {
+    /// The model in `dir`.
+    pub fn new(dir: impl AsRef<Path>) -> ModelFiles {
+        ModelFiles {
+            dir: dir.as_ref().to_path_buf(),
+        }
+    }
+
+    /// The hook log (empty if none yet).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("hooks.log")).unwrap_or_default()
+    }
+
+    /// The hooks `unit` ran, in order (`name` or `name(remote)`).
+    pub fn trace(&self, unit: &str) -> Vec<String> {
+        trace(&self.log(), unit)
+    }
+
+    /// Forgets the log, to look at what the next command runs.
+    pub fn clear_log(&self) {
+        crate::write_file(self.dir.join("hooks.log"), "");
+    }
+
+    /// The debug log (empty if none yet).
+    pub fn debug_log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("debug.log")).unwrap_or_default()
+    }
+
+    /// The model's state file as text.
+    pub fn state_text(&self) -> String {
+        crate::read(self.dir.join("model.json"))
+    }
+
+    /// The model's state file as JSON.
+    pub fn state(&self) -> serde_json::Value {
+        let path = self.dir.join("model.json");
+        serde_json::from_str(&self.state_text())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+}
+
+/// The hooks `unit` ran according to the hook log `log`, in order.
+pub fn trace(log: &str, unit: &str) -> Vec<String> {
+    log.lines()
+        .filter_map(|l| {
+            let mut p = l.split(' ');
+            let (_, u, hook) = (p.next()?, p.next()?, p.next()?);
+            (u == unit).then(|| hook.to_string())
+        })
+        .collect()
+}
