@@ -54,7 +54,7 @@ pub fn charm_target_dir(dir: &Path) -> PathBuf {
 impl CompileSettings {
     /// Defaults for the charm whose top layer is `top`: the runtime crate and `Cargo.lock`
     /// of the framework's workspace holding `top` (else the runtime this tool was built
-    /// from), and `reactive-build/` in [`charm_target_dir`]. `REACTIVE_RUNTIME_DIR` and
+    /// from, and its workspace's `Cargo.lock`), and `reactive-build/` in [`charm_target_dir`]. `REACTIVE_RUNTIME_DIR` and
     /// `REACTIVE_TARGET_DIR` override.
     pub fn for_layer(top: &Path) -> CompileSettings {
         let root = crate::layers::workspace_root(top);
@@ -70,7 +70,12 @@ impl CompileSettings {
             .filter(|d| !d.is_empty())
             .map(PathBuf::from)
             .unwrap_or_else(|| charm_target_dir(top).join("reactive-build"));
-        let lockfile = root.map(|r| r.join("Cargo.lock")).filter(|p| p.is_file());
+        // Outside the framework's workspace, start from the lock file the runtime was
+        // tested with: the same versions, and no registry resolution on a first build.
+        let lockfile = root
+            .map(|r| r.join("Cargo.lock"))
+            .or_else(|| Some(runtime_dir.join("../../Cargo.lock")))
+            .filter(|p| p.is_file());
         CompileSettings {
             runtime_dir,
             target_dir,

@@ -145,6 +145,10 @@
 
 #![warn(missing_docs)]
 
+/// What a machine gives a unit, for charm authors and operators.
+#[doc = include_str!("../../../docs/machines.md")]
+pub mod user_guide {}
+
 pub mod apt;
 mod config;
 mod destroy;

@@ -48,6 +48,7 @@
 //! * `testing` (feature `testing`): run hooks in-process against a described state.
 //! * [`low_level`]: the hook tools themselves, the unit state, logging, hook and
 //!   metadata parsing; for tools and tests more than for charms.
+//! * [`guide`]: the charm author's guide, from an empty folder to deployed units.
 //! * [`differences`]: what this framework does differently from charms.reactive.
 //!
 //! # Errors
@@ -102,6 +103,9 @@ use low_level::{backend, logging, unit_state};
 
 #[doc = include_str!("../../../docs/differences.md")]
 pub mod differences {}
+
+#[doc = include_str!("../../../docs/guide.md")]
+pub mod guide {}
 
 pub use charms_reactive_macros::{
     action, collect_metrics, hook, meter_status_changed, only_once, startup, when, when_all,

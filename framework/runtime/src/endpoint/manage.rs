@@ -162,7 +162,7 @@ fn manage(ctx: &Context, ep: &EndpointMeta) -> anyhow::Result<()> {
 
 /// Whether a member unit's bag is read in this hook. The agent serves a member's
 /// settings from a cache that is refreshed only when a hook about that member starts
-/// (reference: juju-hook-tools.md, relation-get), so a read in any other hook returns
+/// (see `docs/juju-model.md`, "Relation data"), so a read in any other hook returns
 /// what this unit already saw. Reading every member in every hook would cost one tool
 /// process per member per hook for nothing. Read: the remote unit of this relation hook,
 /// members never seen before (no tracked field), and everyone on `upgrade-charm`, when
