@@ -1,6 +1,6 @@
 //! What the workspace's tests share instead of copying: fresh temporary folders
 //! ([`tmp!`]), charm fixtures ([`charm`]), and two ways to drive a local model: through
-//! the library ([`model`]) and through the `reactive` binary ([`cli::CliModel`]), with
+//! the library (module `model`, feature `model`) and through the `reactive` binary ([`cli::CliModel`]), with
 //! readers for the files a model writes ([`ModelFiles`]).
 //!
 //! Helpers panic with a message naming the file or command: they run inside tests, where
@@ -8,11 +8,15 @@
 
 pub mod charm;
 pub mod cli;
+mod files;
+#[cfg(feature = "model")]
 pub mod model;
 
 use std::path::{Path, PathBuf};
 
-pub use model::{ModelFiles, TestModel};
+pub use files::{trace, ModelFiles};
+#[cfg(feature = "model")]
+pub use model::TestModel;
 
 /// A fresh, empty directory `<base>/<name>`: whatever an earlier run left there is removed
 /// first, and the directory stays after the test for a look at what it did.

@@ -25,8 +25,7 @@ fn repo() -> PathBuf {
 
 impl Charm {
     fn new(name: &str) -> Charm {
-        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("hook-process-{name}"));
-        let _ = std::fs::remove_dir_all(&root);
+        let root = test_support::tmp!(format!("hook-process-{name}"));
         let dir = root.join("charm");
         let fake = root.join("fake-juju");
         std::fs::create_dir_all(dir.join("hooks")).unwrap();

@@ -21,10 +21,7 @@ fn rules(case: &str) -> PathBuf {
 }
 
 fn tmp(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-build-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("tmp dir");
-    dir
+    test_support::tmp!(format!("cli-build-{name}"))
 }
 
 fn reactive(args: &[&str], layers: &Path) -> Output {

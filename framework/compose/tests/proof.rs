@@ -15,12 +15,7 @@ struct Charm {
 impl Charm {
     /// An empty directory `<tmp>/proof/<test>/<name>`.
     fn empty(test: &str, name: &str) -> Charm {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join("proof")
-            .join(test)
-            .join(name);
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
+        let dir = test_support::tmp!(Path::new("proof").join(test).join(name).to_string_lossy());
         Charm { dir }
     }
 

@@ -856,10 +856,10 @@ fn action_tools_record_results_failure_and_logs() {
 }
 
 fn temp_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tools-golden-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    dir
+    test_support::fresh_dir(
+        std::env::temp_dir(),
+        &format!("tools-golden-{tag}-{}", std::process::id()),
+    )
 }
 
 #[test]

@@ -21,11 +21,7 @@ fn names(ids: &[String]) -> Vec<&str> {
 }
 
 fn tempdir(name: &str) -> std::path::PathBuf {
-    let dir =
-        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("improvements-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    test_support::tmp!(format!("improvements-{name}"))
 }
 
 mod source_order {

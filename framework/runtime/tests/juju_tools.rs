@@ -3,7 +3,7 @@
 //! JSON parsing, the per-hook read cache and the typed errors.
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use charms_reactive::low_level::backend::*;
 use charms_reactive::Scope;
@@ -14,9 +14,7 @@ struct Tools {
 
 impl Tools {
     fn new(name: &str) -> Tools {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("juju-tools-{name}"));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = test_support::tmp!(format!("juju-tools-{name}"));
         Tools { dir }
     }
 

@@ -778,8 +778,5 @@ fn scenario_25_any_hook_expansion() {
 
 /// A fresh directory under the target dir for one test.
 fn tempdir(name: &str) -> std::path::PathBuf {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("scenarios-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    test_support::tmp!(format!("scenarios-{name}"))
 }
