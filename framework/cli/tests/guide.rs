@@ -41,15 +41,36 @@ fn guide_files(guide: &str) -> Vec<(String, String)> {
             fence.starts_with("```"),
             "docs/guide.md: the line after `{line}` must open a code block, found {fence:?}"
         );
-        let body: Vec<&str> = lines.by_ref().take_while(|l| !l.starts_with("```")).collect();
+        let body: Vec<&str> = lines
+            .by_ref()
+            .take_while(|l| !l.starts_with("```"))
+            .collect();
         files.push((path.trim().to_string(), body.join("\n") + "\n"));
     }
     files
 }
 
+/// A folder removed when the test ends, passed or failed.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(path: PathBuf) -> TempDir {
+        let _ = std::fs::remove_dir_all(&path);
+        TempDir(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 fn run(cmd: &mut Command) -> Output {
     let shown = format!("{cmd:?}");
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {shown}: {e}"));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {shown}: {e}"));
     assert!(
         out.status.success(),
         "{shown} failed ({}):\nstdout:\n{}\nstderr:\n{}",
@@ -113,13 +134,21 @@ fn the_guide_builds_proofs_tests_and_deploys_a_charm_from_an_empty_folder() {
         "src/lib.rs",
         "tests/greeter.rs",
     ] {
-        assert!(names.contains(&expected), "the guide shows no {expected}: {names:?}");
+        assert!(
+            names.contains(&expected),
+            "the guide shows no {expected}: {names:?}"
+        );
     }
 
     // An empty folder outside the workspace, as a reader would start from.
-    let work = std::env::temp_dir().join(format!("reactive-guide-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&work);
-    assert!(!work.starts_with(&root), "{} is inside the workspace", work.display());
+    let work =
+        TempDir::new(std::env::temp_dir().join(format!("reactive-guide-{}", std::process::id())));
+    let work = &work.0;
+    assert!(
+        !work.starts_with(&root),
+        "{} is inside the workspace",
+        work.display()
+    );
     let charm = work.join("greeter");
     let checkout = root.to_string_lossy().into_owned();
     for (path, content) in &files {
@@ -132,10 +161,17 @@ fn the_guide_builds_proofs_tests_and_deploys_a_charm_from_an_empty_folder() {
     // from, which cargo keeps locked), reused between runs; the workspace's lock file so
     // the same versions are compiled as everywhere else in this repository.
     std::fs::copy(root.join("Cargo.lock"), charm.join("Cargo.lock")).expect("copy Cargo.lock");
-    run(Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-        .arg("test")
-        .current_dir(&charm)
-        .env("CARGO_TARGET_DIR", target_dir().join("guide-charm")));
+    let tested = run(
+        Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .arg("test")
+            .current_dir(&charm)
+            .env("CARGO_TARGET_DIR", target_dir().join("guide-charm")),
+    );
+    let tested = String::from_utf8_lossy(&tested.stdout);
+    assert!(
+        tested.contains("test the_status_shows_the_configured_message ... ok"),
+        "the guide's harness test did not run:\n{tested}"
+    );
 
     // `reactive build .` with the default output. The compiled code goes to the
     // workspace's shared charm target (the documented REACTIVE_TARGET_DIR), so this test
@@ -146,7 +182,11 @@ fn the_guide_builds_proofs_tests_and_deploys_a_charm_from_an_empty_folder() {
         .env_remove("CHARM_BUILD_DIR")
         .env("REACTIVE_TARGET_DIR", target_dir().join("reactive-build")));
     let built = charm.join("target/charms/greeter");
-    assert!(built.join("dispatch").is_file(), "no {}/dispatch", built.display());
+    assert!(
+        built.join("dispatch").is_file(),
+        "no {}/dispatch",
+        built.display()
+    );
     assert!(
         !charm.join("src/greeter").exists() && !charm.join("greeter").exists(),
         "the build wrote into the charm's sources"
@@ -196,5 +236,4 @@ fn the_guide_builds_proofs_tests_and_deploys_a_charm_from_an_empty_folder() {
         );
     }
     reactive_model(&["destroy"]);
-    let _ = std::fs::remove_dir_all(&work);
 }

@@ -179,3 +179,18 @@ fn clear_changed_clears_the_endpoints_change_flags_only() {
         "{flags:?}"
     );
 }
+
+#[test]
+fn a_failed_harness_run_is_an_error_with_the_hooks_error_as_its_source() {
+    let failure = charms_reactive::testing::Failure {
+        error: anyhow::anyhow!("disk full"),
+        state: charms_reactive::testing::State::default(),
+        invoked: vec!["my_charm::install".into()],
+        record: Default::default(),
+    };
+    let error = anyhow::Error::from(Box::new(failure));
+    assert_eq!(
+        format!("{error:#}"),
+        "the hook failed (last handler run: my_charm::install): disk full"
+    );
+}

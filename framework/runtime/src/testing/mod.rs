@@ -80,6 +80,23 @@ impl std::fmt::Debug for Failure {
     }
 }
 
+/// So a test returning `anyhow::Result` can use `?` on [`Harness::run`]; the hook's
+/// error is the source, printed with its own chain.
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.invoked.last() {
+            Some(last) => write!(f, "the hook failed (last handler run: {last})"),
+            None => write!(f, "the hook failed before any handler ran"),
+        }
+    }
+}
+
+impl std::error::Error for Failure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self.error.as_ref())
+    }
+}
+
 /// Runs hooks of the handlers linked into the test binary.
 pub struct Harness {
     metadata: Metadata,
