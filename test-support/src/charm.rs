@@ -25,3 +25,37 @@ pub fn write_charm_in(dir: &Path, metadata: &str, dispatch: &str) -> PathBuf {
     crate::write_executable(dir.join("dispatch"), dispatch);
     dir.to_path_buf()
 }
+
+/// The hook files `reactive build` generates for a charm (`hooks/<name>`, unsorted): every
+/// standard hook Juju may run, written out here rather than taken from the code under
+/// test, then each relation endpoint's five hooks and each storage's two.
+pub fn expected_hook_files(endpoints: &[&str], storage: &[&str]) -> Vec<String> {
+    let mut files: Vec<String> = [
+        "collect-metrics",
+        "config-changed",
+        "install",
+        "leader-elected",
+        "leader-settings-changed",
+        "post-series-upgrade",
+        "pre-series-upgrade",
+        "remove",
+        "start",
+        "stop",
+        "update-status",
+        "upgrade-charm",
+    ]
+    .iter()
+    .map(|h| format!("hooks/{h}"))
+    .collect();
+    for s in storage {
+        for kind in ["attached", "detaching"] {
+            files.push(format!("hooks/{s}-storage-{kind}"));
+        }
+    }
+    for e in endpoints {
+        for kind in ["created", "joined", "changed", "departed", "broken"] {
+            files.push(format!("hooks/{e}-relation-{kind}"));
+        }
+    }
+    files
+}

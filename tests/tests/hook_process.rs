@@ -6,21 +6,16 @@
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
+
+use test_support::repo_root as repo;
 
 const BIN: &str = env!("CARGO_BIN_EXE_crash-charm");
 
 struct Charm {
     dir: PathBuf,
     fake: PathBuf,
-}
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("repo root")
-        .to_path_buf()
 }
 
 impl Charm {

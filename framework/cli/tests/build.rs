@@ -7,14 +7,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-const REACTIVE: &str = env!("CARGO_BIN_EXE_reactive");
+use test_support::repo_root as repo;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("repo root")
-}
+const REACTIVE: &str = env!("CARGO_BIN_EXE_reactive");
 
 fn rules(case: &str) -> PathBuf {
     repo().join("tests/compose/rules").join(case)
@@ -85,29 +80,10 @@ fn expected_tree() -> Vec<String> {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    for h in [
-        "collect-metrics",
-        "config-changed",
-        "install",
-        "leader-elected",
-        "leader-settings-changed",
-        "post-series-upgrade",
-        "pre-series-upgrade",
-        "remove",
-        "start",
-        "stop",
-        "update-status",
-        "upgrade-charm",
-        "data-storage-attached",
-        "data-storage-detaching",
-    ] {
-        files.push(format!("hooks/{h}"));
-    }
-    for rel in ["cluster", "db"] {
-        for h in ["created", "joined", "changed", "departed", "broken"] {
-            files.push(format!("hooks/{rel}-relation-{h}"));
-        }
-    }
+    files.extend(test_support::charm::expected_hook_files(
+        &["cluster", "db"],
+        &["data"],
+    ));
     files.sort();
     files
 }

@@ -11,13 +11,7 @@ use std::process::Command;
 use charms_reactive_compose::plan::Content;
 use charms_reactive_compose::{plan_only, SearchPath};
 use serde_json::Value;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("repo root")
-}
+use test_support::repo_root as repo;
 
 /// Runs charm-tools on a case; returns its oracle.json.
 fn charm_tools(case: &str) -> Value {

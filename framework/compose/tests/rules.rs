@@ -39,25 +39,7 @@ fn ignore_exclude_overrides_and_generated_hooks_follow_the_rules() {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    for h in [
-        "collect-metrics",
-        "config-changed",
-        "install",
-        "leader-elected",
-        "leader-settings-changed",
-        "post-series-upgrade",
-        "pre-series-upgrade",
-        "remove",
-        "start",
-        "stop",
-        "update-status",
-        "upgrade-charm",
-    ] {
-        expected.push(format!("hooks/{h}"));
-    }
-    for h in ["created", "joined", "changed", "departed", "broken"] {
-        expected.push(format!("hooks/db-relation-{h}"));
-    }
+    expected.extend(test_support::charm::expected_hook_files(&["db"], &[]));
     expected.sort();
     let got: Vec<&String> = plan.files.keys().collect();
     assert_eq!(got, expected.iter().collect::<Vec<_>>());
