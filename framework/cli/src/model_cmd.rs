@@ -1,14 +1,15 @@
-//! `reactive model …`: the local Juju model.
+//! `reactive model …`: the local Juju model's commands: their arguments, how their results
+//! print, and their exit codes. What they do is the model crate's [`Model`].
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-
 use std::process::ExitCode;
 
 use charms_reactive_model::model::{unit_display, UnitDisplay, DEFAULT_SEED};
 use charms_reactive_model::{Helpers, InitOptions, Model};
 use clap::Subcommand;
 
+/// The `reactive model` subcommands.
 #[derive(Subcommand)]
 pub enum ModelCommand {
     /// Create the model.
