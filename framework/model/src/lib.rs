@@ -29,6 +29,10 @@
 //! 8. The hook lifecycle, shared by hooks and actions: [`lifecycle`]; then [`action`].
 //! 9. The scheduler: [`scheduler`], rounds of hooks until the model settles.
 //! 10. Operations: [`ops`], `deploy`, `relate`, `config`, … as `juju` does them.
+//! 11. The model as a library: [`model`], `Model::init`, `open`, `destroy`, the hook-tool
+//!     links, status and debug-log, which `reactive model` renders.
+//!
+//! [`juju_behaviours`] lists what the model reproduces of Juju, with links.
 //!
 //! # What it does as Juju 3.6 does
 //! Hook order (the uniter's resolver; tests replay Juju's documented sequences), the
@@ -92,3 +96,8 @@ pub mod ops;
 /// Opening, changing and destroying a model directory: the API `reactive model` uses.
 pub mod model;
 pub use model::{Helpers, InitOptions, Model};
+
+/// The Juju behaviours this model reproduces, each linked to Juju's documentation, and
+/// where it is simpler.
+#[doc = include_str!("../../../docs/juju-model.md")]
+pub mod juju_behaviours {}
