@@ -57,3 +57,10 @@ pub const CHARM_PROXIES: &[&str] = &[
     "JUJU_CHARM_FTP_PROXY",
     "JUJU_CHARM_NO_PROXY",
 ];
+
+// Set by the local model (`reactive model`), not by Juju: the variables below never
+// appear in a hook Juju runs.
+
+/// Set by the local model, not Juju: the provider the unit runs on (`local` or
+/// `machines`). Its presence tells the runtime it runs on the local model.
+pub const REACTIVE_MODEL_PROVIDER: &str = "REACTIVE_MODEL_PROVIDER";

@@ -5,7 +5,7 @@
 //! - [`env`]: the environment variables Juju sets for a hook or action;
 //! - [`settings`]: the string map relation data and leader settings are made of, and
 //!   Juju's merge rule for it;
-//! - [`endpoint`]: the `{endpoint_name}` placeholder of interface layers.
+//! - [`endpoint`]: the `{endpoint_name}` placeholder of interface layers and endpoint roles.
 //!
 //! The crate has no dependencies: the proc-macro crate, the runtime linked into every
 //! charm binary, the composer and the local model all use it.

@@ -58,6 +58,21 @@ pub fn is_action_name(name: &str) -> bool {
         && name.chars().all(|c| lower_alnum(c) || c == '-')
 }
 
+/// Action result keys Juju keeps for a command's output: `action-set` refuses them.
+pub const RESERVED_ACTION_KEYS: &[&str] =
+    &["stdout", "stdout-encoding", "stderr", "stderr-encoding"];
+
+/// Whether `key` is one of [`RESERVED_ACTION_KEYS`].
+///
+/// ```
+/// use charms_reactive_juju::names::is_reserved_action_key;
+/// assert!(is_reserved_action_key("stdout-encoding"));
+/// assert!(!is_reserved_action_key("stdout.x"));
+/// ```
+pub fn is_reserved_action_key(key: &str) -> bool {
+    RESERVED_ACTION_KEYS.contains(&key)
+}
+
 /// Names Juju keeps for its own endpoints and actions: `juju` and `juju-*`.
 pub fn is_juju_reserved(name: &str) -> bool {
     name == "juju" || name.starts_with("juju-")
