@@ -180,6 +180,7 @@ fn the_guide_builds_proofs_tests_and_deploys_a_charm_from_an_empty_folder() {
         .args(["build", "."])
         .current_dir(&charm)
         .env_remove("CHARM_BUILD_DIR")
+        .env_remove("CARGO_TARGET_DIR")
         .env("REACTIVE_TARGET_DIR", target_dir().join("reactive-build")));
     let built = charm.join("target/charms/greeter");
     assert!(
