@@ -13,8 +13,6 @@ use super::output::{Output, FORMAT, OUTPUT};
 use crate::context::{ActionData, HookContextData};
 use crate::gostr;
 
-const RESERVED_KEYS: &[&str] = &["stdout", "stdout-encoding", "stderr", "stderr-encoding"];
-
 pub(super) const TOOLS: &[Tool] = &[
     Tool {
         spec: Spec {
@@ -117,7 +115,7 @@ fn action_set(p: &Parsed, ctx: &mut HookContextData, _io: &mut Io) -> Result<(),
                     gostr::quote(k)
                 )));
             }
-            if RESERVED_KEYS.contains(&k.as_str()) {
+            if names::is_reserved_action_key(k) {
                 return Err(Fail::Init(format!(
                     "cannot set reserved action key \"{k}\""
                 )));

@@ -1,6 +1,6 @@
 //! `action-get`, `action-set`, `action-fail`, `action-log`.
 
-use charms_reactive_juju::names::is_action_name;
+use charms_reactive_juju::names::{is_action_name, is_reserved_action_key};
 use serde_json::Value;
 
 use super::{JujuTools, Settings, ToolError};
@@ -49,7 +49,7 @@ pub(crate) fn check_action_key(key: &str) -> Result<(), ToolError> {
             "action-set: key {key:?} must start and end with lowercase alphanumeric, and contain only lowercase alphanumeric, hyphens and periods"
         )));
     }
-    if ["stdout", "stdout-encoding", "stderr", "stderr-encoding"].contains(&key) {
+    if is_reserved_action_key(key) {
         return Err(ToolError::Refused(format!(
             "action-set: cannot set reserved action key {key:?}"
         )));
