@@ -24,13 +24,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::Context as _;
+use charms_reactive_juju::env;
 
 /// Where systemd keeps the units this module writes.
 const UNIT_DIR: &str = "/etc/systemd/system";
 /// The local model's supervisor client.
 const SUPERVISOR: &str = "reactive-service";
-/// Set by the local model in every hook: its provider (`local` or `machines`).
-pub const PROVIDER_ENV: &str = "REACTIVE_MODEL_PROVIDER";
 
 /// A service definition.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,7 +57,7 @@ impl Manager {
     /// (`/run/systemd/system` exists, as `sd_booted` checks), else `reactive-service` if
     /// it is on `PATH`.
     pub fn detect() -> anyhow::Result<Manager> {
-        match std::env::var(PROVIDER_ENV).as_deref() {
+        match std::env::var(env::REACTIVE_MODEL_PROVIDER).as_deref() {
             Ok("machines") => return Ok(Manager::Supervisor),
             Ok(other) if !other.is_empty() => anyhow::bail!(
                 "the local model's {other:?} provider runs hooks on this host and has no \
