@@ -2,6 +2,8 @@
 //! the hook already knows when it can, else by the hook tools. Flag management and the
 //! endpoint views both ask here, so neither runs a tool the other avoided.
 
+use charms_reactive_juju::names;
+
 use crate::backend::ToolError;
 use crate::context::Context;
 
@@ -39,7 +41,8 @@ pub(crate) fn remote_app(
     rid: &str,
 ) -> Result<Option<String>, ToolError> {
     if role == "peers" {
-        if let Some((app, _)) = ctx.unit_name.split_once('/') {
+        let app = names::unit_application(&ctx.unit_name);
+        if !app.is_empty() {
             return Ok(Some(app.to_string()));
         }
     }
