@@ -274,32 +274,32 @@ impl Model {
         app: Option<&str>,
         n: u32,
     ) -> anyhow::Result<String> {
-        ops::deploy(&mut self.state, &self.paths, charm_dir, app, n)
+        self.all_or_nothing(|state, paths| ops::deploy(state, paths, charm_dir, app, n))
     }
 
     /// Adds `n` units to `app`; returns their names.
     pub fn add_unit(&mut self, app: &str, n: u32) -> anyhow::Result<Vec<String>> {
-        ops::add_unit(&mut self.state, &self.paths, app, n)
+        self.all_or_nothing(|state, paths| ops::add_unit(state, paths, app, n))
     }
 
     /// Marks `unit` dying: it departs its relations, stops and is removed as hooks run.
     pub fn remove_unit(&mut self, unit: &str) -> anyhow::Result<()> {
-        ops::remove_unit(&mut self.state, unit)
+        self.all_or_nothing(|state, _| ops::remove_unit(state, unit))
     }
 
     /// Relates two endpoints given as `app[:endpoint]`; returns the relation's id.
     pub fn relate(&mut self, a: &str, b: &str) -> anyhow::Result<u32> {
-        ops::relate(&mut self.state, a, b)
+        self.all_or_nothing(|state, _| ops::relate(state, a, b))
     }
 
     /// Removes the relation between two `app[:endpoint]`s.
     pub fn unrelate(&mut self, a: &str, b: &str) -> anyhow::Result<()> {
-        ops::unrelate(&mut self.state, a, b)
+        self.all_or_nothing(|state, _| ops::unrelate(state, a, b))
     }
 
     /// Sets `app`'s config from `key=value` pairs (an empty value resets the default).
     pub fn config(&mut self, app: &str, pairs: &[String]) -> anyhow::Result<()> {
-        ops::config(&mut self.state, app, pairs)
+        self.all_or_nothing(|state, _| ops::config(state, app, pairs))
     }
 
     /// `app`'s config as its hooks see it: the defaults with the values set.
@@ -317,17 +317,32 @@ impl Model {
         params: &[String],
     ) -> anyhow::Result<action::ActionResult> {
         let params = action_params(params)?;
-        action::run_action(&self.paths, &mut self.state, unit, action, params)
+        self.all_or_nothing(|state, paths| action::run_action(paths, state, unit, action, params))
     }
 
     /// Retries the failed hook of `unit`, or skips it with `no_retry`.
     pub fn resolve(&mut self, unit: &str, no_retry: bool) -> anyhow::Result<()> {
-        ops::resolve(&mut self.state, unit, no_retry).map(|_| ())
+        self.all_or_nothing(|state, _| ops::resolve(state, unit, no_retry).map(|_| ()))
     }
 
     /// Upgrades `app` to the build of its charm in `charm_dir`; every unit or none.
     pub fn upgrade(&mut self, app: &str, charm_dir: &Path) -> anyhow::Result<()> {
-        ops::upgrade(&mut self.state, app, charm_dir)
+        self.all_or_nothing(|state, _| ops::upgrade(state, app, charm_dir))
+    }
+
+    /// Runs `change` on the state; if it fails, the state is put back as it was, so an
+    /// operation is all or nothing in memory as on disk (the next [`Model::settle`] saves
+    /// whatever the state holds, and the operations mutate step by step).
+    fn all_or_nothing<T>(
+        &mut self,
+        change: impl FnOnce(&mut ModelState, &Paths) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        let before = self.state.clone();
+        let result = change(&mut self.state, &self.paths);
+        if result.is_err() {
+            self.state = before;
+        }
+        result
     }
 
     /// Queues an update-status hook on every unit.

@@ -250,7 +250,16 @@ fn bad_input_is_an_error_naming_what_is_wrong_and_leaves_the_model_unchanged() -
     m.step(|m| m.deploy(&kv, None, 1))?;
     m.step(|m| m.deploy(&web, None, 1))?;
     m.step(|m| m.deploy(&other, None, 1))?;
+    std::fs::write(
+        kv.join("actions.yaml"),
+        "backup:\n  params:\n    target: {type: string}\n  required: [target]\n",
+    )?;
+    m.step(|m| m.upgrade("kv", &kv))?;
+    // A socket in the charm cannot be copied: adding a unit fails after the
+    // application's unit counter and list were already touched in memory.
+    let _socket = std::os::unix::net::UnixListener::bind(kv.join("agent.sock"))?;
     let before = m.files.state_text();
+    let before_state = serde_json::to_value(m.state())?;
     let not_a_charm = tmp!("model-not-a-charm");
     type Change = Box<dyn Fn(&mut Model) -> anyhow::Result<()>>;
     let cases: Vec<(&str, Change, &str)> = vec![
@@ -284,6 +293,21 @@ fn bad_input_is_an_error_naming_what_is_wrong_and_leaves_the_model_unchanged() -
             Box::new(move |m| m.deploy(&not_a_charm, None, 1).map(|_| ())),
             "is not a charm: it has no metadata.yaml",
         ),
+        (
+            "run kv/0 backup (no target)",
+            Box::new(|m| m.run_action("kv/0", "backup", &[]).map(|_| ())),
+            "action \"backup\" needs parameter \"target\"",
+        ),
+        (
+            "add-unit kv (uncopyable charm)",
+            Box::new(|m| m.add_unit("kv", 1).map(|_| ())),
+            "agent.sock",
+        ),
+        (
+            "deploy kv as kv2 (uncopyable charm)",
+            Box::new(move |m| m.deploy(&kv, Some("kv2"), 1).map(|_| ())),
+            "agent.sock",
+        ),
     ];
     for (what, change, want) in cases {
         let err = match m.step(|m| change(m)) {
@@ -293,6 +317,12 @@ fn bad_input_is_an_error_naming_what_is_wrong_and_leaves_the_model_unchanged() -
         assert_eq!(err.lines().count(), 1, "{what}: {err}");
         assert!(err.contains(want), "{what}: {err}");
         assert_eq!(m.files.state_text(), before, "{what} changed the model");
+        // Also in memory: the next settle saves whatever the state holds.
+        assert_eq!(
+            serde_json::to_value(m.state())?,
+            before_state,
+            "{what} changed the model in memory"
+        );
     }
     Ok(())
 }
@@ -523,6 +553,7 @@ fn an_upgrade_that_fails_mid_swap_leaves_every_unit_on_the_old_charm() -> anyhow
     std::fs::create_dir_all(&blocker)?;
     std::fs::write(blocker.join("leftover"), "x")?;
     let before = m.json();
+    let before_state = serde_json::to_value(m.state())?;
     let err = m.step(|m| m.upgrade("kv", &v2)).unwrap_err();
     assert!(format!("{err:#}").contains("unit-kv-2"), "{err:#}");
     for n in 0..3 {
@@ -534,6 +565,13 @@ fn an_upgrade_that_fails_mid_swap_leaves_every_unit_on_the_old_charm() -> anyhow
             .exists());
     }
     assert_eq!(m.json(), before, "the model is unchanged");
+    assert_eq!(
+        serde_json::to_value(m.state())?,
+        before_state,
+        "the model is unchanged in memory"
+    );
+    m.settle()?;
+    assert_eq!(m.json(), before, "settling after the failure saves no upgrade");
     Ok(())
 }
 
