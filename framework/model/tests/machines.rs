@@ -324,6 +324,9 @@ fn a_units_hook_sees_only_its_own_machines_var_lib_and_processes() -> anyhow::Re
             .model()
             .run_action(&format!("listener/{n}"), "peek", &[])?;
         let out = format!("{result:?}");
+        assert_eq!(result.status, "completed", "{out}");
+        let settled = m.model().settle()?;
+        assert!(settled.errors.is_empty(), "after peek: {settled:?}");
         let results = &result.results;
         // Each machine's /var/lib/listener holds its own file only.
         assert_eq!(
