@@ -27,6 +27,7 @@ pub struct TestModel {
     pub model: Model,
     /// Its files.
     pub files: ModelFiles,
+    helpers: Helpers,
 }
 
 impl TestModel {
@@ -46,17 +47,38 @@ impl TestModel {
         }
         let model = Model::init(&root.join("model"), &options, helpers)?;
         let files = ModelFiles::new(model.dir());
-        Ok(TestModel { model, files })
+        Ok(TestModel {
+            model,
+            files,
+            helpers: helpers.clone(),
+        })
     }
 
     /// Applies `change` to the model, then settles it; returns what `change` returned.
+    /// Then the model is loaded from disk again ([`TestModel::reopen`]): the old CLI ran a
+    /// process per command, so every step went through the saved file.
     pub fn step<T>(
         &mut self,
         change: impl FnOnce(&mut Model) -> anyhow::Result<T>,
     ) -> anyhow::Result<T> {
         let out = change(&mut self.model)?;
         self.model.settle()?;
+        self.reopen()?;
         Ok(out)
+    }
+
+    /// Loads the model from its directory again, as the next `reactive model` command (a
+    /// process of its own) would; fails if what was saved differs from the state in
+    /// memory.
+    pub fn reopen(&mut self) -> anyhow::Result<()> {
+        let dir = self.model.dir().to_path_buf();
+        let reloaded = Model::open_read_only(&dir, &self.helpers)?;
+        anyhow::ensure!(
+            serde_json::to_value(reloaded.state())? == serde_json::to_value(self.model.state())?,
+            "the model reloaded from {} differs from the one in memory",
+            dir.display()
+        );
+        Ok(())
     }
 
     /// The hooks `unit` ran, in order (`name` or `name(remote)`).
