@@ -1,5 +1,6 @@
 //! Compile-time checks of flag names, hook patterns and action names.
 
+use charms_reactive_juju::endpoint::Role;
 use charms_reactive_juju::endpoint::PLACEHOLDER as ENDPOINT_PLACEHOLDER;
 use charms_reactive_juju::names::{is_action_name, is_juju_reserved};
 
@@ -57,7 +58,7 @@ pub fn hook_pattern(pattern: &str) -> Result<(), String> {
 
 fn group_ok(pattern: &str, group: &str) -> Result<(), String> {
     if let Some((role, iface)) = group.split_once(':') {
-        if !matches!(role, "requires" | "provides" | "peers") {
+        if Role::parse(role).is_none() {
             return Err(format!(
                 "hook pattern {pattern:?}: role {role:?} must be requires, provides or peers"
             ));

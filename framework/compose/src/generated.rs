@@ -1,6 +1,7 @@
 //! The files a build makes from no single layer: one link to `dispatch` per hook and
 //! action, the built `layer.yaml` and `manifest.yaml`.
 
+use charms_reactive_juju::endpoint::Role;
 use charms_reactive_juju::hooks::{
     relation_hook, storage_hook, RELATION_HOOK_KINDS, STANDARD_HOOKS, STORAGE_HOOK_KINDS,
 };
@@ -22,8 +23,8 @@ pub fn hook_paths(metadata: &Value) -> Vec<String> {
         .iter()
         .map(|h| format!("hooks/{h}"))
         .collect();
-    for role in ["provides", "requires", "peers"] {
-        if let Some(map) = metadata.get(role).and_then(Value::as_mapping) {
+    for role in Role::ALL {
+        if let Some(map) = metadata.get(role.as_str()).and_then(Value::as_mapping) {
             for name in map.keys().filter_map(Value::as_str) {
                 out.extend(
                     RELATION_HOOK_KINDS

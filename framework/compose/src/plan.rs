@@ -15,6 +15,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use charms_reactive_juju::endpoint::Role;
 use serde_yaml::Value;
 
 use crate::error::{io, BuildError};
@@ -224,9 +225,9 @@ pub fn plan(layers: Vec<Layer>, charm_name: &str) -> Result<Plan, BuildError> {
     );
 
     // Interfaces that no endpoint uses are compiled in for nothing.
-    let used: Vec<String> = ["provides", "requires", "peers"]
+    let used: Vec<String> = Role::ALL
         .iter()
-        .filter_map(|r| metadata.get(*r).and_then(Value::as_mapping))
+        .filter_map(|r| metadata.get(r.as_str()).and_then(Value::as_mapping))
         .flat_map(|m| m.values())
         .filter_map(|v| {
             v.as_str()

@@ -9,7 +9,7 @@
 
 use linkme::distributed_slice;
 
-use charms_reactive_juju::endpoint::{has_placeholder, PLACEHOLDER};
+use charms_reactive_juju::endpoint::{has_placeholder, Role, PLACEHOLDER};
 
 use crate::metadata::Metadata;
 
@@ -243,7 +243,7 @@ fn endpoints_for(def: &HandlerDef, metadata: &Metadata) -> Result<Vec<String>, R
     let role = def
         .module
         .split("::")
-        .find(|s| matches!(*s, "requires" | "provides" | "peers"))
+        .find_map(Role::parse)
         .ok_or(RegistrationError::NoRole {
             module: def.module,
             name: def.name,

@@ -1,5 +1,7 @@
 //! `#[hook]` pattern matching: `{a,b}` alternation and `{role:interface}` expansion.
 
+use charms_reactive_juju::endpoint::Role;
+
 use crate::metadata::Metadata;
 
 /// Whether `hook` matches any of `patterns`.
@@ -28,7 +30,10 @@ pub fn expand(pattern: &str, metadata: &Metadata) -> Vec<String> {
     };
     let group = &pattern[open + 1..close];
     let choices: Vec<String> = match group.split_once(':') {
-        Some((role, iface)) => metadata.endpoints_for(role, iface),
+        // An unknown role names no endpoint (the macros reject it at compile time).
+        Some((role, iface)) => Role::parse(role)
+            .map(|role| metadata.endpoints_for(role, iface))
+            .unwrap_or_default(),
         None => group.split(',').map(str::to_string).collect(),
     };
     let (head, tail) = (&pattern[..open], &pattern[close + 1..]);

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use charms_reactive_juju::endpoint::Role;
 use serde::Deserialize;
 
 /// `metadata.yaml` or `config.yaml` could not be read.
@@ -43,8 +44,8 @@ fn read_optional(path: &Path) -> Result<Option<String>, CharmFileError> {
 pub struct EndpointMeta {
     /// Endpoint (relation) name.
     pub name: String,
-    /// `requires`, `provides` or `peers`.
-    pub role: String,
+    /// The section it is declared in: `requires`, `provides` or `peers`.
+    pub role: Role,
     /// Interface name.
     pub interface: String,
 }
@@ -92,9 +93,9 @@ impl Metadata {
         let raw: RawMetadata = serde_yaml::from_str(text)?;
         let mut endpoints = Vec::new();
         for (role, map) in [
-            ("requires", raw.requires),
-            ("provides", raw.provides),
-            ("peers", raw.peers),
+            (Role::Requires, raw.requires),
+            (Role::Provides, raw.provides),
+            (Role::Peers, raw.peers),
         ] {
             for (name, spec) in map {
                 let interface = match spec {
@@ -102,7 +103,7 @@ impl Metadata {
                 };
                 endpoints.push(EndpointMeta {
                     name,
-                    role: role.to_string(),
+                    role,
                     interface,
                 });
             }
@@ -126,7 +127,7 @@ impl Metadata {
     }
 
     /// Names of the endpoints with this role and interface, sorted.
-    pub fn endpoints_for(&self, role: &str, interface: &str) -> Vec<String> {
+    pub fn endpoints_for(&self, role: Role, interface: &str) -> Vec<String> {
         self.endpoints
             .iter()
             .filter(|e| e.role == role && e.interface == interface)

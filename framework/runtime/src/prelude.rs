@@ -9,7 +9,7 @@
 //! * triggers: [`register_trigger`], [`Trigger`];
 //! * the modules [`status`], [`config`] and [`leadership`], with [`WorkloadStatus`] and
 //!   [`Scope`];
-//! * relations: [`Endpoint`];
+//! * relations: [`Endpoint`] and its [`Role`];
 //! * [`data_changed`], [`is_data_changed`], [`unit_name`], [`charm_dir`];
 //! * [`Result`], which is [`anyhow::Result`]: handlers return `Result<()>`.
 //!
@@ -37,7 +37,7 @@ pub use crate::{
 };
 pub use crate::{charm_dir, data_changed, is_data_changed, unit_name};
 
-pub use crate::endpoint::Endpoint;
+pub use crate::endpoint::{Endpoint, Role};
 pub use crate::status::WorkloadStatus;
 pub use crate::triggers::{register_trigger, Trigger};
 pub use crate::Scope;

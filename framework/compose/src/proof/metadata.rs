@@ -2,6 +2,7 @@
 //! about relations (those live in `relations`).
 
 use super::{manifest_yaml::Manifest, names, python, schema, Lint};
+use charms_reactive_juju::endpoint::Role;
 use charms_reactive_juju::names as juju_names;
 use serde_yaml::{Mapping, Value};
 use std::path::Path;
@@ -306,9 +307,9 @@ fn check_extra_bindings(meta: &Mapping, lint: &mut Lint) {
         lint.err("extra-bindings: must not be empty");
         return;
     }
-    let endpoints: Vec<String> = ["provides", "requires", "peers"]
+    let endpoints: Vec<String> = Role::ALL
         .iter()
-        .filter_map(|s| meta.get(*s).and_then(Value::as_mapping))
+        .filter_map(|r| meta.get(r.as_str()).and_then(Value::as_mapping))
         .flat_map(|m| m.keys().map(python::py_str))
         .collect();
     let mut clashes = Vec::new();

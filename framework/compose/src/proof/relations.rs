@@ -10,12 +10,14 @@
 //!   truthy, which hides broken endpoints that Juju would still reject.
 
 use super::{files, python, Lint};
+use charms_reactive_juju::endpoint::Role;
 use charms_reactive_juju::hooks::relation_hook;
 use charms_reactive_juju::names as juju_names;
 use serde_yaml::{Mapping, Value};
 use std::path::Path;
 
-const SECTIONS: [&str; 3] = ["provides", "requires", "peers"];
+/// The relation sections in charm proof's order.
+const SECTIONS: [Role; 3] = [Role::Provides, Role::Requires, Role::Peers];
 const KNOWN_KEYS: &[&str] = &["interface", "scope", "limit", "optional"];
 const KNOWN_SCOPES: &[&str] = &["global", "container"];
 /// The relation hook kinds charm proof looks for, in its order (it stops at the first
@@ -51,8 +53,8 @@ pub(super) fn check(meta: &Mapping, dir: &Path, dispatch: bool, lint: &mut Lint)
         dispatch,
     };
 
-    match meta.get("provides") {
-        Some(provides) => check_section(&charm, "provides", provides, lint),
+    match meta.get(Role::Provides.as_str()) {
+        Some(provides) => check_section(&charm, Role::Provides, provides, lint),
         None if !charm.subordinate_truthy => {
             lint.info("all charms should provide at least one thing")
         }
@@ -61,8 +63,8 @@ pub(super) fn check(meta: &Mapping, dir: &Path, dispatch: bool, lint: &mut Lint)
     if charm.subordinate_truthy && !has_container_requires(meta) {
         lint.err("subordinates must have at least one scope: container relation");
     }
-    for section in ["requires", "peers"] {
-        if let Some(value) = meta.get(section) {
+    for section in [Role::Requires, Role::Peers] {
+        if let Some(value) = meta.get(section.as_str()) {
             check_section(&charm, section, value, lint);
         }
     }
@@ -70,7 +72,7 @@ pub(super) fn check(meta: &Mapping, dir: &Path, dispatch: bool, lint: &mut Lint)
 }
 
 fn has_container_requires(meta: &Mapping) -> bool {
-    meta.get("requires")
+    meta.get(Role::Requires.as_str())
         .and_then(Value::as_mapping)
         .is_some_and(|requires| {
             requires
@@ -79,7 +81,7 @@ fn has_container_requires(meta: &Mapping) -> bool {
         })
 }
 
-fn check_section(charm: &Charm, section: &str, value: &Value, lint: &mut Lint) {
+fn check_section(charm: &Charm, section: Role, value: &Value, lint: &mut Lint) {
     let Some(relations) = value.as_mapping() else {
         lint.err(format!(
             "{section}: must be a map of relation names to relation definitions"
@@ -91,11 +93,11 @@ fn check_section(charm: &Charm, section: &str, value: &Value, lint: &mut Lint) {
     }
 }
 
-fn check_endpoint(charm: &Charm, section: &str, name: &str, rel: &Value, lint: &mut Lint) {
+fn check_endpoint(charm: &Charm, section: Role, name: &str, rel: &Value, lint: &mut Lint) {
     let scope = rel.get("scope").and_then(Value::as_str);
     if juju_names::is_juju_reserved(name) {
         let exempt = charm.juju_named
-            || (section == "requires" && charm.subordinate && scope == Some("container"));
+            || (section == Role::Requires && charm.subordinate && scope == Some("container"));
         if !exempt {
             lint.err(format!(
                 "relation {name}: juju-* is a reserved relation name (Juju refuses the charm)"
@@ -136,7 +138,7 @@ fn check_endpoint(charm: &Charm, section: &str, name: &str, rel: &Value, lint: &
     }
 }
 
-fn check_definition(charm: &Charm, section: &str, name: &str, rel: &Mapping, lint: &mut Lint) {
+fn check_definition(charm: &Charm, section: Role, name: &str, rel: &Mapping, lint: &mut Lint) {
     if let Some(scope) = rel.get("scope") {
         if !scope.as_str().is_some_and(|s| KNOWN_SCOPES.contains(&s)) {
             lint.err(format!(
@@ -180,12 +182,12 @@ fn check_definition(charm: &Charm, section: &str, name: &str, rel: &Mapping, lin
 /// Juju reserves `juju` and `juju-*` interfaces on `provides` and `peers`.
 fn check_reserved_interface(
     charm: &Charm,
-    section: &str,
+    section: Role,
     name: &str,
     interface: &str,
     lint: &mut Lint,
 ) {
-    if section != "requires" && !charm.juju_named && juju_names::is_juju_reserved(interface) {
+    if section != Role::Requires && !charm.juju_named && juju_names::is_juju_reserved(interface) {
         lint.err(format!(
             "relation {name}: using a reserved interface: {interface}"
         ));
@@ -197,15 +199,15 @@ fn check_duplicates(meta: &Mapping, lint: &mut Lint) {
     let mut seen: Vec<(String, Vec<&str>)> = Vec::new();
     for section in SECTIONS {
         let keys = meta
-            .get(section)
+            .get(section.as_str())
             .and_then(Value::as_mapping)
             .into_iter()
             .flat_map(|m| m.keys());
         for key in keys {
             let key = python::py_str(key);
             match seen.iter_mut().find(|(n, _)| *n == key) {
-                Some((_, sections)) => sections.push(section),
-                None => seen.push((key, vec![section])),
+                Some((_, sections)) => sections.push(section.as_str()),
+                None => seen.push((key, vec![section.as_str()])),
             }
         }
     }

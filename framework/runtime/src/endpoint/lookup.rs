@@ -2,6 +2,7 @@
 //! the hook already knows when it can, else by the hook tools. Flag management and the
 //! endpoint views both ask here, so neither runs a tool the other avoided.
 
+use charms_reactive_juju::endpoint::Role;
 use charms_reactive_juju::names;
 
 use crate::backend::ToolError;
@@ -13,9 +14,9 @@ use crate::context::Context;
 pub(crate) fn relation_ids(
     ctx: &Context,
     name: &str,
-    role: &str,
+    role: Role,
 ) -> Result<Vec<String>, ToolError> {
-    if role == "peers" {
+    if role == Role::Peers {
         let own = ctx.relation.as_ref().filter(|r| {
             r.relation_id
                 .split_once(':')
@@ -37,10 +38,10 @@ pub(crate) fn relation_ids(
 /// `relation-list --app`.
 pub(crate) fn remote_app(
     ctx: &Context,
-    role: &str,
+    role: Role,
     rid: &str,
 ) -> Result<Option<String>, ToolError> {
-    if role == "peers" {
+    if role == Role::Peers {
         let app = names::unit_application(&ctx.unit_name);
         if !app.is_empty() {
             return Ok(Some(app.to_string()));

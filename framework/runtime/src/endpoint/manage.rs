@@ -55,7 +55,7 @@ pub(crate) fn refuse_publish_in_restricted(ctx: &Context) -> anyhow::Result<()> 
 
 fn manage(ctx: &Context, ep: &EndpointMeta) -> anyhow::Result<()> {
     let flag = |f: &str| Endpoint::expand(&ep.name, f);
-    let mut rids = relation_ids(ctx, &ep.name, &ep.role)?;
+    let mut rids = relation_ids(ctx, &ep.name, ep.role)?;
     rids.sort();
     let prefix = format!("{TRACK_PREFIX}{}.", ep.name);
     let tracked = tracked_fields(ctx, &prefix);
@@ -77,7 +77,7 @@ fn manage(ctx: &Context, ep: &EndpointMeta) -> anyhow::Result<()> {
     }
     let joined = !present.is_empty();
     for rid in &rids {
-        if let Some(app) = remote_app(ctx, &ep.role, rid)? {
+        if let Some(app) = remote_app(ctx, ep.role, rid)? {
             // Application bags are not cached by the agent: read them in every hook.
             let data = ctx.backend.relation_get(rid, &app, Scope::App)?;
             present.insert((rid.clone(), APP_SEGMENT.to_string()), Some(data));

@@ -38,6 +38,8 @@ mod manage;
 mod relation;
 mod views;
 
+/// The side of a relation an endpoint takes: `requires`, `provides` or `peers`.
+pub use charms_reactive_juju::endpoint::Role;
 pub(crate) use manage::{flush, on_start, refuse_publish_in_restricted};
 pub use relation::{RelatedUnit, Relation};
 pub use views::{Publish, PublishRaw, Received};
@@ -56,7 +58,7 @@ const DEPARTED_PREFIX: &str = "reactive.endpoints.departed.";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
     name: String,
-    role: String,
+    role: Role,
     interface: String,
 }
 
@@ -70,7 +72,7 @@ impl Endpoint {
             .find(|e| e.name == name)
             .map(|e| Endpoint {
                 name: e.name.clone(),
-                role: e.role.clone(),
+                role: e.role,
                 interface: e.interface.clone(),
             })
     }
@@ -108,9 +110,9 @@ impl Endpoint {
         &self.name
     }
 
-    /// `requires`, `provides` or `peers`.
-    pub fn role(&self) -> &str {
-        &self.role
+    /// The section of `metadata.yaml` the endpoint is declared in.
+    pub fn role(&self) -> Role {
+        self.role
     }
 
     /// Interface name.
@@ -142,10 +144,10 @@ impl Endpoint {
     /// The endpoint's relations, sorted by id.
     pub fn relations(&self) -> Result<Vec<Relation>, ToolError> {
         let ctx = current();
-        let mut ids = lookup::relation_ids(&ctx, &self.name, &self.role)?;
+        let mut ids = lookup::relation_ids(&ctx, &self.name, self.role)?;
         ids.sort();
         ids.iter()
-            .map(|id| Relation::load(&ctx, &self.name, &self.role, id))
+            .map(|id| Relation::load(&ctx, &self.name, self.role, id))
             .collect()
     }
 

@@ -3,6 +3,7 @@
 use crate::backend::{Settings, ToolError};
 use crate::context::{current, Context};
 use crate::Scope;
+use charms_reactive_juju::endpoint::Role;
 
 use super::views::{Publish, PublishRaw, Received};
 
@@ -26,7 +27,7 @@ impl Relation {
     pub(super) fn load(
         ctx: &Context,
         endpoint: &str,
-        role: &str,
+        role: Role,
         id: &str,
     ) -> Result<Relation, ToolError> {
         let mut names = ctx.backend.relation_list(id)?;

@@ -46,7 +46,7 @@ impl AmqpProvides {
     /// The endpoint called `name`, if it provides this interface.
     pub fn from_name(name: &str) -> Option<AmqpProvides> {
         Endpoint::from_name(name)
-            .filter(|e| e.interface() == "rabbitmq" && e.role() == "provides")
+            .filter(|e| e.interface() == "rabbitmq" && e.role() == Role::Provides)
             .map(AmqpProvides)
     }
 

@@ -40,7 +40,7 @@ impl AmqpRequires {
     /// The endpoint called `name`, if it uses this interface as a requirer.
     pub fn from_name(name: &str) -> Option<AmqpRequires> {
         Endpoint::from_name(name)
-            .filter(|e| e.interface() == "rabbitmq" && e.role() == "requires")
+            .filter(|e| e.interface() == "rabbitmq" && e.role() == Role::Requires)
             .map(AmqpRequires)
     }
 

@@ -21,7 +21,7 @@ impl ClusterPeers {
     /// The endpoint called `name`, if it is this interface's peer endpoint.
     pub fn from_name(name: &str) -> Option<ClusterPeers> {
         Endpoint::from_name(name)
-            .filter(|e| e.interface() == "rabbitmq-cluster" && e.role() == "peers")
+            .filter(|e| e.interface() == "rabbitmq-cluster" && e.role() == Role::Peers)
             .map(ClusterPeers)
     }
 
