@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use charms_reactive_model::model::{unit_display, UnitDisplay, DEFAULT_SEED};
-use charms_reactive_model::{Helpers, InitOptions, Model};
+use charms_reactive_model::{Helpers, InitOptions, Model, Resolve};
 use clap::Subcommand;
 
 /// The `reactive model` subcommands.
@@ -209,7 +209,14 @@ pub fn run(dir: PathBuf, cmd: ModelCommand) -> anyhow::Result<ExitCode> {
                 ));
             }
         }
-        ModelCommand::Resolve { unit, no_retry } => model.resolve(&unit, no_retry)?,
+        ModelCommand::Resolve { unit, no_retry } => {
+            let how = if no_retry {
+                Resolve::Skip
+            } else {
+                Resolve::Retry
+            };
+            model.resolve(&unit, how)?
+        }
         ModelCommand::Upgrade { app, charm_dir } => model.upgrade(&app, &charm_dir)?,
         ModelCommand::Tick => model.tick(),
         ModelCommand::Init { .. }

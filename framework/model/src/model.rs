@@ -14,6 +14,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::paths::Paths;
+pub use crate::ops::Resolve;
 use crate::provider::{Provider, UnitView};
 use crate::scheduler::{Settled, MAX_HOOKS};
 use crate::state::{Agent, ModelState, Unit, DEFAULT_JOBS, STATE_FILE};
@@ -320,9 +321,10 @@ impl Model {
         self.all_or_nothing(|state, paths| action::run_action(paths, state, unit, action, params))
     }
 
-    /// Retries the failed hook of `unit`, or skips it with `no_retry`.
-    pub fn resolve(&mut self, unit: &str, no_retry: bool) -> anyhow::Result<()> {
-        self.all_or_nothing(|state, _| ops::resolve(state, unit, no_retry).map(|_| ()))
+    /// Retries the failed hook of `unit` ([`Resolve::Retry`]) or marks it done
+    /// ([`Resolve::Skip`]).
+    pub fn resolve(&mut self, unit: &str, how: Resolve) -> anyhow::Result<()> {
+        self.all_or_nothing(|state, _| ops::resolve(state, unit, how).map(|_| ()))
     }
 
     /// Upgrades `app` to the build of its charm in `charm_dir`; every unit or none.

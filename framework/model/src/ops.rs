@@ -336,9 +336,18 @@ pub fn config(model: &mut ModelState, app: &str, pairs: &[String]) -> anyhow::Re
     Ok(())
 }
 
+/// What `resolve` does with a unit's failed hook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolve {
+    /// Run the failed hook again (`juju resolve`).
+    Retry,
+    /// Mark it done without running it (`juju resolve --no-retry`).
+    Skip,
+}
+
 /// `resolve <unit> [--no-retry]`: retry the failed hook, or mark it done without
 /// running it.
-pub fn resolve(model: &mut ModelState, unit: &str, no_retry: bool) -> anyhow::Result<Option<Hook>> {
+pub fn resolve(model: &mut ModelState, unit: &str, how: Resolve) -> anyhow::Result<Option<Hook>> {
     let u = model
         .units
         .get_mut(unit)
@@ -346,7 +355,7 @@ pub fn resolve(model: &mut ModelState, unit: &str, no_retry: bool) -> anyhow::Re
     let Agent::Error { hook } = std::mem::take(&mut u.agent) else {
         anyhow::bail!("unit {unit:?} is not in an error state");
     };
-    if no_retry {
+    if how == Resolve::Skip {
         advance(model, unit, &hook);
     }
     Ok(Some(hook))

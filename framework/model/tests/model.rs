@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use charms_reactive_model::{Helpers, Model};
+use charms_reactive_model::{Helpers, Model, Resolve};
 use test_support::charm::{write_charm, KV, NOOP, WEB};
 use test_support::{strings as s, tmp, TestModel};
 
@@ -218,7 +218,7 @@ fn a_hook_failing_after_relation_set_commits_nothing_and_resolve_retries_it() ->
     );
 
     std::fs::write(m.dir().join("allow"), "")?;
-    m.step(|m| m.resolve("kv/0", false))?;
+    m.step(|m| m.resolve("kv/0", Resolve::Retry))?;
     let state = m.json();
     assert_eq!(state["units"]["kv/0"]["agent"]["state"], "idle");
     assert_eq!(
@@ -638,3 +638,4 @@ fn a_model_is_made_once_and_opening_none_says_to_init() -> anyhow::Result<()> {
     assert!(!missing.exists(), "opening no model writes nothing");
     Ok(())
 }
+
