@@ -155,7 +155,7 @@ pub fn run(dir: PathBuf, cmd: ModelCommand) -> anyhow::Result<ExitCode> {
         }
         ModelCommand::DebugLog { unit } => {
             let model = Model::open_read_only(&dir, &helpers)?;
-            for line in model.debug_log(unit.as_deref()) {
+            for line in model.debug_log(unit.as_deref())? {
                 println!("{line}");
             }
             return Ok(ExitCode::SUCCESS);

@@ -359,18 +359,21 @@ impl Model {
         crate::scheduler::settle(&self.paths, &mut self.state, MAX_HOOKS)
     }
 
-    /// The hook log: one line per hook run (`<seq> <unit> <hook>[(<remote>)] …`).
-    pub fn hook_log(&self) -> String {
-        std::fs::read_to_string(self.paths.hook_log()).unwrap_or_default()
+    /// The hook log: one line per hook run (`<seq> <unit> <hook>[(<remote>)] …`); empty
+    /// before the first hook. The error names the file.
+    pub fn hook_log(&self) -> anyhow::Result<String> {
+        read_log(&self.paths.hook_log())
     }
 
-    /// The debug log's lines, all or only `unit`'s.
-    pub fn debug_log(&self, unit: Option<&str>) -> Vec<String> {
-        let text = std::fs::read_to_string(self.paths.debug_log()).unwrap_or_default();
-        text.lines()
+    /// The debug log's lines, all or only `unit`'s; none before the first hook. The
+    /// error names the file.
+    pub fn debug_log(&self, unit: Option<&str>) -> anyhow::Result<Vec<String>> {
+        let text = read_log(&self.paths.debug_log())?;
+        Ok(text
+            .lines()
             .filter(|l| unit.is_none_or(|u| l.starts_with(&format!("{u} "))))
             .map(str::to_string)
-            .collect()
+            .collect())
     }
 
     /// A command running `command` on `unit`'s machine (local provider: on the host, in
@@ -446,6 +449,15 @@ pub struct UnitDisplay {
     pub agent: String,
     /// The workload's message, or the failed hook.
     pub message: String,
+}
+
+/// A log's text: empty if the log is not written yet; any other error names the file.
+fn read_log(path: &Path) -> anyhow::Result<String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(e) => Err(anyhow::Error::new(e).context(format!("reading {}", path.display()))),
+    }
 }
 
 /// An action's `key=value` parameters as a JSON object; values are YAML.

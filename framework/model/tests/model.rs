@@ -385,7 +385,7 @@ fn hooks_written_with_charmhelpers_work_unchanged() -> anyhow::Result<()> {
         "{debug}"
     );
     // The debug log's lines of one unit, as `reactive model debug-log --unit` reads them.
-    let mine = m.debug_log(Some("chk/0"));
+    let mine = m.debug_log(Some("chk/0"))?;
     assert!(
         !mine.is_empty() && mine.iter().all(|l| l.starts_with("chk/0 ")),
         "{mine:?}"
@@ -639,3 +639,15 @@ fn a_model_is_made_once_and_opening_none_says_to_init() -> anyhow::Result<()> {
     Ok(())
 }
 
+#[test]
+fn logs_not_written_yet_are_empty_and_unreadable_ones_are_errors() -> anyhow::Result<()> {
+    let root = tmp!("model-logs");
+    let m = new_model(&root, 1)?;
+    assert_eq!(m.hook_log()?, "");
+    assert!(m.debug_log(None)?.is_empty());
+    // A directory where the log should be: an error naming it, not an empty log.
+    std::fs::create_dir(m.dir().join("debug.log"))?;
+    let err = m.debug_log(None).unwrap_err();
+    assert!(format!("{err:#}").contains("debug.log"), "{err:#}");
+    Ok(())
+}
