@@ -58,11 +58,7 @@ impl Manifest {
         let text = std::fs::read_to_string(&path).map_err(io(&path))?;
         serde_json::from_str(&text)
             .map(Some)
-            .map_err(|e| BuildError::Invalid {
-                path,
-                line: Some(e.line()),
-                message: format!("not a build manifest: {e}"),
-            })
+            .map_err(|source| BuildError::Manifest { path, source })
     }
 
     /// Writes it as `<dir>/.build.manifest`.

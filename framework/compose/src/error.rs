@@ -7,14 +7,32 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
     /// A YAML file does not parse.
-    #[error("{}{}: invalid YAML: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+    #[error("{}{}: invalid YAML", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
     Yaml {
         /// The file.
         path: PathBuf,
         /// 1-based line, when known.
         line: Option<usize>,
-        /// Parser message.
-        message: String,
+        /// The parser's error.
+        source: serde_yaml::Error,
+    },
+    /// A TOML file (a layer crate's `Cargo.toml`) does not parse.
+    #[error("{}{}: invalid TOML", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Toml {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line, when known.
+        line: Option<usize>,
+        /// The parser's error.
+        source: toml::de::Error,
+    },
+    /// A built charm's `.build.manifest` is not the JSON a build writes.
+    #[error("{}: not a build manifest", path.display())]
+    Manifest {
+        /// The file.
+        path: PathBuf,
+        /// The JSON parser's error (it carries the line).
+        source: serde_json::Error,
     },
     /// A file has the wrong shape (e.g. `includes` is not a list).
     #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
@@ -100,32 +118,4 @@ pub enum BuildError {
 pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> BuildError {
     let path = path.into();
     move |source| BuildError::Io { path, source }
-}
-
-/// The 1-based line of the first line of `text` that defines `key` (`key:` at any
-/// indentation), searching from `from_line` on. Used to point errors at YAML keys,
-/// which serde_yaml values do not carry.
-pub(crate) fn line_of_key(text: &str, key: &str, from_line: usize) -> Option<usize> {
-    text.lines()
-        .enumerate()
-        .skip(from_line.saturating_sub(1))
-        .find_map(|(i, l)| {
-            let t = l.trim_start().trim_start_matches("- ");
-            let t = t
-                .strip_prefix('"')
-                .map(|r| r.replacen('"', "", 1))
-                .unwrap_or_else(|| t.to_string());
-            let t = t
-                .strip_prefix('\'')
-                .map(|r| r.replacen('\'', "", 1))
-                .unwrap_or(t);
-            t.strip_prefix(key)
-                .filter(|r| r.trim_start().starts_with(':'))
-                .map(|_| i + 1)
-        })
-}
-
-/// The 1-based line where `value` appears as a list item or scalar.
-pub(crate) fn line_of_text(text: &str, value: &str) -> Option<usize> {
-    text.lines().position(|l| l.contains(value)).map(|i| i + 1)
 }

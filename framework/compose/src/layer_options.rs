@@ -5,9 +5,10 @@ use std::path::PathBuf;
 
 use serde_yaml::{Mapping, Value};
 
-use crate::error::{line_of_key, BuildError};
+use crate::error::BuildError;
 use crate::layers::{Layer, LayerKind};
 use crate::merge::deep_merge;
+use crate::yaml::line_of_key;
 
 fn type_name(v: &Value) -> &'static str {
     match v {

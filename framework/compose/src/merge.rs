@@ -5,9 +5,10 @@
 
 use serde_yaml::{Mapping, Value};
 
-use crate::error::{line_of_text, BuildError};
+use crate::error::BuildError;
 use crate::ignore::{dropped, LayerFilters};
 use crate::layers::{Layer, LayerKind};
+use crate::yaml::line_of_text;
 use crate::yaml::{load, truthy};
 
 /// charm-tools' `deepmerge(lower, higher)`: maps recurse, lists append the higher items

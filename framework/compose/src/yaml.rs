@@ -21,7 +21,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Value, BuildError> {
         line: e
             .location()
             .map(|l| l.line().min(text.lines().count().max(1))),
-        message: e.to_string(),
+        source: e,
     };
     let value = serde_yaml::from_str::<Option<Value>>(text)
         .map_err(located)?
@@ -66,6 +66,34 @@ pub(crate) fn to_yaml(v: &Value) -> String {
     serde_yaml::to_string(v).unwrap_or_default()
 }
 
+/// The 1-based line of the first line of `text` that defines `key` (`key:` at any
+/// indentation), searching from `from_line` on. Used to point errors at YAML keys,
+/// which serde_yaml values do not carry.
+pub(crate) fn line_of_key(text: &str, key: &str, from_line: usize) -> Option<usize> {
+    text.lines()
+        .enumerate()
+        .skip(from_line.saturating_sub(1))
+        .find_map(|(i, l)| {
+            let t = l.trim_start().trim_start_matches("- ");
+            let t = t
+                .strip_prefix('"')
+                .map(|r| r.replacen('"', "", 1))
+                .unwrap_or_else(|| t.to_string());
+            let t = t
+                .strip_prefix('\'')
+                .map(|r| r.replacen('\'', "", 1))
+                .unwrap_or(t);
+            t.strip_prefix(key)
+                .filter(|r| r.trim_start().starts_with(':'))
+                .map(|_| i + 1)
+        })
+}
+
+/// The 1-based line where `value` appears as a list item or scalar.
+pub(crate) fn line_of_text(text: &str, value: &str) -> Option<usize> {
+    text.lines().position(|l| l.contains(value)).map(|i| i + 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,5 +108,22 @@ mod tests {
         let want: Value = serde_yaml::from_str("a: {k: 1}\nb: {k: 1, j: 2}\n").unwrap();
         assert_eq!(v, want);
         assert!(!truthy(&Value::String(String::new())));
+    }
+
+    #[test]
+    fn a_parse_error_keeps_the_parser_error_as_its_source() {
+        let err = parse(Path::new("m.yaml"), "a: [1,\nb: 2\n").unwrap_err();
+        assert!(matches!(err, BuildError::Yaml { line: Some(_), .. }), "{err:?}");
+        assert!(err.to_string().starts_with("m.yaml:"), "{err}");
+        assert!(std::error::Error::source(&err).is_some());
+    }
+
+    #[test]
+    fn lines_of_keys_and_text() {
+        let text = "a:\n  b: 1\n  - \"c\": 2\nlist: [x]\n";
+        assert_eq!(line_of_key(text, "b", 1), Some(2));
+        assert_eq!(line_of_key(text, "c", 1), Some(3));
+        assert_eq!(line_of_key(text, "a", 2), None);
+        assert_eq!(line_of_text(text, "[x]"), Some(4));
     }
 }

@@ -65,10 +65,12 @@ fn package_name(dir: &Path) -> Result<Option<String>, BuildError> {
         return Ok(None);
     }
     let text = std::fs::read_to_string(&path).map_err(io(&path))?;
-    let doc: toml::Value = toml::from_str(&text).map_err(|e| BuildError::Invalid {
+    let doc: toml::Value = toml::from_str(&text).map_err(|source| BuildError::Toml {
         path: path.clone(),
-        line: e.span().map(|s| text[..s.start].lines().count().max(1)),
-        message: e.message().to_string(),
+        line: source
+            .span()
+            .map(|s| text[..s.start].lines().count().max(1)),
+        source,
     })?;
     let name = doc
         .get("package")

@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 
 use serde_yaml::{Mapping, Value};
 
-use crate::error::{io, line_of_key, BuildError};
+use crate::error::{io, BuildError};
 use crate::yaml;
+use crate::yaml::line_of_key;
 
 /// The parsed `layer.yaml` of a layer.
 #[derive(Debug, Clone, Default)]

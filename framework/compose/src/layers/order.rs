@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use super::search::{locate, SearchPath};
 use super::{Layer, LayerKind};
-use crate::error::{line_of_text, BuildError};
+use crate::error::BuildError;
+use crate::yaml::line_of_text;
 
 /// All layers of the charm whose top layer is `top`, in merge order.
 pub fn resolve(
