@@ -97,7 +97,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             force,
             verbose,
         } => {
-            let mut compile = CompileSettings::for_layer(&layer_dir);
+            let mut compile = CompileSettings::for_layer(&layer_dir)?;
             compile.verbose = verbose;
             let opts = BuildOptions {
                 search: SearchPath::from_env(&layer_dir),

@@ -51,21 +51,55 @@ pub fn charm_target_dir(dir: &Path) -> PathBuf {
         .join("target")
 }
 
+/// The variable that names the `charms-reactive` runtime crate a charm compiles against.
+pub const RUNTIME_DIR_VAR: &str = "REACTIVE_RUNTIME_DIR";
+
+/// `$REACTIVE_RUNTIME_DIR`, when set to something.
+fn runtime_dir_from_env() -> Option<PathBuf> {
+    std::env::var_os(RUNTIME_DIR_VAR)
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+}
+
+/// The runtime crate of the checkout this tool was built from.
+fn compiled_in_runtime() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime")
+}
+
+/// The charms-reactive checkout the runtime comes from when the charm is outside the
+/// framework's workspace: the one holding `$REACTIVE_RUNTIME_DIR` (`<checkout>/framework/runtime`),
+/// else the one this tool was built from. `None` if that directory is gone.
+pub fn runtime_checkout() -> Option<PathBuf> {
+    let runtime = runtime_dir_from_env().unwrap_or_else(compiled_in_runtime);
+    std::fs::canonicalize(runtime.join("../..")).ok()
+}
+
+/// The runtime crate: `from_env` (`$REACTIVE_RUNTIME_DIR`) if given, else
+/// `framework/runtime` of the framework's workspace `root` holding the charm, else the
+/// runtime this tool was built from. It must be a crate (have a `Cargo.toml`).
+fn find_runtime(root: Option<&Path>, from_env: Option<PathBuf>) -> Result<PathBuf, BuildError> {
+    let dir = from_env
+        .or_else(|| {
+            root.map(|r| r.join("framework/runtime"))
+                .filter(|p| p.is_dir())
+        })
+        .unwrap_or_else(compiled_in_runtime);
+    if dir.join("Cargo.toml").is_file() {
+        Ok(dir)
+    } else {
+        Err(BuildError::RuntimeNotFound { path: dir })
+    }
+}
+
 impl CompileSettings {
     /// Defaults for the charm whose top layer is `top`: the runtime crate and `Cargo.lock`
     /// of the framework's workspace holding `top` (else the runtime this tool was built
-    /// from, and its workspace's `Cargo.lock`), and `reactive-build/` in [`charm_target_dir`]. `REACTIVE_RUNTIME_DIR` and
-    /// `REACTIVE_TARGET_DIR` override.
-    pub fn for_layer(top: &Path) -> CompileSettings {
+    /// from, and its workspace's `Cargo.lock`), and `reactive-build/` in
+    /// [`charm_target_dir`]. `REACTIVE_RUNTIME_DIR` and `REACTIVE_TARGET_DIR` override
+    /// (when not empty). Fails if the runtime crate is not there.
+    pub fn for_layer(top: &Path) -> Result<CompileSettings, BuildError> {
         let root = crate::layers::workspace_root(top);
-        let runtime_dir = std::env::var_os("REACTIVE_RUNTIME_DIR")
-            .map(PathBuf::from)
-            .or_else(|| {
-                root.as_ref()
-                    .map(|r| r.join("framework/runtime"))
-                    .filter(|p| p.is_dir())
-            })
-            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime"));
+        let runtime_dir = find_runtime(root.as_deref(), runtime_dir_from_env())?;
         let target_dir = std::env::var_os("REACTIVE_TARGET_DIR")
             .filter(|d| !d.is_empty())
             .map(PathBuf::from)
@@ -76,12 +110,12 @@ impl CompileSettings {
             .map(|r| r.join("Cargo.lock"))
             .or_else(|| Some(runtime_dir.join("../../Cargo.lock")))
             .filter(|p| p.is_file());
-        CompileSettings {
+        Ok(CompileSettings {
             runtime_dir,
             target_dir,
             lockfile,
             verbose: false,
-        }
+        })
     }
 }
 
@@ -174,4 +208,30 @@ fn write_if_changed(path: &Path, content: &str) -> Result<(), BuildError> {
         return Ok(());
     }
     std::fs::write(path, content).map_err(io(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_runtime_must_be_a_crate() {
+        let missing = std::env::temp_dir().join("reactive-no-such-runtime");
+        match find_runtime(None, Some(missing.clone())) {
+            Err(e @ BuildError::RuntimeNotFound { .. }) => {
+                let message = e.to_string();
+                assert!(message.contains(&*missing.to_string_lossy()), "{message}");
+                assert!(message.contains(RUNTIME_DIR_VAR), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // Without the variable: the workspace's runtime, else the compiled-in one.
+        let found = find_runtime(None, None).expect("the compiled-in runtime");
+        assert!(found.join("Cargo.toml").is_file());
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        assert_eq!(
+            find_runtime(Some(&root), None).expect("the workspace's runtime"),
+            root.join("framework/runtime")
+        );
+    }
 }

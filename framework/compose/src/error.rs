@@ -92,6 +92,12 @@ pub enum BuildError {
         /// Why it cannot be deleted.
         source: crate::merge::DeletePathError,
     },
+    /// The `charms-reactive` runtime crate the charm would compile against is missing.
+    #[error("the charms-reactive runtime crate is not at {} (no Cargo.toml there): set REACTIVE_RUNTIME_DIR to the framework/runtime directory of a charms-reactive checkout", path.display())]
+    RuntimeNotFound {
+        /// Where it was expected.
+        path: PathBuf,
+    },
     /// cargo could not be started.
     #[error("cannot run cargo to compile the charm's dispatch binary")]
     CargoNotRun {

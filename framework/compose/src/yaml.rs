@@ -113,7 +113,10 @@ mod tests {
     #[test]
     fn a_parse_error_keeps_the_parser_error_as_its_source() {
         let err = parse(Path::new("m.yaml"), "a: [1,\nb: 2\n").unwrap_err();
-        assert!(matches!(err, BuildError::Yaml { line: Some(_), .. }), "{err:?}");
+        assert!(
+            matches!(err, BuildError::Yaml { line: Some(_), .. }),
+            "{err:?}"
+        );
         assert!(err.to_string().starts_with("m.yaml:"), "{err}");
         assert!(std::error::Error::source(&err).is_some());
     }
