@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use charms_reactive_model::{Helpers, InitOptions, Model};
+use charms_reactive_model::{Helpers, InitOptions, Model, ModelView};
 
 use crate::ModelFiles;
 
@@ -72,7 +72,7 @@ impl TestModel {
     /// memory.
     pub fn reopen(&mut self) -> anyhow::Result<()> {
         let dir = self.model.dir().to_path_buf();
-        let reloaded = Model::open_read_only(&dir, &self.helpers)?;
+        let reloaded = ModelView::open(&dir, &self.helpers)?;
         anyhow::ensure!(
             serde_json::to_value(reloaded.state())? == serde_json::to_value(self.model.state())?,
             "the model reloaded from {} differs from the one in memory",

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use charms_reactive_model::model::{unit_display, UnitDisplay, DEFAULT_SEED};
-use charms_reactive_model::{Helpers, InitOptions, Model, Resolve};
+use charms_reactive_model::{Helpers, InitOptions, Model, ModelView, Resolve};
 use clap::Subcommand;
 
 /// The `reactive model` subcommands.
@@ -140,28 +140,28 @@ pub fn run(dir: PathBuf, cmd: ModelCommand) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
         ModelCommand::Destroy => {
-            let gone = Model::destroy(&dir, &helpers, waiting(&dir))?;
+            let gone = Model::open_waiting(&dir, &helpers, waiting(&dir))?.destroy()?;
             println!("destroyed {}", gone.display());
             return Ok(ExitCode::SUCCESS);
         }
         ModelCommand::Status { format } => {
-            print_status(&Model::open_read_only(&dir, &helpers)?, &format)?;
+            print_status(&ModelView::open(&dir, &helpers)?, &format)?;
             return Ok(ExitCode::SUCCESS);
         }
         ModelCommand::ShowUnit { unit } => {
-            let model = Model::open_read_only(&dir, &helpers)?;
+            let model = ModelView::open(&dir, &helpers)?;
             println!("{}", serde_json::to_string_pretty(model.unit(&unit)?)?);
             return Ok(ExitCode::SUCCESS);
         }
         ModelCommand::DebugLog { unit } => {
-            let model = Model::open_read_only(&dir, &helpers)?;
+            let model = ModelView::open(&dir, &helpers)?;
             for line in model.debug_log(unit.as_deref())? {
                 println!("{line}");
             }
             return Ok(ExitCode::SUCCESS);
         }
         ModelCommand::Ssh { unit, command } => {
-            let model = Model::open_read_only(&dir, &helpers)?;
+            let model = ModelView::open(&dir, &helpers)?;
             let code = model.ssh(&unit, &command)?;
             return Ok(ExitCode::from(code.clamp(0, 255) as u8));
         }
@@ -244,7 +244,7 @@ pub fn run(dir: PathBuf, cmd: ModelCommand) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_status(m: &Model, format: &str) -> anyhow::Result<()> {
+fn print_status(m: &ModelView, format: &str) -> anyhow::Result<()> {
     let model = m.state();
     match format {
         "json" => {

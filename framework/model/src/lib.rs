@@ -95,7 +95,7 @@ pub mod ops;
 
 /// Opening, changing and destroying a model directory: the API `reactive model` uses.
 pub mod model;
-pub use model::{Helpers, InitOptions, Model, Resolve};
+pub use model::{Helpers, InitOptions, Model, ModelView, Resolve};
 
 /// The Juju behaviours this model reproduces, each linked to Juju's documentation, and
 /// where it is simpler.

@@ -118,10 +118,9 @@ impl Deployed {
     }
 
     fn destroy(&mut self) -> anyhow::Result<()> {
-        // Close the model (its lock) first: destroy takes the lock itself.
-        self.model = None;
-        if self.dir.join("model.json").exists() {
-            Model::destroy(&self.dir, &helpers(), || {})?;
+        // Destroyed through the open model, which holds the lock.
+        if let Some(model) = self.model.take() {
+            model.destroy()?;
         }
         Ok(())
     }

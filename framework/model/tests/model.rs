@@ -524,8 +524,8 @@ fn destroy_removes_only_what_the_model_made() -> anyhow::Result<()> {
     m.step(|m| m.deploy(&kv, None, 1))?;
     let dir = m.dir().to_path_buf();
     std::fs::write(dir.join("notes.txt"), "mine")?;
-    drop(m);
-    let gone = Model::destroy(&dir, &helpers(), || {})?;
+    // Destroying the open model reuses its lock (taking it again would wait forever).
+    let gone = m.model.destroy()?;
     assert_eq!(gone, dir);
     assert!(dir.join("notes.txt").exists());
     assert!(!dir.join("model.json").exists() && !dir.join("units").exists());
@@ -535,7 +535,8 @@ fn destroy_removes_only_what_the_model_made() -> anyhow::Result<()> {
     let mut again = new_model(&root, 1)?;
     again.step(|m| m.deploy(&kv, None, 1))?;
     drop(again);
-    Model::destroy(&dir, &helpers(), || {})?;
+    // Or from the directory, as `reactive model destroy` does.
+    Model::open(&dir, &helpers())?.destroy()?;
     assert!(!dir.exists());
     Ok(())
 }
@@ -649,5 +650,36 @@ fn logs_not_written_yet_are_empty_and_unreadable_ones_are_errors() -> anyhow::Re
     std::fs::create_dir(m.dir().join("debug.log"))?;
     let err = m.debug_log(None).unwrap_err();
     assert!(format!("{err:#}").contains("debug.log"), "{err:#}");
+    Ok(())
+}
+
+#[test]
+fn a_new_model_is_locked_until_closed_and_a_view_reads_it_without_the_lock() -> anyhow::Result<()>
+{
+    let root = tmp!("model-init-lock");
+    let m = new_model(&root, 1)?;
+    let dir = m.dir().to_path_buf();
+    // Reading needs no lock.
+    assert_eq!(
+        charms_reactive_model::ModelView::open(&dir, &helpers())?.state(),
+        m.state()
+    );
+    let (told, waited) = std::sync::mpsc::channel();
+    let opener = {
+        let dir = dir.clone();
+        std::thread::spawn(move || {
+            Model::open_waiting(&dir, &helpers(), move || {
+                let _ = told.send(());
+            })
+            .map(|m| m.state().seed)
+        })
+    };
+    // The opener finds the lock taken by init, says so, and gets it once `m` is closed.
+    waited.recv()?;
+    drop(m);
+    let seed = opener
+        .join()
+        .map_err(|_| anyhow::anyhow!("the opener panicked"))??;
+    assert_eq!(seed, 1);
     Ok(())
 }
