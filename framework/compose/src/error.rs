@@ -45,7 +45,7 @@ pub enum BuildError {
         message: String,
     },
     /// An include names a layer that cannot be found.
-    #[error("{}{}: cannot find {include}; looked in: {}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default(), looked.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
+    #[error("{}{}: cannot find {include}; {}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default(), looked_in(looked))]
     UnknownInclude {
         /// The layer.yaml with the include.
         path: PathBuf,
@@ -118,6 +118,16 @@ pub enum BuildError {
         /// The OS error.
         source: std::io::Error,
     },
+}
+
+/// Where an include was looked for, or why nowhere.
+fn looked_in(looked: &[PathBuf]) -> String {
+    if looked.is_empty() {
+        return "there is no directory to look in: set CHARM_LAYERS_DIR or CHARM_INTERFACES_DIR"
+            .into();
+    }
+    let dirs: Vec<String> = looked.iter().map(|p| p.display().to_string()).collect();
+    format!("looked in: {}", dirs.join(", "))
 }
 
 /// Wraps an I/O error with its path.

@@ -110,3 +110,45 @@ fn the_workspace_root_is_the_cargo_workspace_not_a_member_with_layers() {
     let found = charms_reactive_compose::layers::workspace_root(&case("crate-charm").join("top"));
     assert_eq!(found, Some(repo));
 }
+
+/// A charm outside any workspace finds `interface:` and `layer:` includes in the
+/// checkout its runtime comes from (here: this repository, which the test was built
+/// from).
+#[test]
+fn a_charm_outside_the_workspace_finds_this_repositorys_layers() {
+    let top = test_support::fresh_dir(std::env::temp_dir(), "reactive-compose-outside-charm");
+    test_support::write_file(
+        top.join("metadata.yaml"),
+        "name: outside\nsummary: s\ndescription: d\nrequires:\n  amqp:\n    interface: rabbitmq\n",
+    );
+    test_support::write_file(top.join("layer.yaml"), "includes: ['interface:amqp']\n");
+    assert_eq!(charms_reactive_compose::layers::workspace_root(&top), None);
+    let search = SearchPath::from_env(&top);
+    let (name, plan) = plan_only(&top, &search).unwrap_or_else(|e| panic!("{e:#}"));
+    assert_eq!(name, "outside");
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo");
+    let amqp = plan
+        .layers
+        .iter()
+        .find(|l| l.url == "interface:amqp")
+        .expect("interface:amqp resolved");
+    assert_eq!(amqp.dir, repo.join("layers/interfaces/amqp"));
+    let _ = std::fs::remove_dir_all(&top);
+}
+
+/// With no directory to search, the error says so instead of an empty list.
+#[test]
+fn an_include_with_nowhere_to_look_says_so() {
+    let top = test_support::tmp!("nowhere-to-look");
+    test_support::write_file(top.join("metadata.yaml"), "name: nowhere\n");
+    test_support::write_file(top.join("layer.yaml"), "includes: ['interface:amqp']\n");
+    let err = plan_only(&top, &SearchPath::default()).expect_err("nothing to search");
+    let message = err.to_string();
+    assert!(
+        message.contains("cannot find interface:amqp; there is no directory to look in"),
+        "{message}"
+    );
+}

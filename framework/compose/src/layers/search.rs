@@ -1,5 +1,6 @@
 //! Where `layer:NAME` and `interface:NAME` includes are found: `CHARM_LAYERS_DIR`,
-//! `CHARM_INTERFACES_DIR`, then the `layers/` of the framework's workspace; a path
+//! `CHARM_INTERFACES_DIR`, then the `layers/` of the framework's workspace holding the
+//! charm, or for a charm outside it, of the checkout the runtime comes from; a path
 //! include is relative to the layer that includes it.
 
 use std::path::{Path, PathBuf};
@@ -17,8 +18,11 @@ pub struct SearchPath {
 
 impl SearchPath {
     /// `CHARM_LAYERS_DIR` / `CHARM_INTERFACES_DIR` (colon-separated lists), then the
-    /// `layers/` and `layers/interfaces/` of the workspace holding `top` (the nearest
-    /// ancestor with a `layers/` directory and a `Cargo.toml`).
+    /// `layers/` and `layers/interfaces/` of the workspace holding `top` (see
+    /// [`workspace_root`]), or, for a charm outside any such workspace, of the
+    /// charms-reactive checkout its runtime comes from
+    /// ([`crate::cargo::runtime_checkout`]: the one holding `$REACTIVE_RUNTIME_DIR`, else
+    /// the one this tool was built from).
     pub fn from_env(top: &Path) -> SearchPath {
         let split = |var: &str| -> Vec<PathBuf> {
             std::env::var(var)
@@ -32,7 +36,9 @@ impl SearchPath {
             layers: split("CHARM_LAYERS_DIR"),
             interfaces: split("CHARM_INTERFACES_DIR"),
         };
-        if let Some(root) = workspace_root(top) {
+        let root = workspace_root(top)
+            .or_else(|| crate::cargo::runtime_checkout().filter(|c| c.join("layers").is_dir()));
+        if let Some(root) = root {
             sp.layers.push(root.join("layers"));
             sp.interfaces.push(root.join("layers/interfaces"));
         }
