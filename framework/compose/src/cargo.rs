@@ -119,6 +119,90 @@ impl CompileSettings {
     }
 }
 
+/// Where a layer crate's `charms-reactive` dependency points, as written.
+fn describe(dep: &toml::Value) -> String {
+    match dep {
+        toml::Value::String(version) => format!("version {version:?} from crates.io"),
+        toml::Value::Table(t) => match (t.get("git"), t.get("version")) {
+            (Some(git), _) => format!("git {git}"),
+            (None, Some(version)) => format!("version {version} from crates.io"),
+            (None, None) => format!("{dep}"),
+        },
+        other => format!("{other}"),
+    }
+}
+
+/// The `charms-reactive` entry of `[dependencies]` in `doc` (also under another name
+/// with `package = "charms-reactive"`).
+fn runtime_dependency(deps: Option<&toml::Value>) -> Option<&toml::Value> {
+    let deps = deps?.as_table()?;
+    deps.get("charms-reactive").or_else(|| {
+        deps.values()
+            .find(|d| d.get("package").and_then(toml::Value::as_str) == Some("charms-reactive"))
+    })
+}
+
+/// Fails unless the layer crate in `layer_dir` depends on `charms-reactive` by a path to
+/// `runtime_dir` (or not at all). A second copy of the runtime (from crates.io, git or
+/// another checkout) would compile, but its handlers would register with that copy and
+/// the charm would run none of them. Only `[dependencies]` counts: dev-dependencies are
+/// not linked into the charm.
+pub fn check_runtime_dependency(layer_dir: &Path, runtime_dir: &Path) -> Result<(), BuildError> {
+    let manifest = layer_dir.join("Cargo.toml");
+    let doc = read_toml(&manifest)?;
+    let Some(dep) = runtime_dependency(doc.get("dependencies")) else {
+        return Ok(());
+    };
+    // `charms-reactive.workspace = true`: the entry of the crate's workspace.
+    let (dep, base) = if dep.get("workspace").and_then(toml::Value::as_bool) == Some(true) {
+        let root = layer_dir
+            .ancestors()
+            .skip(1)
+            .find(|a| read_toml(&a.join("Cargo.toml")).is_ok_and(|t| t.contains_key("workspace")))
+            .map(Path::to_path_buf);
+        let found = root.as_ref().and_then(|root| {
+            let ws = read_toml(&root.join("Cargo.toml")).ok()?;
+            let deps = ws.get("workspace")?.get("dependencies").cloned()?;
+            runtime_dependency(Some(&deps)).cloned()
+        });
+        match (found, root) {
+            (Some(dep), Some(root)) => (dep, root),
+            _ => (dep.clone(), layer_dir.to_path_buf()),
+        }
+    } else {
+        (dep.clone(), layer_dir.to_path_buf())
+    };
+    let wanted = std::fs::canonicalize(runtime_dir).map_err(io(runtime_dir))?;
+    let found = match dep.get("path").and_then(toml::Value::as_str) {
+        Some(path) => {
+            let joined = base.join(path);
+            if std::fs::canonicalize(&joined).is_ok_and(|p| p == wanted) {
+                return Ok(());
+            }
+            joined.display().to_string()
+        }
+        None => describe(&dep),
+    };
+    Err(BuildError::SecondRuntime {
+        manifest,
+        found,
+        runtime_dir: wanted,
+    })
+}
+
+/// A parsed TOML file.
+fn read_toml(path: &Path) -> Result<toml::Table, BuildError> {
+    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    text.parse::<toml::Table>()
+        .map_err(|source| BuildError::Toml {
+            path: path.to_path_buf(),
+            line: source
+                .span()
+                .map(|s| text[..s.start].lines().count().max(1)),
+            source,
+        })
+}
+
 fn toml_str(s: &str) -> String {
     format!("{s:?}")
 }
@@ -130,10 +214,13 @@ pub fn compile(
     layers: &[Layer],
     settings: &CompileSettings,
 ) -> Result<PathBuf, BuildError> {
+    let crates: Vec<&Layer> = layers.iter().filter(|l| l.package.is_some()).collect();
+    for l in &crates {
+        check_runtime_dependency(&l.dir, &settings.runtime_dir)?;
+    }
     let dir = settings.target_dir.join("crates").join(charm);
     std::fs::create_dir_all(dir.join("src")).map_err(io(&dir))?;
     let bin = format!("charm-{charm}");
-    let crates: Vec<&Layer> = layers.iter().filter(|l| l.package.is_some()).collect();
     let mut deps = format!(
         "charms-reactive = {{ path = {} }}\n",
         toml_str(&settings.runtime_dir.to_string_lossy())
@@ -213,6 +300,101 @@ fn write_if_changed(path: &Path, content: &str) -> Result<(), BuildError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn layer_crate(name: &str, dependencies: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("reactive-runtime-dep-{name}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let manifest =
+            format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\n\n{dependencies}");
+        std::fs::write(dir.join("Cargo.toml"), manifest).expect("Cargo.toml");
+        dir
+    }
+
+    #[test]
+    fn a_layer_crate_must_use_the_charms_runtime() {
+        let runtime = compiled_in_runtime();
+        let runtime_abs = std::fs::canonicalize(&runtime).expect("runtime");
+        let ok = layer_crate(
+            "same",
+            &format!(
+                "[dependencies]\ncharms-reactive = {{ path = {:?} }}\n\n\
+                 [dev-dependencies]\ncharms-reactive = \"0.1\"\n",
+                runtime_abs.to_string_lossy()
+            ),
+        );
+        check_runtime_dependency(&ok, &runtime).expect("the same runtime");
+        let none = layer_crate("none", "[dependencies]\nanyhow = \"1\"\n");
+        check_runtime_dependency(&none, &runtime).expect("no runtime at all");
+
+        for (name, dep, says) in [
+            (
+                "registry",
+                "charms-reactive = \"0.1\"",
+                "version \"0.1\" from crates.io",
+            ),
+            (
+                "git",
+                "cr = { package = \"charms-reactive\", git = \"https://example.com/x\" }",
+                "git \"https://example.com/x\"",
+            ),
+            (
+                "other-path",
+                "charms-reactive = { path = \"../elsewhere\" }",
+                "elsewhere",
+            ),
+        ] {
+            let dir = layer_crate(name, &format!("[dependencies]\n{dep}\n"));
+            match check_runtime_dependency(&dir, &runtime) {
+                Err(e @ BuildError::SecondRuntime { .. }) => {
+                    let message = e.to_string();
+                    for want in [
+                        dir.join("Cargo.toml").display().to_string(),
+                        runtime_abs.display().to_string(),
+                        says.to_string(),
+                    ] {
+                        assert!(message.contains(&want), "{name}: {want:?} in {message}");
+                    }
+                }
+                other => panic!("{name}: {other:?}"),
+            }
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        let _ = std::fs::remove_dir_all(&ok);
+        let _ = std::fs::remove_dir_all(&none);
+    }
+
+    #[test]
+    fn a_workspace_dependency_is_read_from_the_workspace() {
+        let runtime = compiled_in_runtime();
+        let runtime_abs = std::fs::canonicalize(&runtime).expect("runtime");
+        let ws = std::env::temp_dir().join("reactive-runtime-dep-workspace");
+        let _ = std::fs::remove_dir_all(&ws);
+        let member = ws.join("member");
+        std::fs::create_dir_all(&member).expect("temp dir");
+        std::fs::write(
+            member.join("Cargo.toml"),
+            "[package]\nname = \"member\"\nversion = \"0.1.0\"\n\n\
+             [dependencies]\ncharms-reactive.workspace = true\n",
+        )
+        .expect("member Cargo.toml");
+        let root_manifest = |path: &str| {
+            std::fs::write(
+                ws.join("Cargo.toml"),
+                format!(
+                    "[workspace]\nmembers = [\"member\"]\n\n\
+                     [workspace.dependencies]\ncharms-reactive = {{ path = {path:?} }}\n"
+                ),
+            )
+            .expect("workspace Cargo.toml")
+        };
+        root_manifest(&runtime_abs.to_string_lossy());
+        check_runtime_dependency(&member, &runtime).expect("the workspace's path");
+        root_manifest("elsewhere");
+        let err = check_runtime_dependency(&member, &runtime).expect_err("another copy");
+        assert!(err.to_string().contains("elsewhere"), "{err}");
+        let _ = std::fs::remove_dir_all(&ws);
+    }
 
     #[test]
     fn the_runtime_must_be_a_crate() {

@@ -98,6 +98,17 @@ pub enum BuildError {
         /// Where it was expected.
         path: PathBuf,
     },
+    /// A layer crate depends on another copy of `charms-reactive` than the one the charm
+    /// is compiled against: its handlers would register with that copy and never run.
+    #[error("{}: charms-reactive comes from {found}, but the charm is compiled against the runtime at {}: the layer's handlers would register with a second copy and never run; depend on it with charms-reactive = {{ path = \"{}\" }} (or set REACTIVE_RUNTIME_DIR to the runtime the layer uses)", manifest.display(), runtime_dir.display(), runtime_dir.display())]
+    SecondRuntime {
+        /// The layer crate's `Cargo.toml`.
+        manifest: PathBuf,
+        /// Where its `charms-reactive` comes from: a path, or a version or git source.
+        found: String,
+        /// The runtime crate the charm is compiled against (canonical).
+        runtime_dir: PathBuf,
+    },
     /// cargo could not be started.
     #[error("cannot run cargo to compile the charm's dispatch binary")]
     CargoNotRun {
