@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use charms_reactive_juju::names;
 use serde_yaml::Value;
 
 use crate::cargo::{compile, CompileSettings};
@@ -48,29 +49,50 @@ pub struct BuildReport {
 }
 
 /// The charm name: the top layer's `metadata.yaml` name, else its directory name.
+///
+/// The name becomes a directory under `-o`, a `.charm` file, a cargo package and Juju's
+/// application name, so it must be one plain path component and follow Juju's
+/// application name rule ([`names::is_application_name`]); checked before anything is
+/// compiled.
 pub fn charm_name(layer_dir: &Path) -> Result<String, BuildError> {
     let meta = layer_dir.join("metadata.yaml");
     if meta.exists() {
         if let Some(name) = yaml::load(&meta)?.get("name").and_then(Value::as_str) {
-            // The name becomes a directory under `-o`, a `.charm` file and a crate
-            // directory: it must be one plain path component (proof checks Juju's rule).
-            let plain =
-                !name.is_empty() && !name.starts_with('.') && !name.contains(['/', '\\', '\0']);
-            if !plain {
-                return Err(BuildError::Invalid {
-                    path: meta,
-                    line: None,
-                    message: format!("name {name:?} cannot name the built charm's directory"),
-                });
-            }
-            return Ok(name.to_string());
+            return check_name(name, &meta, "name").map(|()| name.to_string());
         }
     }
     let dir = std::fs::canonicalize(layer_dir).map_err(io(layer_dir))?;
-    Ok(dir
+    let name = dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default())
+        .unwrap_or_default();
+    check_name(
+        &name,
+        &dir,
+        "metadata.yaml has no name, and the folder's name",
+    )?;
+    Ok(name)
+}
+
+/// `name` (taken from `what` in `path`) can name the charm: see [`charm_name`].
+fn check_name(name: &str, path: &Path, what: &str) -> Result<(), BuildError> {
+    let plain = !name.is_empty() && !name.starts_with('.') && !name.contains(['/', '\\', '\0']);
+    let message = if !plain {
+        format!("{what} {name:?} cannot name the built charm's directory")
+    } else if !names::is_application_name(name) {
+        format!(
+            "{what} {name:?} is not a valid charm name: Juju wants lowercase letters and \
+             digits, starting with a letter, in parts joined by single hyphens (each part \
+             with a letter)"
+        )
+    } else {
+        return Ok(());
+    };
+    Err(BuildError::Invalid {
+        path: path.to_path_buf(),
+        line: None,
+        message,
+    })
 }
 
 /// Resolves and plans without compiling or writing anything.

@@ -152,3 +152,44 @@ fn an_include_with_nowhere_to_look_says_so() {
         "{message}"
     );
 }
+
+/// A charm named after its folder gets the same checks as a name in metadata.yaml,
+/// before anything compiles: `/` has no name, `My Charm` is no Juju application name.
+#[test]
+fn a_charm_name_from_the_folder_is_checked() {
+    let root = charms_reactive_compose::compose::charm_name(Path::new("/"))
+        .expect_err("the root folder has no name");
+    assert!(
+        root.to_string()
+            .contains("\"\" cannot name the built charm's directory"),
+        "{root}"
+    );
+    let base = test_support::tmp!("folder-names");
+    for (folder, ok) in [("My Charm", false), ("my_charm", false), ("my-charm", true)] {
+        let dir = base.join(folder);
+        test_support::write_file(dir.join("layer.yaml"), "includes: []\n");
+        let named = charms_reactive_compose::compose::charm_name(&dir);
+        match (named, ok) {
+            (Ok(name), true) => assert_eq!(name, folder),
+            (Err(e), false) => {
+                let message = e.to_string();
+                assert!(
+                    message.contains(&format!(
+                        "folder's name {folder:?} is not a valid charm name"
+                    )),
+                    "{message}"
+                );
+            }
+            (other, _) => panic!("{folder}: {other:?}"),
+        }
+    }
+    // The same rule for metadata.yaml's name.
+    let dir = base.join("meta");
+    test_support::write_file(dir.join("metadata.yaml"), "name: Web_App\n");
+    let e = charms_reactive_compose::compose::charm_name(&dir).expect_err("invalid name");
+    assert!(
+        e.to_string()
+            .contains("metadata.yaml: name \"Web_App\" is not a valid charm name"),
+        "{e}"
+    );
+}
