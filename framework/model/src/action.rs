@@ -11,7 +11,8 @@ use crate::context::ActionData;
 use crate::hook::Hook;
 use crate::launch::{action_vars, go_status};
 use crate::lifecycle::{begin, Exit, Prepared};
-use crate::paths::{append, Paths};
+use crate::logs::append;
+use crate::paths::Paths;
 use crate::state::{ActionRecord, ModelState};
 
 /// The result of an action run.

@@ -6,7 +6,8 @@
 use charms_reactive_juju::settings::merge;
 
 use crate::context::{HookContextData, Immediate, Status, Transactional};
-use crate::paths::{append, Paths};
+use crate::logs::append;
+use crate::paths::Paths;
 use crate::state::ModelState;
 
 /// Applies the effects a hook or action has whatever its outcome (statuses, leader

@@ -67,6 +67,7 @@ pub mod charm;
 pub mod context;
 pub mod gostr;
 pub mod hook;
+mod logs;
 pub mod paths;
 pub mod provider;
 

@@ -14,7 +14,8 @@ use crate::context_build::build_context;
 use crate::effects::{apply_immediate, apply_transactional};
 use crate::hook::Hook;
 use crate::launch::{go_status, hook_vars, Launch, Vars};
-use crate::paths::{append, Paths};
+use crate::logs::append;
+use crate::paths::Paths;
 use crate::state::{Agent, ModelState};
 use crate::uniter::{advance_observed, observe, Observed};
 

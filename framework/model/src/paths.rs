@@ -44,15 +44,3 @@ pub fn unit_dir_name(unit_name: &str) -> String {
 pub fn agent_socket(charm_dir: &Path) -> PathBuf {
     charm_dir.parent().unwrap_or(charm_dir).join("agent.socket")
 }
-
-/// Appends `text` to the log at `path`; the error names the file.
-pub fn append(path: &Path, text: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    f.write_all(text.as_bytes())
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
-}

@@ -572,7 +572,11 @@ fn an_upgrade_that_fails_mid_swap_leaves_every_unit_on_the_old_charm() -> anyhow
         "the model is unchanged in memory"
     );
     m.settle()?;
-    assert_eq!(m.json(), before, "settling after the failure saves no upgrade");
+    assert_eq!(
+        m.json(),
+        before,
+        "settling after the failure saves no upgrade"
+    );
     Ok(())
 }
 
@@ -654,8 +658,7 @@ fn logs_not_written_yet_are_empty_and_unreadable_ones_are_errors() -> anyhow::Re
 }
 
 #[test]
-fn a_new_model_is_locked_until_closed_and_a_view_reads_it_without_the_lock() -> anyhow::Result<()>
-{
+fn a_new_model_is_locked_until_closed_and_a_view_reads_it_without_the_lock() -> anyhow::Result<()> {
     let root = tmp!("model-init-lock");
     let m = new_model(&root, 1)?;
     let dir = m.dir().to_path_buf();

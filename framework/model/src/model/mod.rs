@@ -1,0 +1,333 @@
+//! A model directory as one handle: [`Model::init`] makes it, [`Model::open`] loads it for
+//! a command (taking its lock and bringing its hook-tool links up to date),
+//! [`Model::destroy`] removes what it made; [`ModelView::open`] loads it only to read it.
+//! The operations a user runs (deploy, relate, config, actions, resolve, upgrade, …) are
+//! methods; [`Model::settle`] then runs hooks until every unit is idle or in error, as
+//! Juju's unit agents would.
+//!
+//! Layer: the model as a library, the top of the crate; it uses the operations, the
+//! scheduler and the state, and nothing below imports it.
+
+mod action_params;
+mod helpers;
+mod lock;
+mod logs;
+mod ssh;
+mod status;
+mod tool_links;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use self::action_params::action_params;
+pub use self::helpers::{hook_tool_beside, Helpers, HOOK_TOOL_BINARY, MACHINE_HELPER_BINARY};
+use self::lock::{lock_model, LOCK_FILE};
+use self::status::status_doc;
+pub use self::status::{unit_display, UnitDisplay};
+pub use self::tool_links::link_hook_tools;
+pub use crate::ops::Resolve;
+use crate::paths::Paths;
+use crate::provider::Provider;
+use crate::scheduler::{Settled, MAX_HOOKS};
+use crate::state::{ModelState, Unit, DEFAULT_JOBS, STATE_FILE};
+use crate::{action, ops};
+
+/// Default seed of a new model's interleaving.
+pub const DEFAULT_SEED: u64 = 1;
+
+/// What `reactive model init` chooses.
+#[derive(Debug, Clone)]
+pub struct InitOptions {
+    /// Seed of the hooks' interleaving across units.
+    pub seed: u64,
+    /// How many units' hooks run at the same time (1: one hook at a time).
+    pub jobs: u32,
+    /// Where hooks run: `local` (on this host) or `machines` (a namespace machine per
+    /// unit; needs root).
+    pub provider: String,
+}
+
+impl Default for InitOptions {
+    fn default() -> InitOptions {
+        InitOptions {
+            seed: DEFAULT_SEED,
+            jobs: DEFAULT_JOBS,
+            provider: "local".into(),
+        }
+    }
+}
+
+/// A model opened to read it: its files and its state as loaded. No lock is taken and
+/// nothing is written; `reactive model status`, `show-unit`, `debug-log` and `ssh` use
+/// it. A [`Model`] is a view too (it derefs to one), with the lock and the operations.
+#[derive(Debug)]
+pub struct ModelView {
+    paths: Paths,
+    state: ModelState,
+}
+
+/// A model open for changes: its view ([`ModelView`], through `Deref`) and its lock, held
+/// until the `Model` is dropped or destroyed. Operations change the state in memory;
+/// [`Model::settle`] saves it and runs the hooks they caused.
+#[derive(Debug)]
+pub struct Model {
+    view: ModelView,
+    /// The model's lock file, locked: one command changes a model at a time.
+    _lock: std::fs::File,
+}
+
+impl std::ops::Deref for Model {
+    type Target = ModelView;
+    fn deref(&self) -> &ModelView {
+        &self.view
+    }
+}
+
+impl ModelView {
+    /// Opens the model in `dir` to read it: no lock, the hook tools left alone.
+    pub fn open(dir: &Path, helpers: &Helpers) -> anyhow::Result<ModelView> {
+        let dir = std::path::absolute(dir)?;
+        let state = ModelState::load(&dir)?;
+        Ok(ModelView {
+            paths: paths_of(&dir, helpers),
+            state,
+        })
+    }
+
+    /// The model's directory (absolute).
+    pub fn dir(&self) -> &Path {
+        &self.paths.dir
+    }
+
+    /// Where the model keeps its files.
+    pub fn paths(&self) -> &Paths {
+        &self.paths
+    }
+
+    /// The model's state as loaded and changed since.
+    pub fn state(&self) -> &ModelState {
+        &self.state
+    }
+
+    /// One unit's state; the error names the unit.
+    pub fn unit(&self, name: &str) -> anyhow::Result<&Unit> {
+        self.state.unit(name)
+    }
+
+    /// The model's status as `juju status --format=json` shapes it.
+    pub fn status(&self) -> Value {
+        status_doc(&self.state)
+    }
+}
+
+impl Model {
+    /// Creates a model in `dir` (made absolute: hooks run in their units' directories)
+    /// and links the hook tools into it; the new model is returned open, with its lock.
+    /// Refused if `dir` already holds a model (checked again under the lock, so of two
+    /// inits at once one fails), and, before anything is written, if the host cannot run
+    /// the provider (the machines provider needs root).
+    pub fn init(dir: &Path, options: &InitOptions, helpers: &Helpers) -> anyhow::Result<Model> {
+        let dir = std::path::absolute(dir)?;
+        let exists = || {
+            anyhow::ensure!(
+                !dir.join(STATE_FILE).exists(),
+                "a model already exists in {}",
+                dir.display()
+            );
+            Ok(())
+        };
+        exists()?;
+        let seed = options.seed;
+        let state = ModelState {
+            name: dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "default".into()),
+            uuid: format!(
+                "{:032x}",
+                seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) as u128 ^ 0x5eed
+            ),
+            seed,
+            rng: seed,
+            jobs: options.jobs,
+            ..ModelState::default()
+        };
+        // Checked before anything is written: a host that cannot make machines gets a
+        // one-line error and no model.
+        let provider = Provider::for_new_model(
+            &options.provider,
+            &format!("{}:{}", state.uuid, dir.display()),
+        )?;
+        let state = ModelState { provider, ..state };
+        std::fs::create_dir_all(&dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+        let lock = lock_model(&dir, || {})?;
+        exists()?;
+        state.save(&dir)?;
+        let paths = paths_of(&dir, helpers);
+        link_hook_tools(&paths, &helpers.hook_tool)?;
+        Ok(Model {
+            view: ModelView { paths, state },
+            _lock: lock,
+        })
+    }
+
+    /// Opens the model in `dir` for changes: waits for its lock (another command may be
+    /// changing it), loads it and brings its hook-tool links up to date.
+    pub fn open(dir: &Path, helpers: &Helpers) -> anyhow::Result<Model> {
+        Model::open_waiting(dir, helpers, || {})
+    }
+
+    /// [`Model::open`], calling `waiting` first if another command holds the lock.
+    pub fn open_waiting(
+        dir: &Path,
+        helpers: &Helpers,
+        waiting: impl FnOnce(),
+    ) -> anyhow::Result<Model> {
+        let dir = std::path::absolute(dir)?;
+        if !dir.join(STATE_FILE).exists() {
+            // No model: loading says why (and to run init), and nothing is written.
+            ModelState::load(&dir)?;
+        }
+        let lock = lock_model(&dir, waiting)?;
+        let state = ModelState::load(&dir)?;
+        let paths = paths_of(&dir, helpers);
+        link_hook_tools(&paths, &helpers.hook_tool)?;
+        Ok(Model {
+            view: ModelView { paths, state },
+            _lock: lock,
+        })
+    }
+
+    /// Removes this model: its machines first (their processes may hold files in the
+    /// units' directories), then only what the model made (the directory may hold other
+    /// things; it goes only if nothing else is left in it). The lock is held throughout
+    /// and released last. Returns the model's absolute directory.
+    pub fn destroy(self) -> anyhow::Result<PathBuf> {
+        let Model { view, _lock } = self;
+        let ModelView { paths, state } = view;
+        let dir = paths.dir.clone();
+        crate::provider::destroy_all(&paths, &state.provider)?;
+        for entry in [
+            paths.dir.join("units"),
+            paths.tools_dir(),
+            paths.machines_dir(),
+        ] {
+            if entry.exists() {
+                std::fs::remove_dir_all(&entry)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", entry.display()))?;
+            }
+        }
+        for file in [
+            dir.join(STATE_FILE),
+            paths.hook_log(),
+            paths.debug_log(),
+            dir.join(LOCK_FILE),
+        ] {
+            let _ = std::fs::remove_file(file);
+        }
+        drop(_lock);
+        let _ = std::fs::remove_dir(&dir);
+        Ok(dir)
+    }
+
+    /// Deploys the built charm in `charm_dir` as `app` (default: the charm's name) with
+    /// `n` units; returns the application's name.
+    pub fn deploy(
+        &mut self,
+        charm_dir: &Path,
+        app: Option<&str>,
+        n: u32,
+    ) -> anyhow::Result<String> {
+        self.all_or_nothing(|state, paths| ops::deploy(state, paths, charm_dir, app, n))
+    }
+
+    /// Adds `n` units to `app`; returns their names.
+    pub fn add_unit(&mut self, app: &str, n: u32) -> anyhow::Result<Vec<String>> {
+        self.all_or_nothing(|state, paths| ops::add_unit(state, paths, app, n))
+    }
+
+    /// Marks `unit` dying: it departs its relations, stops and is removed as hooks run.
+    pub fn remove_unit(&mut self, unit: &str) -> anyhow::Result<()> {
+        self.all_or_nothing(|state, _| ops::remove_unit(state, unit))
+    }
+
+    /// Relates two endpoints given as `app[:endpoint]`; returns the relation's id.
+    pub fn relate(&mut self, a: &str, b: &str) -> anyhow::Result<u32> {
+        self.all_or_nothing(|state, _| ops::relate(state, a, b))
+    }
+
+    /// Removes the relation between two `app[:endpoint]`s.
+    pub fn unrelate(&mut self, a: &str, b: &str) -> anyhow::Result<()> {
+        self.all_or_nothing(|state, _| ops::unrelate(state, a, b))
+    }
+
+    /// Sets `app`'s config from `key=value` pairs (an empty value resets the default).
+    pub fn config(&mut self, app: &str, pairs: &[String]) -> anyhow::Result<()> {
+        self.all_or_nothing(|state, _| ops::config(state, app, pairs))
+    }
+
+    /// `app`'s config as its hooks see it: the defaults with the values set.
+    pub fn effective_config(&self, app: &str) -> BTreeMap<String, Value> {
+        self.view.state.effective_config(app)
+    }
+
+    /// Runs action `action` on `unit` now (allowed while the unit is in error, as in
+    /// Juju), with `key=value` parameters whose values are YAML (a value that is not
+    /// YAML is a string).
+    pub fn run_action(
+        &mut self,
+        unit: &str,
+        action: &str,
+        params: &[String],
+    ) -> anyhow::Result<action::ActionResult> {
+        let params = action_params(params)?;
+        self.all_or_nothing(|state, paths| action::run_action(paths, state, unit, action, params))
+    }
+
+    /// Retries the failed hook of `unit` ([`Resolve::Retry`]) or marks it done
+    /// ([`Resolve::Skip`]).
+    pub fn resolve(&mut self, unit: &str, how: Resolve) -> anyhow::Result<()> {
+        self.all_or_nothing(|state, _| ops::resolve(state, unit, how).map(|_| ()))
+    }
+
+    /// Upgrades `app` to the build of its charm in `charm_dir`; every unit or none.
+    pub fn upgrade(&mut self, app: &str, charm_dir: &Path) -> anyhow::Result<()> {
+        self.all_or_nothing(|state, _| ops::upgrade(state, app, charm_dir))
+    }
+
+    /// Runs `change` on the state; if it fails, the state is put back as it was, so an
+    /// operation is all or nothing in memory as on disk (the next [`Model::settle`] saves
+    /// whatever the state holds, and the operations mutate step by step).
+    fn all_or_nothing<T>(
+        &mut self,
+        change: impl FnOnce(&mut ModelState, &Paths) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        let before = self.view.state.clone();
+        let result = change(&mut self.view.state, &self.view.paths);
+        if result.is_err() {
+            self.view.state = before;
+        }
+        result
+    }
+
+    /// Queues an update-status hook on every unit.
+    pub fn tick(&mut self) {
+        ops::tick(&mut self.view.state)
+    }
+
+    /// Saves the model, then runs hooks until every unit is idle or in error (at most
+    /// [`MAX_HOOKS`]).
+    pub fn settle(&mut self) -> anyhow::Result<Settled> {
+        self.view.state.save(&self.view.paths.dir)?;
+        crate::scheduler::settle(&self.view.paths, &mut self.view.state, MAX_HOOKS)
+    }
+}
+
+fn paths_of(dir: &Path, helpers: &Helpers) -> Paths {
+    Paths {
+        dir: dir.to_path_buf(),
+        machine_helper: helpers.machine_helper.clone(),
+    }
+}
