@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::context::ActionData;
+use crate::gostr::go_status;
 use crate::hook::Hook;
-use crate::launch::{action_vars, go_status};
+use crate::launch::action_vars;
 use crate::lifecycle::{begin, Exit, Prepared};
 use crate::logs::append;
 use crate::paths::Paths;

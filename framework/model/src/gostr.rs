@@ -1,5 +1,5 @@
 //! Go spellings the tools' messages depend on: `%q` quoting, `strconv` parsing and
-//! errors, `os` error texts. Bottom layer: depends on no other module of the crate.
+//! errors, `os` error texts, exit statuses. Bottom layer: depends on no other module of the crate.
 
 /// Go's `strconv.Quote` (what `%q` prints for a string).
 pub(crate) fn quote(s: &str) -> String {
@@ -76,4 +76,16 @@ pub(crate) fn path_error(op: &str, path: &std::path::Path, err: &std::io::Error)
         _ => err.to_string(),
     };
     format!("{op} {}: {reason}", path.display())
+}
+
+/// An exit status as Go (and so Juju) prints it: `exit status 1`, `signal: killed`.
+pub(crate) fn go_status(status: &std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(c), _) => format!("exit status {c}"),
+        (None, Some(9)) => "signal: killed".into(),
+        (None, Some(15)) => "signal: terminated".into(),
+        (None, Some(s)) => format!("signal: {s}"),
+        (None, None) => "exit status unknown".into(),
+    }
 }

@@ -193,15 +193,3 @@ fn base_env(
         cmd.env(var, "");
     }
 }
-
-/// An exit status as Go (and so Juju) prints it: `exit status 1`, `signal: killed`.
-pub fn go_status(status: &std::process::ExitStatus) -> String {
-    use std::os::unix::process::ExitStatusExt;
-    match (status.code(), status.signal()) {
-        (Some(c), _) => format!("exit status {c}"),
-        (None, Some(9)) => "signal: killed".into(),
-        (None, Some(15)) => "signal: terminated".into(),
-        (None, Some(s)) => format!("signal: {s}"),
-        (None, None) => "exit status unknown".into(),
-    }
-}

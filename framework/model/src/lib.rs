@@ -14,8 +14,9 @@
 //!
 //! 1. Vocabulary and layout: [`gostr`] (Go's spellings the tools reproduce), [`hook`]
 //!    (a hook and what it is about), [`charm`] (what a built charm declares),
-//!    [`context`] (what a hook sees and what it changed), [`paths`] (the model
-//!    directory's layout), [`provider`] (where units run: the host or machines).
+//!    [`context`] (what a hook sees and what it changed), `logs` (appending to and
+//!    reading the hook and debug logs), [`paths`] (the model directory's layout),
+//!    [`provider`] (where units run: the host or machines).
 //! 2. State: [`state`], the model on disk.
 //! 3. The uniter's bookkeeping: [`resolver`] (which hook a unit runs next) and
 //!    [`uniter`] (what a unit has seen, moving it on after a hook, removing units,
@@ -29,8 +30,10 @@
 //! 8. The hook lifecycle, shared by hooks and actions: [`lifecycle`]; then [`action`].
 //! 9. The scheduler: [`scheduler`], rounds of hooks until the model settles.
 //! 10. Operations: [`ops`], `deploy`, `relate`, `config`, … as `juju` does them.
-//! 11. The model as a library: [`model`], `Model::init`, `open`, `destroy`, the hook-tool
-//!     links, status and debug-log, which `reactive model` renders.
+//! 11. The model as a library: [`model`] (a directory of one concept per file: the
+//!     `Model` handle and its operations, `ModelView` for reading, the helpers, the
+//!     hook-tool links, the lock, the status, action parameters, ssh, reading logs),
+//!     which `reactive model` renders.
 //!
 //! [`juju_behaviours`] lists what the model reproduces of Juju, with links.
 //!

@@ -1,6 +1,6 @@
 //! Model operations, each as `juju` does it: they change the model's state; the hooks
-//! they cause run when the model settles ([`crate::scheduler`]). Layer: operations, the
-//! top of the crate's layers.
+//! they cause run when the model settles ([`crate::scheduler`]). Layer: operations,
+//! above the scheduler; only [`crate::model`] (the library's handle) is above them.
 
 use std::path::Path;
 
