@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use charms_reactive_compose::proof::{exit_code, proof, Level};
-use charms_reactive_compose::{build, origins, output, BuildOptions, CompileSettings, SearchPath};
+use charms_reactive_compose::{build, origins, BuildOptions};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -27,7 +27,8 @@ enum Command {
     /// (target/charms/<name> for a charm in a workspace, <charm>/target/charms/<name> for
     /// one outside any). cargo compiles the charm's dispatch binary in $REACTIVE_TARGET_DIR
     /// if set, else in reactive-build/ beside it; the first build there compiles the
-    /// framework too, which takes a few minutes.
+    /// framework too, which takes a few minutes. A set $CARGO_TARGET_DIR is that cargo
+    /// target directory, so it moves both the charm and cargo's work.
     Build {
         /// The charm's top layer.
         layer_dir: PathBuf,
@@ -97,16 +98,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             force,
             verbose,
         } => {
-            let mut compile = CompileSettings::for_layer(&layer_dir)?;
-            compile.verbose = verbose;
-            let opts = BuildOptions {
-                search: SearchPath::from_env(&layer_dir),
-                build_parent: output.unwrap_or_else(|| output::default_parent(&layer_dir)),
-                layer_dir,
-                force,
-                charm_file,
-                compile,
-            };
+            let mut opts = BuildOptions::for_layer(&layer_dir)?;
+            if let Some(parent) = output {
+                opts.build_parent = parent;
+            }
+            opts.force = force;
+            opts.charm_file = charm_file;
+            opts.compile.verbose = verbose;
+            opts.progress = |step| eprintln!("{step}");
             let report = build(&opts)?;
             for w in &report.warnings {
                 eprintln!("warning: {w}");

@@ -15,6 +15,7 @@ use std::time::Instant;
 
 use crate::error::{io, BuildError};
 use crate::layers::Layer;
+use crate::progress::Step;
 
 /// Where and how to compile.
 #[derive(Debug, Clone)]
@@ -207,12 +208,13 @@ fn toml_str(s: &str) -> String {
     format!("{s:?}")
 }
 
-/// Writes the generated crate for `charm` and builds it in release mode; returns the
-/// binary's path.
+/// Writes the generated crate for `charm` and builds it in release mode, telling
+/// `progress` when cargo starts and ends; returns the binary's path.
 pub fn compile(
     charm: &str,
     layers: &[Layer],
     settings: &CompileSettings,
+    progress: fn(&Step<'_>),
 ) -> Result<PathBuf, BuildError> {
     let crates: Vec<&Layer> = layers.iter().filter(|l| l.package.is_some()).collect();
     for l in &crates {
@@ -258,15 +260,10 @@ pub fn compile(
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let started = Instant::now();
     let binary = settings.target_dir.join("release").join(&bin);
-    if binary.exists() {
-        eprintln!("compiling dispatch (cargo build --release)…");
-    } else {
-        // Nothing tells the user otherwise why the command is silent for minutes.
-        eprintln!(
-            "compiling dispatch in {} (the first build of this charm compiles the framework too: a few minutes)…",
-            settings.target_dir.display()
-        );
-    }
+    progress(&Step::Compiling {
+        target_dir: &settings.target_dir,
+        first: !binary.exists(),
+    });
     let mut cmd = Command::new(cargo);
     cmd.args(["build", "--release", "--manifest-path"])
         .arg(dir.join("Cargo.toml"))
@@ -282,10 +279,9 @@ pub fn compile(
     if !status.success() {
         return Err(BuildError::CargoFailed { status });
     }
-    eprintln!(
-        "compiled dispatch in {:.1}s",
-        started.elapsed().as_secs_f64()
-    );
+    progress(&Step::Compiled {
+        elapsed: started.elapsed(),
+    });
     Ok(binary)
 }
 

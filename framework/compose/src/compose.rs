@@ -11,6 +11,7 @@ use crate::cargo::{compile, CompileSettings};
 use crate::error::{io, BuildError};
 use crate::layers::{resolve, SearchPath};
 use crate::plan::{plan, Plan};
+use crate::progress::Step;
 use crate::{output, yaml};
 
 /// What to build and how.
@@ -29,6 +30,27 @@ pub struct BuildOptions {
     pub search: SearchPath,
     /// How to compile.
     pub compile: CompileSettings,
+    /// Told each step as it starts (and when compiling ends); the library prints
+    /// nothing itself. `Step`'s `Display` is the line `reactive build` prints.
+    pub progress: fn(&Step<'_>),
+}
+
+impl BuildOptions {
+    /// The defaults for the charm whose top layer is `layer_dir`: the output under
+    /// [`output::default_parent`], layers from [`SearchPath::from_env`], compiled as
+    /// [`CompileSettings::for_layer`] says, no `--force`, no `.charm` file, progress
+    /// ignored. Fails if the runtime crate cannot be found.
+    pub fn for_layer(layer_dir: &Path) -> Result<BuildOptions, BuildError> {
+        Ok(BuildOptions {
+            layer_dir: layer_dir.to_path_buf(),
+            build_parent: output::default_parent(layer_dir),
+            force: false,
+            charm_file: false,
+            search: SearchPath::from_env(layer_dir),
+            compile: CompileSettings::for_layer(layer_dir)?,
+            progress: |_| {},
+        })
+    }
 }
 
 /// What a build did.
@@ -109,17 +131,19 @@ pub fn plan_only(layer_dir: &Path, search: &SearchPath) -> Result<(String, Plan)
     Ok((name.clone(), plan(layers, &name)?))
 }
 
-/// Builds the charm, reporting each step on stderr (composing, compiling with cargo's
-/// own progress lines, writing).
+/// Builds the charm, telling `opts.progress` each step (composing, compiling, writing);
+/// cargo's own progress lines go to stderr.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
-    eprintln!("composing layers of {}…", opts.layer_dir.display());
+    (opts.progress)(&Step::Composing {
+        layer_dir: &opts.layer_dir,
+    });
     let (name, plan) = plan_only(&opts.layer_dir, &opts.search)?;
     let output = opts.build_parent.join(&name);
     output::check_outside_layer(&opts.build_parent, &opts.layer_dir)?;
     let old = output::previous_build(&output, opts.force)?;
 
-    let binary = compile(&name, &plan.layers, &opts.compile)?;
-    eprintln!("writing {}…", output.display());
+    let binary = compile(&name, &plan.layers, &opts.compile, opts.progress)?;
+    (opts.progress)(&Step::Writing { output: &output });
     output::write(&plan, &output, &binary, old.as_ref())?;
     let charm_file = if opts.charm_file {
         let path = opts.build_parent.join(format!("{name}.charm"));

@@ -23,7 +23,10 @@
 //! `reactive-build/` next to that: `target/reactive-build` here,
 //! `<charm>/target/reactive-build` outside ([`cargo`]). The first build there compiles the
 //! framework and its dependencies, which takes a few minutes; rebuilds take seconds.
-//! Each step is reported on stderr, with cargo's own progress lines.
+//! `$CARGO_TARGET_DIR`, when set, replaces that cargo target directory, so it moves both
+//! the default output and cargo's work there. The library prints nothing: each step is
+//! told to [`BuildOptions::progress`] ([`Step`]), which `reactive build` prints on
+//! stderr; cargo's own progress lines go to stderr.
 //!
 //! # Modules
 //!
@@ -35,6 +38,7 @@
 //! * [`layer_options`]: layer options (`defines`, `options`), validated, defaults filled;
 //! * [`generated`]: hook and action links, the built `layer.yaml` and `manifest.yaml`;
 //! * [`cargo`]: compiling `dispatch`;
+//! * [`progress`]: the steps a build reports to its caller;
 //! * [`output`]: the output directory (default, hand-edit conflicts, writing);
 //! * [`build_manifest`]: `.build.manifest`, each file's origin and hash;
 //! * [`charm_file`]: the `.charm` zip;
@@ -82,6 +86,7 @@ pub mod merge;
 pub mod origins;
 pub mod output;
 pub mod plan;
+pub mod progress;
 pub mod proof;
 pub mod yaml;
 
@@ -89,3 +94,4 @@ pub use cargo::CompileSettings;
 pub use compose::{build, plan_only, BuildOptions, BuildReport};
 pub use error::BuildError;
 pub use layers::SearchPath;
+pub use progress::Step;
