@@ -43,7 +43,7 @@ pub enum ToolError {
         source: serde_json::Error,
     },
     /// Running the tool failed at the OS level.
-    #[error("cannot run hook tool `{tool}`: {source}")]
+    #[error("cannot run hook tool `{tool}`")]
     Io {
         /// Tool name.
         tool: String,
@@ -114,6 +114,19 @@ pub(crate) fn redact(args: &[&str]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::ToolError;
+
+    /// The OS error is the source, so a chain printed with `{:#}` shows it once.
+    #[test]
+    fn an_io_error_is_printed_once() {
+        let err = ToolError::Io {
+            tool: "relation-get".into(),
+            source: std::io::Error::new(std::io::ErrorKind::PermissionDenied, "no access"),
+        };
+        let chain = format!("{:#}", anyhow::Error::from(err));
+        assert_eq!(chain, "cannot run hook tool `relation-get`: no access");
+    }
+
     #[test]
     fn redacts_values_but_not_options() {
         assert_eq!(
