@@ -277,6 +277,18 @@ fn application_data_is_written_by_the_leader_only() {
         msg.contains("relation db:1") && msg.contains("not the leader"),
         "{msg}"
     );
+    // Below the handler boundary the error is typed.
+    match failure
+        .error
+        .chain()
+        .find_map(|e| e.downcast_ref::<charms_reactive::endpoint::PublishError>())
+    {
+        Some(charms_reactive::endpoint::PublishError::NotLeader { relation, key, unit }) => {
+            assert_eq!((relation.as_str(), key.as_str()), ("db:1", "schema"));
+            assert!(!unit.is_empty());
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 mod reader {

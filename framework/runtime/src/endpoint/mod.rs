@@ -42,7 +42,7 @@ mod views;
 pub use charms_reactive_juju::endpoint::Role;
 pub(crate) use manage::{flush, on_start, refuse_publish_in_restricted};
 pub use relation::{RelatedUnit, Relation};
-pub use views::{Publish, PublishRaw, Received};
+pub use views::{Publish, PublishError, PublishRaw, Received};
 
 use serde_json::Value;
 

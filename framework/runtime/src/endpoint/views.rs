@@ -57,6 +57,32 @@ pub(crate) fn decode(raw: &str) -> Value {
     serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_string()))
 }
 
+/// Why relation data could not be published or read back.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// Application data can only be written by the leader.
+    #[error("relation {relation}: cannot write application data for key {key:?}: this unit ({unit}) is not the leader")]
+    NotLeader {
+        /// The relation id, `<endpoint>:<n>`.
+        relation: String,
+        /// The key being written.
+        key: String,
+        /// This unit.
+        unit: String,
+    },
+    /// The value could not be JSON-encoded.
+    #[error("cannot encode the value of key {key:?} as JSON")]
+    Encode {
+        /// The key being written.
+        key: String,
+        /// The encoder's error.
+        source: serde_json::Error,
+    },
+    /// A hook tool (`is-leader`, `relation-get`) failed.
+    #[error(transparent)]
+    Tool(#[from] ToolError),
+}
+
 /// This unit's or application's data on one relation, written at the end of a successful
 /// hook: only keys whose value differs from what the relation already holds are sent.
 #[derive(Debug, Clone)]
@@ -66,14 +92,14 @@ struct Bag {
 }
 
 impl Bag {
-    fn write(&self, key: &str, value: String) -> anyhow::Result<()> {
+    fn write(&self, key: &str, value: String) -> Result<(), PublishError> {
         let ctx = current();
         if self.scope.is_app() && !ctx.backend.is_leader()? {
-            anyhow::bail!(
-                "relation {}: cannot write application data for key {key:?}: this unit ({}) is not the leader",
-                self.relation_id,
-                ctx.unit_name
-            );
+            return Err(PublishError::NotLeader {
+                relation: self.relation_id.clone(),
+                key: key.to_string(),
+                unit: ctx.unit_name.clone(),
+            });
         }
         ctx.publish
             .borrow_mut()
@@ -83,7 +109,7 @@ impl Bag {
         Ok(())
     }
 
-    fn read(&self, key: &str) -> anyhow::Result<Option<String>> {
+    fn read(&self, key: &str) -> Result<Option<String>, PublishError> {
         let ctx = current();
         if let Some(v) = ctx
             .publish
@@ -125,18 +151,21 @@ impl Publish {
     }
 
     /// Sets `key` to `value`, JSON-encoded. Fails for application data on a non-leader.
-    pub fn set(&self, key: &str, value: &impl Serialize) -> anyhow::Result<()> {
-        let value = serde_json::to_value(value)?;
+    pub fn set(&self, key: &str, value: &impl Serialize) -> Result<(), PublishError> {
+        let value = serde_json::to_value(value).map_err(|source| PublishError::Encode {
+            key: key.to_string(),
+            source,
+        })?;
         self.0.write(key, pyjson::dumps(&value))
     }
 
     /// Removes `key`.
-    pub fn remove(&self, key: &str) -> anyhow::Result<()> {
+    pub fn remove(&self, key: &str) -> Result<(), PublishError> {
         self.0.write(key, String::new())
     }
 
     /// The value of `key` as it will be after this hook, JSON-decoded.
-    pub fn get(&self, key: &str) -> anyhow::Result<Option<Value>> {
+    pub fn get(&self, key: &str) -> Result<Option<Value>, PublishError> {
         Ok(self.0.read(key)?.map(|raw| decode(&raw)))
     }
 }
@@ -154,17 +183,17 @@ impl PublishRaw {
     }
 
     /// Sets `key` to `value`; an empty value removes the key, as in Juju.
-    pub fn set(&self, key: &str, value: &str) -> anyhow::Result<()> {
+    pub fn set(&self, key: &str, value: &str) -> Result<(), PublishError> {
         self.0.write(key, value.to_string())
     }
 
     /// Removes `key`.
-    pub fn remove(&self, key: &str) -> anyhow::Result<()> {
+    pub fn remove(&self, key: &str) -> Result<(), PublishError> {
         self.0.write(key, String::new())
     }
 
     /// The value of `key` as it will be after this hook.
-    pub fn get(&self, key: &str) -> anyhow::Result<Option<String>> {
+    pub fn get(&self, key: &str) -> Result<Option<String>, PublishError> {
         self.0.read(key)
     }
 }
