@@ -58,7 +58,8 @@ enum Command {
     },
     /// The local Juju model.
     Model {
-        /// The model directory (default: $REACTIVE_MODEL, else the user's data dir).
+        /// The model directory [default: $REACTIVE_MODEL, else $XDG_DATA_HOME/reactive/model,
+        /// else $HOME/.local/share/reactive/model].
         #[arg(long, global = true)]
         model: Option<PathBuf>,
         #[command(subcommand)]
@@ -138,7 +139,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::from(exit_code(&findings) as u8))
         }
-        Command::Model { model, command } => model_cmd::run(model_cmd::model_dir(model), command),
+        Command::Model { model, command } => model_cmd::run(model_cmd::model_dir(model)?, command),
         Command::Layers { charm_dir } => {
             for line in origins::layers_report(&charm_dir)? {
                 println!("{line}");

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use charms_reactive_model::model::{unit_display, UnitDisplay, DEFAULT_SEED};
+use charms_reactive_model::model::DEFAULT_SEED;
 use charms_reactive_model::{Helpers, InitOptions, Model, ModelView, Resolve};
 use clap::Subcommand;
 
@@ -86,16 +86,9 @@ pub enum ModelCommand {
     Destroy,
 }
 
-/// The model directory: `--model`, else `REACTIVE_MODEL`, else the user's data dir.
-pub fn model_dir(arg: Option<PathBuf>) -> PathBuf {
-    arg.or_else(|| std::env::var_os("REACTIVE_MODEL").map(PathBuf::from))
-        .unwrap_or_else(|| {
-            let base = std::env::var_os("XDG_DATA_HOME")
-                .map(PathBuf::from)
-                .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-                .unwrap_or_else(|| PathBuf::from("."));
-            base.join("reactive").join("model")
-        })
+/// The model directory: `--model`, else the model crate's default ([`Model::default_dir`]).
+pub fn model_dir(arg: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    arg.map_or_else(Model::default_dir, Ok)
 }
 
 /// The programs the model runs, found beside this binary.
@@ -245,14 +238,14 @@ pub fn run(dir: PathBuf, cmd: ModelCommand) -> anyhow::Result<ExitCode> {
 }
 
 fn print_status(m: &ModelView, format: &str) -> anyhow::Result<()> {
-    let model = m.state();
+    let status = m.status();
     match format {
         "json" => {
-            println!("{}", serde_json::to_string_pretty(&m.status())?);
+            println!("{}", serde_json::to_string_pretty(&status)?);
             return Ok(());
         }
         "yaml" => {
-            print!("{}", serde_yaml::to_string(&m.status())?);
+            print!("{}", serde_yaml::to_string(&status)?);
             return Ok(());
         }
         "tabular" => {}
@@ -271,63 +264,42 @@ fn print_status(m: &ModelView, format: &str) -> anyhow::Result<()> {
         };
         format!("\x1b[{code}m{text}\x1b[0m")
     };
+    let model = &status.model;
     println!(
         "{:<10} {:<6} {:<9}\n{:<10} {:<6} {:<9}\n",
-        "Model",
-        "Seed",
-        "Provider",
-        model.name,
-        model.seed,
-        model.provider.name()
+        "Model", "Seed", "Provider", model.name, model.seed, model.provider
     );
     println!(
         "{:<16} {:<10} {:<12} {:>5}  {:<16} Message",
         "App", "Version", "Status", "Scale", "Charm"
     );
-    for (name, app) in &model.applications {
-        let version = app
-            .units
-            .iter()
-            .filter_map(|u| model.units.get(u))
-            .map(|u| u.workload_version.clone())
-            .find(|v| !v.is_empty())
-            .unwrap_or_default();
+    for (name, app) in &status.applications {
+        let shown = &app.application_status;
         println!(
             "{:<16} {:<10} {} {:>5}  {:<16} {}",
             name,
-            version,
-            paint(&app.status.status, format!("{:<12}", app.status.status)),
-            app.units.len(),
-            app.charm.name,
-            app.status.message
+            app.version,
+            paint(&shown.current, format!("{:<12}", shown.current)),
+            app.scale,
+            app.charm,
+            shown.message
         );
     }
     println!(
         "\n{:<16} {:<12} {:<10} {:<12} {:<14} Message",
         "Unit", "Workload", "Agent", "Machine", "Address"
     );
-    for name in model.applications.values().flat_map(|a| a.units.iter()) {
-        let Some(u) = model.units.get(name) else {
-            continue;
-        };
-        let leader = model
-            .applications
-            .get(&u.app)
-            .and_then(|a| a.leader.as_deref())
-            == Some(name.as_str());
-        let UnitDisplay {
-            workload,
-            agent,
-            message,
-        } = unit_display(u);
-        let label = format!("{name}{}", if leader { "*" } else { "" });
+    for (name, u) in status.applications.values().flat_map(|a| a.units.iter()) {
+        let label = format!("{name}{}", if u.leader { "*" } else { "" });
+        let (workload, agent) = (&u.workload_status.current, &u.juju_status.current);
         println!(
-            "{:<16} {} {} {:<12} {:<14} {message}",
+            "{:<16} {} {} {:<12} {:<14} {}",
             label,
-            paint(&workload, format!("{workload:<12}")),
-            paint(&agent, format!("{agent:<10}")),
+            paint(workload, format!("{workload:<12}")),
+            paint(agent, format!("{agent:<10}")),
             u.machine.as_deref().unwrap_or("-"),
-            u.address
+            u.address,
+            u.workload_status.message
         );
     }
     Ok(())

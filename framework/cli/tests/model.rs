@@ -85,7 +85,12 @@ fn a_failed_hook_shows_in_status_and_resolve_retries_it() {
 #[test]
 fn status_prints_tables_json_and_yaml_and_refuses_other_formats() {
     let root = tmp!("cli-model-status");
-    let kv = write_charm(&root, "kv", KV, NOOP);
+    let kv = write_charm(
+        &root,
+        "kv",
+        KV,
+        "#!/bin/sh\n[ \"$JUJU_HOOK_NAME\" = install ] && application-version-set 1.2.3\nexit 0\n",
+    );
     let m = init(&root, 1);
     m.ok(&["deploy", kv.to_str().unwrap(), "-n", "2"]);
     let table = m.ok_stdout(&["status"]);
@@ -95,14 +100,18 @@ fn status_prints_tables_json_and_yaml_and_refuses_other_formats() {
         "{table}"
     );
     assert!(table.contains("kv/0*"), "the leader is starred: {table}");
+    // Every rendering shows the application's version, from the one status document.
+    let kv_row = lines.iter().find(|l| l.starts_with("kv ")).unwrap();
+    assert!(kv_row.contains("1.2.3"), "{table}");
     let doc: serde_json::Value =
         serde_json::from_str(&m.ok_stdout(&["status", "--format", "json"])).unwrap();
     assert_eq!(doc["model"]["seed"], 1);
     assert_eq!(doc["applications"]["kv"]["scale"], 2);
     assert_eq!(doc["applications"]["kv"]["units"]["kv/0"]["leader"], true);
+    assert_eq!(doc["applications"]["kv"]["version"], "1.2.3");
     let yaml = m.ok_stdout(&["status", "--format", "yaml"]);
     assert!(
-        yaml.contains("applications:") && yaml.contains("kv/1:"),
+        yaml.contains("applications:") && yaml.contains("kv/1:") && yaml.contains("version: 1.2.3"),
         "{yaml}"
     );
     let o = m.run(&["status", "--format", "xml"]);
@@ -289,4 +298,20 @@ fn destroy_removes_only_what_the_model_made() {
     assert_eq!(out, format!("destroyed {}\n", m.dir.display()));
     assert!(m.dir.join("notes.txt").exists());
     assert!(!m.dir.join("model.json").exists() && !m.dir.join("units").exists());
+}
+
+#[test]
+fn without_model_reactive_model_or_home_there_is_no_default_model() {
+    let o = std::process::Command::new(REACTIVE)
+        .args(["model", "status"])
+        .env_remove("REACTIVE_MODEL")
+        .env("XDG_DATA_HOME", "")
+        .env_remove("HOME")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        "error: no model directory: set REACTIVE_MODEL, XDG_DATA_HOME or HOME, or pass --model\n"
+    );
 }

@@ -189,7 +189,7 @@ fn three_units_listen_on_one_port_reach_each_other_by_name_and_destroy_leaves_no
     let before = host_state()?;
     let root = tmp!("model-machines-listen");
     let mut m = Deployed::new(&root)?;
-    let doc = m.model().status();
+    let doc = serde_json::to_value(m.model().status())?;
     let status = serde_json::to_string_pretty(&doc)?;
     let state: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(m.dir.join("model.json"))?)?;
@@ -302,7 +302,7 @@ fn a_file_under_etc_stays_on_its_machine() -> anyhow::Result<()> {
     );
     assert!(after.namespaces.is_subset(&before.namespaces));
     assert!(after.namespaces.len() < before.namespaces.len());
-    let status = m.model().status();
+    let status = serde_json::to_value(m.model().status())?;
     assert!(status["applications"]["listener"]["units"]
         .get("listener/1")
         .is_none());

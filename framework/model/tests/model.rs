@@ -153,7 +153,7 @@ fn the_same_seed_gives_the_same_log_and_another_seed_another_interleaving() -> a
             .iter()
             .map(|u| m.trace(u))
             .collect();
-        let mut status = m.status();
+        let mut status = serde_json::to_value(m.status())?;
         status["model"]["seed"] = serde_json::Value::Null;
         Ok((m.log(), traces, status))
     };
@@ -207,7 +207,7 @@ fn a_hook_failing_after_relation_set_commits_nothing_and_resolve_retries_it() ->
             .is_none(),
         "nothing committed"
     );
-    let status = m.status();
+    let status = serde_json::to_value(m.status())?;
     let shown = &status["applications"]["kv"]["units"]["kv/0"]["workload-status"];
     assert_eq!(shown["current"], "error");
     assert_eq!(shown["message"], "hook failed: \"config-changed\"");

@@ -10,6 +10,7 @@
 
 mod action_params;
 mod helpers;
+mod location;
 mod lock;
 mod logs;
 mod ssh;
@@ -23,9 +24,12 @@ use serde_json::Value;
 
 use self::action_params::action_params;
 pub use self::helpers::{hook_tool_beside, Helpers, HOOK_TOOL_BINARY, MACHINE_HELPER_BINARY};
+pub use self::location::MODEL_VAR;
 use self::lock::{lock_model, LOCK_FILE};
-use self::status::status_doc;
-pub use self::status::{unit_display, UnitDisplay};
+use self::status::status_of;
+pub use self::status::{
+    AgentStatus, ApplicationStatus, ModelStatus, Status, StatusValue, UnitStatus,
+};
 pub use self::tool_links::link_hook_tools;
 pub use crate::ops::Resolve;
 use crate::paths::Paths;
@@ -116,9 +120,9 @@ impl ModelView {
         self.state.unit(name)
     }
 
-    /// The model's status as `juju status --format=json` shapes it.
-    pub fn status(&self) -> Value {
-        status_doc(&self.state)
+    /// The model's status; serialised, it has the shape of `juju status --format=json`.
+    pub fn status(&self) -> Status {
+        status_of(&self.state)
     }
 }
 
@@ -171,6 +175,13 @@ impl Model {
             view: ModelView { paths, state },
             _lock: lock,
         })
+    }
+
+    /// The model directory used when none is given: `REACTIVE_MODEL`, else
+    /// `$XDG_DATA_HOME/reactive/model`, else `$HOME/.local/share/reactive/model` (empty
+    /// values count as unset); an error if none of them is set.
+    pub fn default_dir() -> anyhow::Result<PathBuf> {
+        location::default_dir_from(|name| std::env::var_os(name))
     }
 
     /// Opens the model in `dir` for changes: waits for its lock (another command may be
