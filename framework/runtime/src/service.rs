@@ -23,13 +23,71 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::Context as _;
+use std::process::ExitStatus;
+
 use charms_reactive_juju::env;
 
 /// Where systemd keeps the units this module writes.
 const UNIT_DIR: &str = "/etc/systemd/system";
 /// The local model's supervisor client.
 const SUPERVISOR: &str = "reactive-service";
+
+/// Why a service could not be defined, started, stopped or asked about.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// Neither systemd nor the local model's supervisor is here.
+    #[error("no service manager: systemd is not running and `{SUPERVISOR}` is not on PATH (run the charm on a Juju machine, or on the local model with `--provider machines`)")]
+    NoManager,
+    /// The local model's provider runs hooks on the developer's host, which has no
+    /// service manager for charms.
+    #[error("the local model's {provider:?} provider runs hooks on this host and has no service manager for charms: use `reactive model init --provider machines`")]
+    HostProvider {
+        /// The provider named by `REACTIVE_MODEL_PROVIDER`.
+        provider: String,
+    },
+    /// The service name would not be safe to pass to `systemctl` or `reactive-service`.
+    #[error("bad service name {name:?}: use letters, digits and -_.@, not starting with -")]
+    BadName {
+        /// The name given.
+        name: String,
+    },
+    /// The definition cannot be run (no command, a relative directory, …).
+    #[error("service {service:?}: {problem}")]
+    BadDefinition {
+        /// The service's name.
+        service: String,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// The service manager could not be run.
+    #[error("cannot run {program}")]
+    Run {
+        /// `systemctl` or `reactive-service`.
+        program: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The service manager ran and failed.
+    #[error("{program} {command} failed ({status}){}", if stderr.is_empty() { String::new() } else { format!(": {stderr}") })]
+    Failed {
+        /// `systemctl` or `reactive-service`.
+        program: String,
+        /// Its arguments (for `start` and the like, only the verb).
+        command: String,
+        /// How it exited.
+        status: ExitStatus,
+        /// The tail of what it wrote on stderr, trimmed (empty if nothing).
+        stderr: String,
+    },
+    /// The systemd unit file could not be written.
+    #[error("cannot write {}", path.display())]
+    Write {
+        /// The unit file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
 
 /// A service definition.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,13 +114,14 @@ impl Manager {
     /// host (its systemd is not the charm's to change). Elsewhere systemd if it is running
     /// (`/run/systemd/system` exists, as `sd_booted` checks), else `reactive-service` if
     /// it is on `PATH`.
-    pub fn detect() -> anyhow::Result<Manager> {
+    pub fn detect() -> Result<Manager, ServiceError> {
         match std::env::var(env::REACTIVE_MODEL_PROVIDER).as_deref() {
             Ok("machines") => return Ok(Manager::Supervisor),
-            Ok(other) if !other.is_empty() => anyhow::bail!(
-                "the local model's {other:?} provider runs hooks on this host and has no \
-                 service manager for charms: use `reactive model init --provider machines`"
-            ),
+            Ok(other) if !other.is_empty() => {
+                return Err(ServiceError::HostProvider {
+                    provider: other.to_string(),
+                })
+            }
             _ => {}
         }
         if Path::new("/run/systemd/system").is_dir() {
@@ -71,10 +130,7 @@ impl Manager {
         if find_on_path(SUPERVISOR).is_some() {
             return Ok(Manager::Supervisor);
         }
-        anyhow::bail!(
-            "no service manager: systemd is not running and `{SUPERVISOR}` is not on PATH \
-             (run the charm on a Juju machine, or on the local model with `--provider machines`)"
-        )
+        Err(ServiceError::NoManager)
     }
 }
 
@@ -114,16 +170,16 @@ impl Service {
 
     /// Defines the service if needed and starts it unless it already runs with this
     /// definition (a changed definition restarts it).
-    pub fn start(&self) -> anyhow::Result<()> {
+    pub fn start(&self) -> Result<(), ServiceError> {
         self.apply(false)
     }
 
     /// Restarts it with this definition (starting it if it is stopped).
-    pub fn restart(&self) -> anyhow::Result<()> {
+    pub fn restart(&self) -> Result<(), ServiceError> {
         self.apply(true)
     }
 
-    fn apply(&self, restart: bool) -> anyhow::Result<()> {
+    fn apply(&self, restart: bool) -> Result<(), ServiceError> {
         self.check()?;
         match Manager::detect()? {
             Manager::Systemd => {
@@ -146,7 +202,7 @@ impl Service {
     }
 
     /// Stops service `name` (and, on systemd, keeps it from starting at boot).
-    pub fn stop(name: &str) -> anyhow::Result<()> {
+    pub fn stop(name: &str) -> Result<(), ServiceError> {
         check_name(name)?;
         match Manager::detect()? {
             Manager::Systemd => {
@@ -158,7 +214,7 @@ impl Service {
     }
 
     /// Whether service `name` is running.
-    pub fn is_running(name: &str) -> anyhow::Result<bool> {
+    pub fn is_running(name: &str) -> Result<bool, ServiceError> {
         check_name(name)?;
         let (program, args): (&str, Vec<&str>) = match Manager::detect()? {
             Manager::Systemd => ("systemctl", vec!["is-active", "--quiet", name]),
@@ -168,31 +224,39 @@ impl Service {
             .args(&args)
             .stdout(std::process::Stdio::null())
             .status()
-            .with_context(|| format!("cannot run {program}"))?;
+            .map_err(|source| ServiceError::Run {
+                program: program.to_string(),
+                source,
+            })?;
         // Both answer 3 for "not running"; anything else but 0 is an error.
         match status.code() {
             Some(0) => Ok(true),
             Some(3) => Ok(false),
-            _ => anyhow::bail!("{program} {} failed: {status}", args.join(" ")),
+            _ => Err(ServiceError::Failed {
+                program: program.to_string(),
+                command: args.join(" "),
+                status,
+                stderr: String::new(),
+            }),
         }
     }
 
-    fn check(&self) -> anyhow::Result<()> {
+    fn check(&self) -> Result<(), ServiceError> {
         check_name(&self.name)?;
+        let bad = |problem| ServiceError::BadDefinition {
+            service: self.name.clone(),
+            problem,
+        };
         let dir_ok = self
             .dir
             .as_ref()
             .is_none_or(|d| d.is_absolute() && !d.to_string_lossy().contains('\n'));
-        anyhow::ensure!(
-            dir_ok,
-            "service {:?}: the directory must be an absolute path on one line",
-            self.name
-        );
-        anyhow::ensure!(
-            !self.command.is_empty(),
-            "service {:?} has no command",
-            self.name
-        );
+        if !dir_ok {
+            return Err(bad("the directory must be an absolute path on one line"));
+        }
+        if self.command.is_empty() {
+            return Err(bad("it has no command"));
+        }
         Ok(())
     }
 
@@ -246,13 +310,15 @@ impl Service {
     }
 
     /// Writes the unit file if it differs; returns whether it changed.
-    fn write_unit(&self) -> anyhow::Result<bool> {
+    fn write_unit(&self) -> Result<bool, ServiceError> {
         let path = Path::new(UNIT_DIR).join(format!("{}.service", self.name));
         let text = self.unit_file();
         if std::fs::read_to_string(&path).ok().as_deref() == Some(text.as_str()) {
             return Ok(false);
         }
-        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        if let Err(source) = std::fs::write(&path, text) {
+            return Err(ServiceError::Write { path, source });
+        }
         run("systemctl", &["daemon-reload"])?;
         Ok(true)
     }
@@ -260,17 +326,19 @@ impl Service {
 
 /// Service names: letters, digits and `-_.@`, not starting with `-` (which `systemctl`
 /// and `reactive-service` would take for an option).
-fn check_name(name: &str) -> anyhow::Result<()> {
+fn check_name(name: &str) -> Result<(), ServiceError> {
     let valid = !name.is_empty()
         && !name.starts_with('-')
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_.@".contains(c));
-    anyhow::ensure!(
-        valid,
-        "bad service name {name:?}: use letters, digits and -_.@, not starting with -"
-    );
-    Ok(())
+    if valid {
+        Ok(())
+    } else {
+        Err(ServiceError::BadName {
+            name: name.to_string(),
+        })
+    }
 }
 
 /// One argument for a systemd command line or setting: quoted when it holds spaces or
@@ -309,21 +377,32 @@ fn find_on_path(program: &str) -> Option<PathBuf> {
     })
 }
 
-fn run<S: AsRef<str>>(program: &str, args: &[S]) -> anyhow::Result<()> {
+fn run<S: AsRef<str>>(program: &str, args: &[S]) -> Result<(), ServiceError> {
     let args: Vec<&str> = args.iter().map(AsRef::as_ref).collect();
     let out = Command::new(program)
         .args(&args)
         .stdin(std::process::Stdio::null())
         .output()
-        .with_context(|| format!("cannot run {program}"))?;
-    anyhow::ensure!(
-        out.status.success(),
-        "{program} {} failed ({}): {}",
-        args.first().copied().unwrap_or_default(),
-        out.status,
-        String::from_utf8_lossy(&out.stderr).trim()
-    );
-    Ok(())
+        .map_err(|source| ServiceError::Run {
+            program: program.to_string(),
+            source,
+        })?;
+    if out.status.success() {
+        return Ok(());
+    }
+    // Only the verb: the rest may be the service's command line and environment.
+    Err(ServiceError::Failed {
+        program: program.to_string(),
+        command: args.first().copied().unwrap_or_default().to_string(),
+        status: out.status,
+        stderr: tail(&String::from_utf8_lossy(&out.stderr), 20),
+    })
+}
+
+/// The last `lines` lines of `text`, trimmed.
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.trim().lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
 }
 
 #[cfg(test)]
@@ -376,11 +455,40 @@ mod tests {
     fn bad_names_and_empty_commands_are_refused() {
         let e = Service::new("a b", ["x"]).check().unwrap_err();
         assert!(e.to_string().contains("bad service name \"a b\""), "{e}");
+        assert!(matches!(e, ServiceError::BadName { ref name } if name == "a b"));
         let e = Service::stop("--now").unwrap_err();
         assert!(e.to_string().contains("bad service name \"--now\""), "{e}");
         let e = Service::new("ok", Vec::<String>::new())
             .check()
             .unwrap_err();
         assert!(e.to_string().contains("has no command"), "{e}");
+        assert!(matches!(e, ServiceError::BadDefinition { .. }), "{e:?}");
+        let e = Service::new("ok", ["x"])
+            .dir("relative")
+            .check()
+            .unwrap_err();
+        assert!(e.to_string().contains("absolute path"), "{e}");
+    }
+
+    #[test]
+    fn a_failed_manager_names_program_verb_and_the_tail_of_its_stderr() {
+        let e = run("sh", &["-c", "echo first >&2; echo last >&2; exit 4"]).unwrap_err();
+        match &e {
+            ServiceError::Failed {
+                program,
+                command,
+                status,
+                stderr,
+            } => {
+                assert_eq!((program.as_str(), command.as_str()), ("sh", "-c"));
+                assert_eq!(status.code(), Some(4));
+                assert_eq!(stderr, "first\nlast");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(e.to_string().starts_with("sh -c failed ("), "{e}");
+        let e = run("reactive-no-such-program", &["x"]).unwrap_err();
+        assert!(matches!(e, ServiceError::Run { .. }), "{e:?}");
+        assert_eq!(tail("a\nb\nc\n", 2), "b\nc");
     }
 }
