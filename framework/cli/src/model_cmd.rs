@@ -9,7 +9,8 @@ use charms_reactive_model::model::DEFAULT_SEED;
 use charms_reactive_model::{Helpers, InitOptions, Model, ModelView, Resolve};
 use clap::Subcommand;
 
-/// The `reactive model` subcommands.
+/// The `reactive model` subcommands: making and removing a model, reading it, changing
+/// it.
 #[derive(Subcommand)]
 pub enum ModelCommand {
     /// Create the model.
@@ -26,6 +27,41 @@ pub enum ModelCommand {
         #[arg(long, default_value = "local")]
         provider: String,
     },
+    #[command(flatten)]
+    Change(ChangeCommand),
+    #[command(flatten)]
+    Read(ReadCommand),
+    /// Remove the model and everything in it.
+    Destroy,
+}
+
+/// Commands that only read the model: no lock, nothing written.
+#[derive(Subcommand)]
+pub enum ReadCommand {
+    /// The model's status, like `juju status`.
+    Status {
+        #[arg(long, default_value = "tabular")]
+        format: String,
+    },
+    /// One unit's state as JSON.
+    ShowUnit { unit: String },
+    /// The hooks' logs.
+    DebugLog {
+        #[arg(long)]
+        unit: Option<String>,
+    },
+    /// Run a command in a unit's machine (local provider: on the host, in the unit's
+    /// charm directory): `reactive model ssh <unit> -- <cmd> [args…]`.
+    Ssh {
+        unit: String,
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+        command: Vec<String>,
+    },
+}
+
+/// Commands that change the model (under its lock), then run the hooks they caused.
+#[derive(Subcommand)]
+pub enum ChangeCommand {
     /// Deploy a built charm.
     Deploy {
         charm_dir: PathBuf,
@@ -63,27 +99,6 @@ pub enum ModelCommand {
     Upgrade { app: String, charm_dir: PathBuf },
     /// Run an update-status tick on every unit.
     Tick,
-    /// The model's status, like `juju status`.
-    Status {
-        #[arg(long, default_value = "tabular")]
-        format: String,
-    },
-    /// One unit's state as JSON.
-    ShowUnit { unit: String },
-    /// The hooks' logs.
-    DebugLog {
-        #[arg(long)]
-        unit: Option<String>,
-    },
-    /// Run a command in a unit's machine (local provider: on the host, in the unit's
-    /// charm directory): `reactive model ssh <unit> -- <cmd> [args…]`.
-    Ssh {
-        unit: String,
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
-        command: Vec<String>,
-    },
-    /// Remove the model and everything in it.
-    Destroy,
 }
 
 /// The model directory: `--model`, else the model crate's default ([`Model::default_dir`]).
@@ -130,64 +145,68 @@ pub fn run(dir: PathBuf, cmd: ModelCommand) -> anyhow::Result<ExitCode> {
                 dir.display(),
                 model.state().provider.name()
             );
-            return Ok(ExitCode::SUCCESS);
+            Ok(ExitCode::SUCCESS)
         }
         ModelCommand::Destroy => {
             let gone = Model::open_waiting(&dir, &helpers, waiting(&dir))?.destroy()?;
             println!("destroyed {}", gone.display());
-            return Ok(ExitCode::SUCCESS);
+            Ok(ExitCode::SUCCESS)
         }
-        ModelCommand::Status { format } => {
-            print_status(&ModelView::open(&dir, &helpers)?, &format)?;
-            return Ok(ExitCode::SUCCESS);
+        ModelCommand::Read(cmd) => read(&ModelView::open(&dir, &helpers)?, cmd),
+        ModelCommand::Change(cmd) => {
+            change(Model::open_waiting(&dir, &helpers, waiting(&dir))?, cmd)
         }
-        ModelCommand::ShowUnit { unit } => {
-            let model = ModelView::open(&dir, &helpers)?;
+    }
+}
+
+/// Runs a command that reads the model.
+fn read(model: &ModelView, cmd: ReadCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        ReadCommand::Status { format } => print_status(model, &format)?,
+        ReadCommand::ShowUnit { unit } => {
             println!("{}", serde_json::to_string_pretty(model.unit(&unit)?)?);
-            return Ok(ExitCode::SUCCESS);
         }
-        ModelCommand::DebugLog { unit } => {
-            let model = ModelView::open(&dir, &helpers)?;
+        ReadCommand::DebugLog { unit } => {
             for line in model.debug_log(unit.as_deref())? {
                 println!("{line}");
             }
-            return Ok(ExitCode::SUCCESS);
         }
-        ModelCommand::Ssh { unit, command } => {
-            let model = ModelView::open(&dir, &helpers)?;
+        ReadCommand::Ssh { unit, command } => {
             let code = model.ssh(&unit, &command)?;
             return Ok(ExitCode::from(code.clamp(0, 255) as u8));
         }
-        _ => {}
     }
-    // Every other command changes the model, then runs the hooks it caused.
-    let mut model = Model::open_waiting(&dir, &helpers, waiting(&dir))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs a command that changes the model, then settles it.
+fn change(mut model: Model, cmd: ChangeCommand) -> anyhow::Result<ExitCode> {
     let mut failure: Option<String> = None;
     match cmd {
-        ModelCommand::Deploy { charm_dir, app, n } => {
+        ChangeCommand::Deploy { charm_dir, app, n } => {
             let name = model.deploy(&charm_dir, app.as_deref(), n)?;
             eprintln!(
                 "deployed {name} ({n} unit{})",
                 if n == 1 { "" } else { "s" }
             );
         }
-        ModelCommand::AddUnit { app, n } => {
+        ChangeCommand::AddUnit { app, n } => {
             model.add_unit(&app, n)?;
         }
-        ModelCommand::RemoveUnit { unit } => model.remove_unit(&unit)?,
-        ModelCommand::Relate { a, b } => {
+        ChangeCommand::RemoveUnit { unit } => model.remove_unit(&unit)?,
+        ChangeCommand::Relate { a, b } => {
             model.relate(&a, &b)?;
         }
-        ModelCommand::Unrelate { a, b } => model.unrelate(&a, &b)?,
-        ModelCommand::Config { app, pairs } if pairs.is_empty() => {
+        ChangeCommand::Unrelate { a, b } => model.unrelate(&a, &b)?,
+        ChangeCommand::Config { app, pairs } if pairs.is_empty() => {
             println!(
                 "{}",
                 serde_json::to_string_pretty(&model.effective_config(&app))?
             );
             return Ok(ExitCode::SUCCESS);
         }
-        ModelCommand::Config { app, pairs } => model.config(&app, &pairs)?,
-        ModelCommand::Run {
+        ChangeCommand::Config { app, pairs } => model.config(&app, &pairs)?,
+        ChangeCommand::Run {
             unit,
             action,
             params,
@@ -202,7 +221,7 @@ pub fn run(dir: PathBuf, cmd: ModelCommand) -> anyhow::Result<ExitCode> {
                 ));
             }
         }
-        ModelCommand::Resolve { unit, no_retry } => {
+        ChangeCommand::Resolve { unit, no_retry } => {
             let how = if no_retry {
                 Resolve::Skip
             } else {
@@ -210,14 +229,8 @@ pub fn run(dir: PathBuf, cmd: ModelCommand) -> anyhow::Result<ExitCode> {
             };
             model.resolve(&unit, how)?
         }
-        ModelCommand::Upgrade { app, charm_dir } => model.upgrade(&app, &charm_dir)?,
-        ModelCommand::Tick => model.tick(),
-        ModelCommand::Init { .. }
-        | ModelCommand::Destroy
-        | ModelCommand::Status { .. }
-        | ModelCommand::ShowUnit { .. }
-        | ModelCommand::DebugLog { .. }
-        | ModelCommand::Ssh { .. } => unreachable!("handled above"),
+        ChangeCommand::Upgrade { app, charm_dir } => model.upgrade(&app, &charm_dir)?,
+        ChangeCommand::Tick => model.tick(),
     }
     let done = model.settle()?;
     eprintln!(
