@@ -1,7 +1,7 @@
 //! Leadership: whether this unit leads its application, and the leader settings every
 //! unit of the application reads.
 
-use crate::backend::{Settings, ToolError};
+pub use crate::backend::{Settings, ToolError};
 use crate::context::current;
 
 /// Whether this unit is its application's leader. Juju keeps a `true` valid for about
@@ -24,4 +24,15 @@ pub fn get(key: &str) -> Result<Option<String>, ToolError> {
 /// key. Juju applies it at once, even if the hook fails later.
 pub fn set(changes: &Settings) -> Result<(), ToolError> {
     current().backend.leader_set(changes)
+}
+
+/// Sets one leader setting (leader only); an empty `value` deletes it. See [`set`].
+///
+/// ```no_run
+/// # fn f() -> Result<(), charms_reactive::ToolError> {
+/// charms_reactive::leadership::set_one("admin-password", "s3cret")?;
+/// # Ok(()) }
+/// ```
+pub fn set_one(key: &str, value: &str) -> Result<(), ToolError> {
+    set(&Settings::from([(key.to_string(), value.to_string())]))
 }

@@ -42,7 +42,8 @@
 //!
 //! * The crate root: the handler attributes ([`when`], [`hook`], …), the flag functions
 //!   ([`set_flag`], [`clear_flag`], …), [`data_changed`], [`Scope`], [`unit_name`],
-//!   [`charm_dir`], [`main`] and the macros [`charm_main!`] and [`interface!`].
+//!   [`charm_dir`], [`main`] and the macros [`charm_main!`] and [`interface!`]; the
+//!   hook tools' error [`ToolError`] and the string map [`Settings`].
 //! * [`status`], [`config`], [`leadership`], [`endpoint`], [`triggers`]: what handlers use.
 //! * [`service`]: start and stop the workload's services.
 //! * `testing` (feature `testing`): run hooks in-process against a described state.
@@ -55,7 +56,7 @@
 //!
 //! Handlers return [`anyhow::Result`] (the prelude's `Result`): the error chain of a
 //! failed hook is printed on stderr and sent to `juju-log`. Below that boundary each
-//! module has its own error type ([`low_level::backend::ToolError`],
+//! module has its own error type ([`ToolError`],
 //! [`config::ConfigError`], …), each keeping its cause as its `source`.
 //!
 //! # Dispatch
@@ -119,6 +120,12 @@ pub use flags::{
 };
 pub use helpers::{data_changed, is_data_changed};
 pub use scope::Scope;
+
+/// A map of strings: relation data and leader settings.
+pub use low_level::backend::Settings;
+/// The error of every hook-tool call (status, config, leadership, relation data), so
+/// handlers and helpers can name it without reaching into [`low_level`].
+pub use low_level::backend::ToolError;
 
 /// This unit's name, `app/N` (`JUJU_UNIT_NAME`).
 pub fn unit_name() -> String {

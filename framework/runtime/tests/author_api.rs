@@ -37,7 +37,8 @@ mod status_from_config {
         }
         if leadership::is_leader()? {
             status::set(Scope::App, WorkloadStatus::Waiting, "units starting")?;
-            leadership::set(&[("port".to_string(), port.to_string())].into())?;
+            leadership::set_one("port", &port.to_string())?;
+            leadership::set(&leadership::Settings::from([("name".into(), name.clone())]))?;
         }
         status::workload_version("2.1")?;
         Ok(())
@@ -67,6 +68,10 @@ fn status_follows_typed_config_reads() {
     assert_eq!(
         out.state.leader_settings.get("port").map(String::as_str),
         Some("443")
+    );
+    assert_eq!(
+        out.state.leader_settings.get("name").map(String::as_str),
+        Some("web")
     );
     let calls: Vec<String> = out
         .record

@@ -283,7 +283,11 @@ fn application_data_is_written_by_the_leader_only() {
         .chain()
         .find_map(|e| e.downcast_ref::<charms_reactive::endpoint::PublishError>())
     {
-        Some(charms_reactive::endpoint::PublishError::NotLeader { relation, key, unit }) => {
+        Some(charms_reactive::endpoint::PublishError::NotLeader {
+            relation,
+            key,
+            unit,
+        }) => {
             assert_eq!((relation.as_str(), key.as_str()), ("db:1", "schema"));
             assert!(!unit.is_empty());
         }
