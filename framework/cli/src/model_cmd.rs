@@ -40,20 +40,27 @@ pub enum ModelCommand {
 pub enum ReadCommand {
     /// The model's status, like `juju status`.
     Status {
+        /// `tabular`, `json` or `yaml` (the JSON has `juju status --format=json`'s keys).
         #[arg(long, default_value = "tabular")]
         format: String,
     },
     /// One unit's state as JSON.
-    ShowUnit { unit: String },
+    ShowUnit {
+        /// The unit (`app/n`).
+        unit: String,
+    },
     /// The hooks' logs.
     DebugLog {
+        /// Only this unit's lines (`app/n`).
         #[arg(long)]
         unit: Option<String>,
     },
     /// Run a command in a unit's machine (local provider: on the host, in the unit's
     /// charm directory): `reactive model ssh <unit> -- <cmd> [args…]`.
     Ssh {
+        /// The unit (`app/n`).
         unit: String,
+        /// The command and its arguments (after `--`).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
         command: Vec<String>,
     },
@@ -64,39 +71,73 @@ pub enum ReadCommand {
 pub enum ChangeCommand {
     /// Deploy a built charm.
     Deploy {
+        /// The built charm's directory (what `reactive build` wrote).
         charm_dir: PathBuf,
+        /// The application's name [default: the charm's name].
         app: Option<String>,
+        /// How many units.
         #[arg(short = 'n', default_value_t = 1)]
         n: u32,
     },
     /// Add units to an application.
     AddUnit {
+        /// The application.
         app: String,
+        /// How many units.
         #[arg(short = 'n', default_value_t = 1)]
         n: u32,
     },
     /// Remove a unit.
-    RemoveUnit { unit: String },
-    /// Relate two endpoints (`app[:endpoint]`).
-    Relate { a: String, b: String },
-    /// Remove a relation.
-    Unrelate { a: String, b: String },
-    /// Set config values (`key=value`; an empty value resets to the default).
-    Config { app: String, pairs: Vec<String> },
-    /// Run an action on a unit (`key=value` parameters; values are YAML).
-    Run {
+    RemoveUnit {
+        /// The unit (`app/n`).
         unit: String,
+    },
+    /// Relate two endpoints.
+    Relate {
+        /// One end: `app` or `app:endpoint`.
+        a: String,
+        /// The other end: `app` or `app:endpoint`.
+        b: String,
+    },
+    /// Remove a relation.
+    Unrelate {
+        /// One end: `app` or `app:endpoint`.
+        a: String,
+        /// The other end: `app` or `app:endpoint`.
+        b: String,
+    },
+    /// Set config values, or print the application's config when none is given.
+    Config {
+        /// The application.
+        app: String,
+        /// `key=value` pairs, parsed by the option's type; an empty value resets the
+        /// option to its default.
+        pairs: Vec<String>,
+    },
+    /// Run an action on a unit.
+    Run {
+        /// The unit (`app/n`).
+        unit: String,
+        /// The action's name.
         action: String,
+        /// `key=value` parameters; values are YAML (`n=3` is a number), else strings.
         params: Vec<String>,
     },
     /// Retry a failed hook (or skip it with --no-retry).
     Resolve {
+        /// The unit in error (`app/n`).
         unit: String,
+        /// Mark the failed hook done instead of running it again.
         #[arg(long)]
         no_retry: bool,
     },
     /// Upgrade an application to another build of its charm.
-    Upgrade { app: String, charm_dir: PathBuf },
+    Upgrade {
+        /// The application.
+        app: String,
+        /// The new build's directory.
+        charm_dir: PathBuf,
+    },
     /// Run an update-status tick on every unit.
     Tick,
 }

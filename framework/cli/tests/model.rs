@@ -315,3 +315,20 @@ fn without_model_reactive_model_or_home_there_is_no_default_model() {
         "error: no model directory: set REACTIVE_MODEL, XDG_DATA_HOME or HOME, or pass --model\n"
     );
 }
+
+#[test]
+fn subcommand_help_describes_every_argument() {
+    let o = std::process::Command::new(REACTIVE)
+        .args(["model", "deploy", "--help"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let help = stdout(&o);
+    for want in [
+        "The built charm's directory",
+        "The application's name [default: the charm's name]",
+        "How many units",
+    ] {
+        assert!(help.contains(want), "{want:?} missing from:\n{help}");
+    }
+}
