@@ -30,7 +30,7 @@ pub fn main() -> ExitCode {
 pub fn main_with_layers(layers: &[&str]) -> ExitCode {
     let _ = tracing::subscriber::set_global_default(logging::subscriber(
         logging::level_from_env(),
-        true,
+        logging::Echo::Stderr,
     ));
     match run_from_env(layers) {
         Ok(()) => ExitCode::SUCCESS,

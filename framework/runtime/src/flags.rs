@@ -37,7 +37,11 @@ pub fn clear_flag(flag: &str) {
     clear_in(&current(), flag);
 }
 
-/// Sets or clears a flag.
+/// Sets the flag if `should_set`, else clears it.
+///
+/// The one positional boolean of the author's API, kept on purpose: it is
+/// charms.reactive's `toggle_flag(flag, should_set)`, which ported handlers call as is.
+/// New code usually reads better with `if … { set_flag(…) } else { clear_flag(…) }`.
 pub fn toggle_flag(flag: &str, should_set: bool) {
     if should_set {
         set_flag(flag)

@@ -3,9 +3,10 @@
 //! * the handler attributes: [`when`], [`when_all`], [`when_any`], [`when_not`],
 //!   [`when_none`], [`when_not_all`], [`hook`], [`action`], [`only_once`],
 //!   [`when_file_changed`], [`startup`], [`collect_metrics`], [`meter_status_changed`];
-//! * the flag functions: [`set_flag`], [`clear_flag`], [`toggle_flag`], [`is_flag_set`],
+//! * the flag functions: [`set_flag`], [`clear_flag`], [`is_flag_set`],
 //!   [`all_flags_set`], [`any_flags_set`], [`get_flags`], [`get_unset_flags`],
-//!   [`get_flag_value`], [`set_flag_value`];
+//!   [`get_flag_value`], [`set_flag_value`], and [`toggle_flag`] (charms.reactive's, the
+//!   one positional boolean kept);
 //! * triggers: [`register_trigger`], [`Trigger`];
 //! * the modules [`status`], [`config`] and [`leadership`], with [`WorkloadStatus`] and
 //!   [`Scope`];
@@ -19,8 +20,11 @@
 //! #[when("endpoint.db.changed")]
 //! fn db_changed() -> Result<()> {
 //!     if let Some(db) = Endpoint::from_name("db") {
-//!         let host = db.received()?.get_raw("host").map(str::to_string);
-//!         toggle_flag("app.db-ready", host.is_some());
+//!         if db.received()?.get_raw("host").is_some() {
+//!             set_flag("app.db-ready");
+//!         } else {
+//!             clear_flag("app.db-ready");
+//!         }
 //!         db.clear_changed();
 //!     }
 //!     Ok(())

@@ -37,14 +37,23 @@ pub fn level_from_env() -> LevelFilter {
     }
 }
 
+/// Where a record goes besides `juju-log`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Echo {
+    /// Also to stderr, at once (a real hook: Juju records its stderr).
+    Stderr,
+    /// Only to `juju-log` (the test harness, which records the calls).
+    None,
+}
+
 /// The subscriber used by hooks.
-pub fn subscriber(level: LevelFilter, stderr: bool) -> impl Subscriber + Send + Sync {
-    Registry::default().with(JujuLogLayer { level, stderr })
+pub fn subscriber(level: LevelFilter, echo: Echo) -> impl Subscriber + Send + Sync {
+    Registry::default().with(JujuLogLayer { level, echo })
 }
 
 struct JujuLogLayer {
     level: LevelFilter,
-    stderr: bool,
+    echo: Echo,
 }
 
 struct Message(String);
@@ -80,7 +89,7 @@ impl<S: Subscriber> Layer<S> for JujuLogLayer {
         let mut msg = Message(String::new());
         event.record(&mut msg);
         let level = LogLevel::from_tracing(meta.level());
-        if self.stderr {
+        if self.echo == Echo::Stderr {
             let _ = writeln!(std::io::stderr().lock(), "{} {}", level.as_str(), msg.0);
         }
         if let Some(ctx) = try_current() {

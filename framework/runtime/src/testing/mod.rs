@@ -276,9 +276,10 @@ impl Harness {
         let result = handler::handlers(&layers, &select, &self.metadata)
             .map_err(anyhow::Error::from)
             .and_then(|handlers| {
-                tracing::subscriber::with_default(logging::subscriber(self.level, false), || {
-                    run_hook(ctx.clone(), &handlers, &startups)
-                })
+                tracing::subscriber::with_default(
+                    logging::subscriber(self.level, logging::Echo::None),
+                    || run_hook(ctx.clone(), &handlers, &startups),
+                )
             });
         let invoked = ctx.invoked.borrow().clone();
         let record = backend.record.borrow().clone();
