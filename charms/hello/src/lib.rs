@@ -11,15 +11,10 @@ fn install() -> Result<()> {
     Ok(())
 }
 
-/// This unit's configured greeting (`hello` if the option is unset).
-fn greeting() -> Result<String> {
-    Ok(config::get::<Option<String>>("greeting")?.unwrap_or_else(|| "hello".into()))
-}
-
 /// While peers are joined: publish this unit's greeting (sent only when it changed).
 #[when("hello.installed", "endpoint.peers.joined")]
 fn publish() -> Result<()> {
-    let greeting = greeting()?;
+    let greeting = config::string("greeting")?;
     if let Some(peers) = Endpoint::from_name("peers") {
         for rel in peers.relations()? {
             rel.to_publish_raw().set("greeting", &greeting)?;
@@ -52,7 +47,7 @@ fn report_again() -> Result<()> {
 /// Counts the peers that greeted this unit and sets the status if the message changed;
 /// clears the peer flags it handled.
 fn report() -> Result<()> {
-    let greeting = greeting()?;
+    let greeting = config::string("greeting")?;
     let mut greeted = 0;
     if let Some(peers) = Endpoint::from_name("peers") {
         for unit in peers.all_joined_units()? {
