@@ -71,14 +71,15 @@ mod model_cmd;
 
 fn main() -> ExitCode {
     // Called as a hook tool (config-get, relation-set, …) through the model's links.
-    let argv0 = std::env::args().next().unwrap_or_default();
+    // args_os: an argument that is not UTF-8 must not panic (clap reports it for the
+    // CLI; the tools pass it on lossily).
+    let argv0 = std::env::args_os().next().unwrap_or_default();
     let name = std::path::Path::new(&argv0)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     if charms_reactive_model::tools::TOOL_NAMES.contains(&name.as_str()) {
-        let code =
-            charms_reactive_model::agent::tool_main(&argv0, std::env::args().skip(1).collect());
+        let code = charms_reactive_model::agent::tool_main(std::env::args_os());
         return ExitCode::from(code.clamp(0, 255) as u8);
     }
     match run(Cli::parse()) {

@@ -332,3 +332,18 @@ fn subcommand_help_describes_every_argument() {
         assert!(help.contains(want), "{want:?} missing from:\n{help}");
     }
 }
+
+#[test]
+fn reactive_called_as_a_tool_with_an_argument_that_is_not_utf8_does_not_panic() {
+    use std::os::unix::ffi::OsStrExt;
+    let root = tmp!("cli-tool-non-utf8");
+    let tool = root.join("relation-set");
+    std::os::unix::fs::symlink(REACTIVE, &tool).unwrap();
+    let o = std::process::Command::new(&tool)
+        .arg(std::ffi::OsStr::from_bytes(b"v=a\xffb"))
+        .env_remove("JUJU_CONTEXT_ID")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "ERROR JUJU_CONTEXT_ID not set\n");
+}

@@ -686,3 +686,23 @@ fn a_new_model_is_locked_until_closed_and_a_view_reads_it_without_the_lock() -> 
     assert_eq!(seed, 1);
     Ok(())
 }
+
+#[test]
+fn a_tool_argument_that_is_not_utf8_is_passed_on_lossily_not_a_panic() -> anyhow::Result<()> {
+    let root = tmp!("model-non-utf8");
+    let dispatch = "#!/bin/sh\nset -e\nif [ \"$JUJU_HOOK_NAME\" = cluster-relation-created ]; then\n  relation-set \"v=$(printf 'a\\377b')\"\nfi\n";
+    let kv = write_charm(&root, "kv", KV, dispatch);
+    let mut m = new_model(&root, 1)?;
+    m.step(|m| m.deploy(&kv, None, 1))?;
+    // The tool did not panic: the hook (under `set -e`) succeeded.
+    assert_eq!(
+        m.state().unit("kv/0")?.agent,
+        charms_reactive_model::state::Agent::Idle
+    );
+    let state = m.json();
+    assert_eq!(
+        state["relations"]["0"]["unit_data"]["kv/0"]["data"]["v"],
+        "a\u{fffd}b"
+    );
+    Ok(())
+}

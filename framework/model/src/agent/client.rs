@@ -10,16 +10,28 @@ use charms_reactive_juju::env;
 use super::protocol::{read_reply, write_request, Reply, Request, SocketPath};
 use crate::tools::ToolOutput;
 
-/// Entry point for the multi-call binary: the tool is `basename(argv0)`; the call goes
-/// to the unit agent's socket named by `JUJU_AGENT_SOCKET_ADDRESS`, with the
-/// `JUJU_CONTEXT_ID` of the environment. Prints the answer and returns the exit code.
-pub fn tool_main(argv0: &str, args: Vec<String>) -> i32 {
+/// Entry point for the multi-call binary, given its command line as the OS passed it
+/// (`std::env::args_os()`): the tool is `basename(argv0)`; the call goes to the unit
+/// agent's socket named by `JUJU_AGENT_SOCKET_ADDRESS`, with the `JUJU_CONTEXT_ID` of the
+/// environment. Prints the answer and returns the exit code.
+///
+/// Arguments travel on the socket as JSON strings, so bytes that are not UTF-8 become
+/// U+FFFD, as they do in Juju (Go's JSON encoder replaces them on the way to the
+/// controller); they never make the tool panic.
+pub fn tool_main(mut command_line: impl Iterator<Item = std::ffi::OsString>) -> i32 {
+    let argv0 = command_line
+        .next()
+        .map(|a| a.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let args: Vec<String> = command_line
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     let context_id = std::env::var(env::CONTEXT_ID).ok();
     let socket = std::env::var_os(env::AGENT_SOCKET_ADDRESS).map(PathBuf::from);
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let mut stdin = std::io::stdin().lock();
     let out = tool_main_with_env(
-        argv0,
+        &argv0,
         &args,
         context_id.as_deref(),
         socket.as_deref(),

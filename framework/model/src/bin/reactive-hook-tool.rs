@@ -7,7 +7,6 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let argv0 = std::env::args().next().unwrap_or_default();
-    let code = charms_reactive_model::agent::tool_main(&argv0, std::env::args().skip(1).collect());
+    let code = charms_reactive_model::agent::tool_main(std::env::args_os());
     ExitCode::from(code.clamp(0, 255) as u8)
 }
