@@ -275,6 +275,7 @@ fn run_install_hook(charm: &Path) {
             ),
         )
         .env("CHARM_DIR", charm)
+        .env("JUJU_UNIT_NAME", "charm/0")
         .env("FAKE_JUJU_DIR", &fake)
         .env("UNIT_STATE_DB", fake.join("state.db"))
         .status()

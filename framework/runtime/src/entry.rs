@@ -70,7 +70,7 @@ fn run_from_env(layers: &[&str]) -> anyhow::Result<()> {
     let metadata = Metadata::load(&charm_dir)?;
     let defaults = config_defaults(&charm_dir)?;
     let (db, kv) = UnitStateDb::open(&UnitStateDb::default_path(&charm_dir))?;
-    let unit_name = std::env::var(env::UNIT_NAME).unwrap_or_default();
+    let unit_name = unit_name_from(std::env::var(env::UNIT_NAME).ok())?;
     let ctx = Rc::new(Context::new(
         tools.clone(),
         hook,
@@ -95,6 +95,19 @@ fn run_from_env(layers: &[&str]) -> anyhow::Result<()> {
             tools.wait_detached();
             Err(e)
         }
+    }
+}
+
+/// The unit's name from `JUJU_UNIT_NAME`, which Juju always sets: without it, relation
+/// data, leadership and peer lookups would act for a unit named "".
+fn unit_name_from(value: Option<String>) -> anyhow::Result<String> {
+    match value {
+        Some(name) if !name.is_empty() => Ok(name),
+        _ => anyhow::bail!(
+            "{} is not set: the charm's dispatch runs in a Juju hook or action, which sets it \
+             (set it to the unit's name, e.g. app/0, to run it by hand)",
+            env::UNIT_NAME
+        ),
     }
 }
 
@@ -145,4 +158,21 @@ macro_rules! charm_main {
             $crate::low_level::main_with_layers(&[$(::core::stringify!($layer)),*])
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_unit_name_is_an_error_naming_the_variable() {
+        for missing in [None, Some(String::new())] {
+            let e = unit_name_from(missing).unwrap_err();
+            assert!(
+                e.to_string().starts_with("JUJU_UNIT_NAME is not set"),
+                "{e}"
+            );
+        }
+        assert_eq!(unit_name_from(Some("web/0".into())).unwrap(), "web/0");
+    }
 }
