@@ -1,4 +1,4 @@
-//! Attribute macros for [`charms-reactive`](https://docs.rs/charms-reactive).
+//! Attribute macros (`#[when]`, `#[hook]`, …) for the `charms-reactive` runtime crate.
 //!
 //! Use them through the runtime crate (`use charms_reactive::prelude::*;`, or
 //! `charms_reactive::when` and friends); the generated code refers to
