@@ -11,7 +11,7 @@ use crate::context::ActionData;
 use crate::gostr::go_status;
 use crate::hook::Hook;
 use crate::launch::action_vars;
-use crate::lifecycle::{begin, Exit, Prepared};
+use crate::lifecycle::{begin, error_chain, Exit, Prepared};
 use crate::logs::append;
 use crate::paths::Paths;
 use crate::state::{ActionRecord, ModelState};
@@ -86,7 +86,7 @@ pub fn run_action(
                 "action not implemented on unit {unit_name:?}"
             )))
         }
-        Exit::NotRun(why) => return Ok(ActionResult::failed(why)),
+        Exit::NotRun(why) => return Ok(ActionResult::failed(error_chain(why))),
         // Unlike a hook, an action the model cannot serve is the model's error.
         Exit::AgentFailed(_, e) => return Err(e),
     };

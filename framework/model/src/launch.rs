@@ -26,6 +26,30 @@ pub struct Launch {
     socket: PathBuf,
 }
 
+/// Why a hook or action could not be started: for a hook, a failure as when Juju cannot
+/// run one (the unit goes into error with this message).
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    /// `dispatch`, or the hook or action file without it, is not executable.
+    #[error("{program} is not executable")]
+    NotExecutable {
+        /// `dispatch`, `hooks/<name>` or `actions/<name>`.
+        program: String,
+    },
+    /// The unit's machine cannot run it (it is gone, …).
+    #[error(transparent)]
+    Machine(anyhow::Error),
+    /// The executable could not be started (bad interpreter, …).
+    #[error("cannot run {}", exe.display())]
+    Spawn {
+        /// The executable, as the host sees it.
+        exe: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 /// Environment variables of one kind of run, on top of [`Launch::prepare`]'s base.
 pub type Vars = Vec<(&'static str, String)>;
 
@@ -42,7 +66,7 @@ impl Launch {
         program: &str,
         context_id: &str,
         vars: Vars,
-    ) -> Result<Option<Launch>, String> {
+    ) -> Result<Option<Launch>, LaunchError> {
         let Some(exe) = executable(&unit.charm_dir, program)? else {
             return Ok(None);
         };
@@ -50,7 +74,7 @@ impl Launch {
         let mut cmd = view
             .command(paths, &model.provider, &view.inside(&unit.charm_dir, &exe))
             // No machine to run it in: a failed hook, as when Juju cannot run one.
-            .map_err(|e| format!("{e:#}"))?;
+            .map_err(LaunchError::Machine)?;
         base_env(&mut cmd, model, &view, unit_name, context_id);
         cmd.env(env::DISPATCH_PATH, program);
         for (var, value) in vars {
@@ -127,7 +151,7 @@ pub fn action_vars(name: &str, id: u64) -> Vars {
 
 /// The executable Juju would run: `dispatch` if present (it must be executable), else
 /// `fallback` (`hooks/<name>` or `actions/<name>`); `None` when neither exists.
-fn executable(charm_dir: &Path, fallback: &str) -> Result<Option<PathBuf>, String> {
+fn executable(charm_dir: &Path, fallback: &str) -> Result<Option<PathBuf>, LaunchError> {
     let executable = |p: &Path| {
         std::fs::metadata(p)
             .map(|m| m.permissions().mode() & 0o111 != 0)
@@ -138,7 +162,9 @@ fn executable(charm_dir: &Path, fallback: &str) -> Result<Option<PathBuf>, Strin
         return if executable(&dispatch) {
             Ok(Some(dispatch))
         } else {
-            Err("dispatch is not executable".into())
+            Err(LaunchError::NotExecutable {
+                program: "dispatch".into(),
+            })
         };
     }
     let legacy = charm_dir.join(fallback);
@@ -146,7 +172,9 @@ fn executable(charm_dir: &Path, fallback: &str) -> Result<Option<PathBuf>, Strin
         return if executable(&legacy) {
             Ok(Some(legacy))
         } else {
-            Err(format!("{fallback} is not executable"))
+            Err(LaunchError::NotExecutable {
+                program: fallback.to_string(),
+            })
         };
     }
     Ok(None)

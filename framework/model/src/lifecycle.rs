@@ -14,7 +14,7 @@ use crate::context_build::build_context;
 use crate::effects::{apply_immediate, apply_transactional};
 use crate::gostr::go_status;
 use crate::hook::Hook;
-use crate::launch::{hook_vars, Launch, Vars};
+use crate::launch::{hook_vars, Launch, LaunchError, Vars};
 use crate::logs::append;
 use crate::paths::Paths;
 use crate::state::{Agent, ModelState};
@@ -27,7 +27,7 @@ pub struct Prepared {
     ctx: HookContextData,
     /// The command; `None` when the charm has no such hook or action, or why it cannot
     /// run.
-    launch: Result<Option<Launch>, String>,
+    launch: Result<Option<Launch>, LaunchError>,
 }
 
 /// How a run ended.
@@ -35,7 +35,7 @@ pub enum Exit {
     /// The charm has no such hook or action (for a hook, a success, as in Juju).
     Missing,
     /// It could not be started; why.
-    NotRun(String),
+    NotRun(LaunchError),
     /// The model could not serve it (its agent socket could not be made, …): the
     /// executable and the model's error.
     AgentFailed(String, anyhow::Error),
@@ -107,12 +107,16 @@ impl Prepared {
             Err(e) => Exit::NotRun(e),
             Ok(None) => Exit::Missing,
             Ok(Some(launch)) => {
-                let exe = launch.exe().display().to_string();
+                let launch_exe = launch.exe().to_path_buf();
+                let exe = launch_exe.display().to_string();
                 match launch.run(&mut ctx) {
                     Err(e) => Exit::AgentFailed(exe, e),
                     // A program that cannot be started (bad interpreter, …) is a
                     // failed hook, as in Juju.
-                    Ok(Err(e)) => Exit::NotRun(format!("cannot run {exe}: {e}")),
+                    Ok(Err(source)) => Exit::NotRun(LaunchError::Spawn {
+                        exe: launch_exe,
+                        source,
+                    }),
                     Ok(Ok(output)) => Exit::Exited(output),
                 }
             }
@@ -242,7 +246,7 @@ pub fn finish_hook(paths: &Paths, model: &mut ModelState, ran: RanHook) -> anyho
     let unit_name = finished.unit.as_str();
     let (outcome, output_log) = match exit {
         Exit::Missing => (Outcome::Ok, String::new()),
-        Exit::NotRun(why) => (Outcome::Failed(why), String::new()),
+        Exit::NotRun(why) => (Outcome::Failed(error_chain(why)), String::new()),
         Exit::AgentFailed(exe, e) => (
             Outcome::Failed(format!("cannot run {exe}: {e:#}")),
             String::new(),
@@ -301,4 +305,10 @@ pub fn finish_hook(paths: &Paths, model: &mut ModelState, ran: RanHook) -> anyho
         &format!("{} {unit_name} {} {status}\n", finished.seq, hook.label()),
     )?;
     Ok(outcome)
+}
+
+/// A launch error with its sources, as one line (`cannot run …: No such file …`): what
+/// the hook log and `juju status` show for a hook that could not start.
+pub(crate) fn error_chain(e: LaunchError) -> String {
+    format!("{:#}", anyhow::Error::from(e))
 }

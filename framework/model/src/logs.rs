@@ -1,6 +1,7 @@
 //! The model's logs (`hooks.log`, `debug.log`): appending to them as hooks run, reading
 //! them back. Layer: vocabulary and layout (it depends on no other module of the crate).
 
+use anyhow::Context;
 use std::path::Path;
 
 /// Appends `text` to the log at `path`; the error names the file.
@@ -10,9 +11,9 @@ pub(crate) fn append(path: &Path, text: &str) -> anyhow::Result<()> {
         .create(true)
         .append(true)
         .open(path)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        .with_context(|| path.display().to_string())?;
     f.write_all(text.as_bytes())
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+        .with_context(|| path.display().to_string())
 }
 
 /// A log's text: empty if the log is not written yet; any other error names the file.

@@ -499,6 +499,33 @@ fn a_hook_that_cannot_start_puts_the_unit_in_error_and_statuses_follow_the_unite
     let state = m.json();
     assert_eq!(state["units"]["bad/0"]["agent"]["state"], "error");
     assert_eq!(state["units"]["bad/0"]["agent"]["hook"]["name"], "install");
+    // The reason, with its source, as the hook log shows it.
+    let dispatch = m.dir().join("units/unit-bad-0/charm/dispatch");
+    let log = m.log();
+    let want = format!(
+        "bad/0 install error (cannot run {}: No such file or directory (os error 2))",
+        dispatch.display()
+    );
+    assert!(log.contains(&want), "{want:?} not in:\n{log}");
+    // A dispatch that is not executable: the same, with that reason.
+    let unrunnable = write_charm(
+        &root,
+        "unrunnable",
+        "name: unrunnable\nsummary: s\ndescription: d\n",
+        NOOP,
+    );
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        unrunnable.join("dispatch"),
+        std::fs::Permissions::from_mode(0o644),
+    )?;
+    m.step(|m| m.deploy(&unrunnable, None, 1))?;
+    assert!(
+        m.log()
+            .contains("unrunnable/0 install error (dispatch is not executable)"),
+        "{}",
+        m.log()
+    );
     // A charm that never sets a status: "installing charm software" during install,
     // unknown after start.
     assert_eq!(state["units"]["kv/0"]["status"]["status"], "unknown");

@@ -1,6 +1,7 @@
 //! The model's lock: one command changes a model at a time (`flock` on `<model>/.lock`,
 //! released when the file closes).
 
+use anyhow::Context;
 use std::path::Path;
 
 /// The lock file of a model directory: one command changes a model at a time.
@@ -15,7 +16,7 @@ pub(super) fn lock_model(dir: &Path, waiting: impl FnOnce()) -> anyhow::Result<s
         .truncate(false)
         .write(true)
         .open(&path)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        .with_context(|| path.display().to_string())?;
     // `File::try_lock` is newer than the declared rust-version; the toolchain has it.
     #[allow(clippy::incompatible_msrv)]
     match file.try_lock() {
@@ -23,11 +24,10 @@ pub(super) fn lock_model(dir: &Path, waiting: impl FnOnce()) -> anyhow::Result<s
         Err(std::fs::TryLockError::WouldBlock) => {
             waiting();
             #[allow(clippy::incompatible_msrv)]
-            file.lock()
-                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            file.lock().with_context(|| path.display().to_string())?;
         }
         Err(std::fs::TryLockError::Error(e)) => {
-            anyhow::bail!("{}: {e}", path.display())
+            return Err(anyhow::Error::new(e).context(path.display().to_string()));
         }
     }
     Ok(file)

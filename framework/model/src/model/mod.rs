@@ -8,6 +8,8 @@
 //! Layer: the model as a library, the top of the crate; it uses the operations, the
 //! scheduler and the state, and nothing below imports it.
 
+use anyhow::Context;
+
 mod action_params;
 mod helpers;
 mod location;
@@ -165,7 +167,7 @@ impl Model {
             &format!("{}:{}", state.uuid, dir.display()),
         )?;
         let state = ModelState { provider, ..state };
-        std::fs::create_dir_all(&dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+        std::fs::create_dir_all(&dir).with_context(|| dir.display().to_string())?;
         let lock = lock_model(&dir, || {})?;
         exists()?;
         state.save(&dir)?;
@@ -226,8 +228,7 @@ impl Model {
             paths.machines_dir(),
         ] {
             if entry.exists() {
-                std::fs::remove_dir_all(&entry)
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", entry.display()))?;
+                std::fs::remove_dir_all(&entry).with_context(|| entry.display().to_string())?;
             }
         }
         for file in [

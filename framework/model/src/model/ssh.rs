@@ -1,5 +1,6 @@
 //! `reactive model ssh`: a command on a unit's machine.
 
+use anyhow::Context;
 use std::path::Path;
 use std::process::Command;
 
@@ -41,7 +42,7 @@ impl ModelView {
         let program = command.first().map(String::as_str).unwrap_or_default();
         let status = cmd
             .status()
-            .map_err(|e| anyhow::anyhow!("cannot run {program} on {unit}: {e}"))?;
+            .with_context(|| format!("cannot run {program} on {unit}"))?;
         use std::os::unix::process::ExitStatusExt;
         Ok(status
             .code()

@@ -1,6 +1,7 @@
 //! The hook-tool links: a copy of the tool binary in `<model>/tools` and one link per
 //! tool name to it.
 
+use anyhow::Context;
 use std::path::Path;
 
 use super::helpers::HOOK_TOOL_BINARY;
@@ -13,8 +14,7 @@ use crate::tools;
 /// `binary` changed (the copy takes its source's time, so size and time tell).
 pub fn link_hook_tools(paths: &Paths, binary: &Path) -> anyhow::Result<()> {
     let tools_dir = paths.tools_dir();
-    std::fs::create_dir_all(&tools_dir)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", tools_dir.display()))?;
+    std::fs::create_dir_all(&tools_dir).with_context(|| tools_dir.display().to_string())?;
     let copy = tools_dir.join(HOOK_TOOL_BINARY);
     if !same_file(binary, &copy) {
         let tmp = tools_dir.join(format!(".{HOOK_TOOL_BINARY}.tmp"));
@@ -25,17 +25,15 @@ pub fn link_hook_tools(paths: &Paths, binary: &Path) -> anyhow::Result<()> {
                 .open(&tmp)?
                 .set_modified(modified)
         });
-        copied.map_err(|e| {
-            anyhow::anyhow!("copying {} to {}: {e}", binary.display(), tmp.display())
-        })?;
-        std::fs::rename(&tmp, &copy).map_err(|e| anyhow::anyhow!("{}: {e}", copy.display()))?;
+        copied.with_context(|| format!("copying {} to {}", binary.display(), tmp.display()))?;
+        std::fs::rename(&tmp, &copy).with_context(|| copy.display().to_string())?;
     }
     for name in tools::TOOL_NAMES {
         let link = tools_dir.join(name);
         if std::fs::read_link(&link).ok().as_deref() != Some(Path::new(HOOK_TOOL_BINARY)) {
             let _ = std::fs::remove_file(&link);
             std::os::unix::fs::symlink(HOOK_TOOL_BINARY, &link)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", link.display()))?;
+                .with_context(|| link.display().to_string())?;
         }
     }
     Ok(())
