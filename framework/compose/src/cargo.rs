@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use crate::error::{io, BuildError};
+use crate::error::{io, toml_error, BuildError};
 use crate::layers::Layer;
 use crate::progress::Step;
 
@@ -195,13 +195,7 @@ pub fn check_runtime_dependency(layer_dir: &Path, runtime_dir: &Path) -> Result<
 fn read_toml(path: &Path) -> Result<toml::Table, BuildError> {
     let text = std::fs::read_to_string(path).map_err(io(path))?;
     text.parse::<toml::Table>()
-        .map_err(|source| BuildError::Toml {
-            path: path.to_path_buf(),
-            line: source
-                .span()
-                .map(|s| text[..s.start].lines().count().max(1)),
-            source,
-        })
+        .map_err(|source| toml_error(path, &text, source))
 }
 
 fn toml_str(s: &str) -> String {

@@ -23,8 +23,9 @@ pub enum BuildError {
         path: PathBuf,
         /// 1-based line, when known.
         line: Option<usize>,
-        /// The parser's error.
-        source: toml::de::Error,
+        /// The parser's error (boxed: it is large, and every build result carries the
+        /// error type).
+        source: Box<toml::de::Error>,
     },
     /// A built charm's `.build.manifest` is not the JSON a build writes.
     #[error("{}: not a build manifest", path.display())]
@@ -139,6 +140,21 @@ fn looked_in(looked: &[PathBuf]) -> String {
     }
     let dirs: Vec<String> = looked.iter().map(|p| p.display().to_string()).collect();
     format!("looked in: {}", dirs.join(", "))
+}
+
+/// A TOML parse error in `path`, whose text is `text`, with its 1-based line.
+pub(crate) fn toml_error(
+    path: &std::path::Path,
+    text: &str,
+    source: toml::de::Error,
+) -> BuildError {
+    BuildError::Toml {
+        path: path.to_path_buf(),
+        line: source
+            .span()
+            .map(|s| text[..s.start].lines().count().max(1)),
+        source: Box::new(source),
+    }
 }
 
 /// Wraps an I/O error with its path.

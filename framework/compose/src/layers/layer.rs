@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde_yaml::Value;
 
 use super::LayerYaml;
-use crate::error::{io, BuildError};
+use crate::error::{io, toml_error, BuildError};
 use crate::yaml;
 
 /// What kind of layer it is.
@@ -65,13 +65,8 @@ fn package_name(dir: &Path) -> Result<Option<String>, BuildError> {
         return Ok(None);
     }
     let text = std::fs::read_to_string(&path).map_err(io(&path))?;
-    let doc: toml::Value = toml::from_str(&text).map_err(|source| BuildError::Toml {
-        path: path.clone(),
-        line: source
-            .span()
-            .map(|s| text[..s.start].lines().count().max(1)),
-        source,
-    })?;
+    let doc: toml::Value =
+        toml::from_str(&text).map_err(|source| toml_error(&path, &text, source))?;
     let name = doc
         .get("package")
         .and_then(|p| p.get("name"))
