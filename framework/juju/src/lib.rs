@@ -2,10 +2,11 @@
 //!
 //! - [`names`]: application, unit, endpoint and action name rules;
 //! - [`hooks`]: the hooks every charm gets and the shape of relation and storage hooks;
-//! - [`env`]: the environment variables Juju sets for a hook or action;
+//! - [`env`](mod@env): the environment variables Juju sets for a hook or action (and the one the local model adds);
 //! - [`settings`]: the string map relation data and leader settings are made of, and
 //!   Juju's merge rule for it;
-//! - [`endpoint`]: the `{endpoint_name}` placeholder of interface layers and endpoint roles.
+//! - [`endpoint`]: the `{endpoint_name}` placeholder of interface layers and endpoint roles;
+//! - [`ports`]: port ranges as `open-port` takes them.
 //!
 //! The crate has no dependencies: the proc-macro crate, the runtime linked into every
 //! charm binary, the composer and the local model all use it.
@@ -24,4 +25,5 @@ pub mod endpoint;
 pub mod env;
 pub mod hooks;
 pub mod names;
+pub mod ports;
 pub mod settings;
