@@ -9,6 +9,7 @@ use super::output::{Output, FORMAT, OUTPUT};
 use super::relation::{warn_deprecated_format, DEPRECATED_FORMAT};
 use crate::context::{HookContextData, PortRange, Transactional};
 use crate::gostr;
+use charms_reactive_juju::ports;
 
 const PORT_ARGS: &str = "<port>[/<protocol>] or <from>-<to>[/<protocol>] or icmp";
 
@@ -107,48 +108,29 @@ fn port_request(p: &Parsed, io: &mut Io, name: &str) -> Result<PortRange, Fail> 
     })
 }
 
-/// `network.ParsePortRange`: `80`, `80/udp`, `8000-8099/tcp` or `icmp`; ICMP gets
-/// ports 0.
+/// `network.ParsePortRange` ([`ports::parse`]), with Go's spelling of its errors.
 fn parse_port_range(spec: &str) -> Result<(String, u16, u16), String> {
-    let (ports, protocol) = spec.split_once('/').unwrap_or((spec, "tcp"));
-    let parts: Vec<&str> = ports.split('-').collect();
-    let port = |text: &str| {
-        gostr::atoi(text).map_err(|e| format!("invalid port {}: {e}", gostr::quote(text)))
-    };
-    let (from, to) = match parts.as_slice() {
-        ["icmp"] => (-1, -1),
-        [single] => {
-            let p = gostr::atoi(single)
-                .map_err(|e| format!("invalid port {}: {e}", gostr::quote(ports)))?;
-            (p, p)
+    use ports::ParseError;
+    let range = ports::parse(spec).map_err(|e| match e {
+        ParseError::InvalidPort { port, out_of_range } => {
+            let why = if out_of_range {
+                "value out of range"
+            } else {
+                "invalid syntax"
+            };
+            let port = gostr::quote(&port);
+            format!("invalid port {port}: strconv.Atoi: parsing {port}: {why}")
         }
-        [from, to] => (port(from)?, port(to)?),
-        _ => return Err(format!("invalid port range {}", gostr::quote(ports))),
-    };
-    let protocol = if from == -1 { "icmp" } else { protocol };
-    if !matches!(protocol, "tcp" | "udp" | "icmp") {
-        return Err(format!(
+        ParseError::InvalidRange { ports } => {
+            format!("invalid port range {}", gostr::quote(&ports))
+        }
+        ParseError::InvalidProtocol { protocol } => format!(
             "invalid protocol {}, expected \"tcp\", \"udp\", or \"icmp\"",
-            gostr::quote(protocol)
-        ));
-    }
-    if protocol == "icmp" {
-        if from == -1 && to == -1 {
-            return Ok(("icmp".to_string(), 0, 0));
-        }
-        return Err(format!(
-            "protocol \"icmp\" doesn't support any ports; got \"{from}\""
-        ));
-    }
-    if from > to {
-        return Err(format!("invalid port range {from}-{to}/{protocol}"));
-    }
-    match (u16::try_from(from), u16::try_from(to)) {
-        (Ok(from), Ok(to)) => Ok((protocol.to_string(), from, to)),
-        _ => Err(format!(
-            "port range bounds must be between 0 and 65535, got {from}-{to}"
-        )),
-    }
+            gostr::quote(&protocol)
+        ),
+        other => other.to_string(),
+    })?;
+    Ok((range.protocol.as_str().to_string(), range.from, range.to))
 }
 
 /// `PortRange.String`.
