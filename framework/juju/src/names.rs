@@ -43,6 +43,18 @@ pub fn unit_application(unit: &str) -> &str {
     unit.split_once('/').map_or(unit, |(app, _)| app)
 }
 
+/// The number of a unit name (`kv/12` → 12); `None` if the name has no valid number.
+///
+/// ```
+/// use charms_reactive_juju::names::unit_number;
+/// assert_eq!(unit_number("kv/12"), Some(12));
+/// assert_eq!(unit_number("kv"), None);
+/// ```
+pub fn unit_number(unit: &str) -> Option<u64> {
+    let (_, number) = unit.split_once('/')?;
+    number.parse().ok().filter(|_| !number.starts_with('+'))
+}
+
 /// Endpoint (relation) names: `^[a-z][a-z0-9]*(?:[_-][a-z0-9]+)*$`.
 pub fn is_endpoint_name(name: &str) -> bool {
     let mut parts = name.split(['-', '_']);
@@ -97,6 +109,11 @@ mod tests {
         assert!(!is_unit_name("web"));
         assert!(!is_unit_name("x/"));
         assert_eq!(unit_application("kv/1"), "kv");
+        assert_eq!(unit_number("kv/1"), Some(1));
+        assert_eq!(unit_number("my-app/12"), Some(12));
+        assert_eq!(unit_number("kv/+1"), None);
+        assert_eq!(unit_number("kv/x"), None);
+        assert_eq!(unit_number("kv"), None);
     }
 
     #[test]

@@ -194,7 +194,7 @@ fn base_env(
     cmd.stdin(Stdio::null())
         .env("PATH", &view.path)
         // Tells charms_reactive::service which service manager the unit has.
-        .env("REACTIVE_MODEL_PROVIDER", model.provider.name())
+        .env(env::REACTIVE_MODEL_PROVIDER, model.provider.name())
         .env(env::LEGACY_CHARM_DIR, charm_dir)
         .env(env::CHARM_DIR, charm_dir)
         .env(env::CONTEXT_ID, context_id)

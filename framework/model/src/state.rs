@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::charm::CharmInfo;
+use charms_reactive_juju::names;
 use charms_reactive_juju::settings::Settings;
 
 use crate::context::{PortRange, Status};
@@ -336,9 +337,11 @@ impl ModelState {
 
 /// Unit names sorted by application, then number (`kv/2` before `kv/10`).
 pub fn unit_order(a: &str, b: &str) -> std::cmp::Ordering {
-    let split = |u: &str| {
-        let (app, n) = u.rsplit_once('/').unwrap_or((u, "0"));
-        (app.to_string(), n.parse::<u64>().unwrap_or(0))
+    let key = |u| {
+        (
+            names::unit_application(u),
+            names::unit_number(u).unwrap_or(0),
+        )
     };
-    split(a).cmp(&split(b))
+    key(a).cmp(&key(b))
 }

@@ -4,6 +4,8 @@ use anyhow::Context;
 use std::path::Path;
 use std::process::Command;
 
+use charms_reactive_juju::env;
+
 use super::ModelView;
 use crate::provider::UnitView;
 
@@ -28,7 +30,7 @@ impl ModelView {
                 },
             )
             .env("LANG", "C.UTF-8")
-            .env("JUJU_UNIT_NAME", unit);
+            .env(env::UNIT_NAME, unit);
         if let Ok(term) = std::env::var("TERM") {
             cmd.env("TERM", term);
         }
