@@ -10,6 +10,7 @@
 //!
 //! * reaps every process of the machine (orphans are re-parented to it);
 //! * runs the supervisor on [`crate::SUPERVISOR_SOCKET`];
+//! * runs the service manager with systemd's interface on [`crate::systemd::SYSTEMD_SOCKET`];
 //! * runs apt steps for the `apt-get` shim on [`crate::apt::CONTROL_SOCKET`].
 //!
 //! When it dies (SIGKILL from the host on destroy), the kernel kills every other process of
@@ -27,6 +28,7 @@ use crate::apt::{AptRunner, CONTROL_SOCKET};
 use crate::reaper::{self, ProcTable};
 use crate::rootfs::{self, InitConfig};
 use crate::supervisor::{self, Supervisor, SUPERVISOR_SOCKET};
+use crate::systemd::{self, lifecycle::Manager, SYSTEMD_SOCKET};
 use crate::sys;
 
 /// Namespaces each machine gets.
@@ -113,7 +115,7 @@ fn pid1(cfg: &InitConfig, host_net: OwnedFd, lock: std::fs::File) -> i32 {
     // SAFETY: dup2 onto fd 1 from our own stderr.
     unsafe { libc::dup2(2, 1) };
 
-    let (supervisor_listener, control_listener) = serving;
+    let (supervisor_listener, control_listener, systemd_listener) = serving;
     let table = Arc::new(ProcTable::default());
     let supervisor = Arc::new(Supervisor::new(
         Arc::clone(&table),
@@ -125,12 +127,19 @@ fn pid1(cfg: &InitConfig, host_net: OwnedFd, lock: std::fs::File) -> i32 {
         lock: Mutex::new(lock),
         table: Arc::clone(&table),
     });
+    let manager = Arc::new(Manager::new(
+        Arc::clone(&table),
+        "/".into(),
+        supervisor::LOG_DIR.into(),
+    ));
     std::thread::spawn(move || supervisor.serve(supervisor_listener));
+    std::thread::spawn(move || systemd::serve(manager, systemd_listener));
     std::thread::spawn(move || apt.serve(control_listener));
     reaper::reap_forever(&table)
 }
 
 type Listeners = (
+    std::os::unix::net::UnixListener,
     std::os::unix::net::UnixListener,
     std::os::unix::net::UnixListener,
 );
@@ -146,5 +155,6 @@ fn setup(cfg: &InitConfig) -> anyhow::Result<Listeners> {
     rootfs::build(cfg)?;
     let supervisor_listener = supervisor::bind_socket(Path::new(SUPERVISOR_SOCKET))?;
     let control_listener = supervisor::bind_socket(Path::new(CONTROL_SOCKET))?;
-    Ok((supervisor_listener, control_listener))
+    let systemd_listener = supervisor::bind_socket(Path::new(SYSTEMD_SOCKET))?;
+    Ok((supervisor_listener, control_listener, systemd_listener))
 }

@@ -169,6 +169,7 @@ pub mod service_cli;
 mod state;
 pub mod supervisor;
 mod support;
+pub mod systemd;
 mod sys;
 
 pub use config::{FleetConfig, MachineSpec, NetConfig};

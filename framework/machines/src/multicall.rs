@@ -7,7 +7,8 @@ const USAGE: &str = "usage: reactive-machine enter|service|apt-get|init …
   service …        the reactive-service client (see `reactive-machine service --help`)
   apt-get …        the apt-get shim
   init CONFIG      a machine's init (started by the fleet)
-Called as `reactive-service` or `apt-get` (through a link), it is that program.";
+Called as `reactive-service`, `apt-get`, `systemctl`, `journalctl`, `systemd-notify`,
+`service`, `invoke-rc.d` or `deb-systemd-invoke` (through a link), it is that program.";
 
 /// The multi-call entry point of the `reactive-machine` binary: dispatches on the base name
 /// of `argv0` (`apt-get`, `reactive-service`), else on the first argument (`init`, `enter`,
@@ -20,6 +21,11 @@ pub fn machine_main(argv0: &str, args: Vec<String>) -> i32 {
     match name {
         "apt-get" => return crate::apt::shim_main(args),
         "reactive-service" => return crate::service_cli::main(args),
+        "systemctl" | "journalctl" => return crate::systemd::client::main(name, args),
+        "systemd-notify" => return crate::systemd::notify::systemd_notify_main(args),
+        "service" => return crate::systemd::compat::service_main(args),
+        "invoke-rc.d" => return crate::systemd::compat::invoke_rc_d_main(args),
+        "deb-systemd-invoke" => return crate::systemd::compat::deb_systemd_invoke_main(args),
         _ => {}
     }
     let mut args = args.into_iter();

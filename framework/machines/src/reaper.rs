@@ -21,7 +21,13 @@ struct Table {
     watched: HashSet<i32>,
     /// Exit statuses of watched children, kept until [`ProcTable::forget`].
     exited: HashMap<i32, RawStatus>,
+    /// The last exits of children nobody watched (orphans re-parented to us), so a process
+    /// adopted just after it ended still has its status.
+    recent: std::collections::VecDeque<(i32, RawStatus)>,
 }
+
+/// How many unwatched exits [`Table::recent`] keeps.
+const RECENT: usize = 64;
 
 /// See the module docs.
 #[derive(Default)]
@@ -61,6 +67,11 @@ impl ProcTable {
             }
             if table.watched.contains(&pid) {
                 table.exited.insert(pid, status);
+            } else {
+                if table.recent.len() == RECENT {
+                    table.recent.pop_front();
+                }
+                table.recent.push_back((pid, status));
             }
         }
         drop(table);
@@ -95,6 +106,19 @@ impl ProcTable {
                         .0
                 }
             };
+        }
+    }
+
+    /// Starts watching `pid`, a process we did not spawn (a forking daemon re-parented to the
+    /// init, or a `MAINPID=` a service announced). If it already ended as our child, its
+    /// status is taken from the recent exits.
+    pub fn adopt(&self, pid: i32) {
+        let mut table = self.lock();
+        table.watched.insert(pid);
+        if let Some(i) = table.recent.iter().rposition(|(p, _)| *p == pid) {
+            if let Some((_, status)) = table.recent.remove(i) {
+                table.exited.insert(pid, status);
+            }
         }
     }
 

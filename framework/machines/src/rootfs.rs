@@ -148,7 +148,13 @@ pub(crate) fn build(cfg: &InitConfig) -> anyhow::Result<()> {
             Some(options),
         )?;
     }
-    for (dir, mode) in [("run/lock", 0o1777), ("run/reactive", 0o755)] {
+    // `/run/systemd/system` is how `sd_booted()` and maintainer scripts tell that systemd
+    // runs: they then use `systemctl`, which is the machine's service manager.
+    for (dir, mode) in [
+        ("run/lock", 0o1777),
+        ("run/reactive", 0o755),
+        ("run/systemd/system", 0o755),
+    ] {
         let path = root.join(dir);
         fs::create_dir_all(&path).with_context(|| format!("creating {}", path.display()))?;
         fs::set_permissions(&path, fs::Permissions::from_mode(mode))
@@ -165,12 +171,44 @@ pub(crate) fn build(cfg: &InitConfig) -> anyhow::Result<()> {
     let helper = bin_dir.join("reactive-machine");
     make_mount_point(&cfg.helper_binary, &helper)?;
     bind(&cfg.helper_binary, &helper, false)?;
-    for link in ["apt-get", "reactive-service"] {
+    for link in ["apt-get", "reactive-service"]
+        .into_iter()
+        .chain(crate::systemd::PROGRAMS)
+    {
         let path = bin_dir.join(link);
         if fs::symlink_metadata(&path).is_err() {
             symlink("reactive-machine", &path)
                 .with_context(|| format!("linking {}", path.display()))?;
         }
+    }
+    // systemd's and Debian's tools at their usual paths are the machine's, whatever `PATH`
+    // a maintainer script or hook has. Replacing a host file leaves a whiteout over it.
+    for (program, path) in crate::systemd::PROGRAMS
+        .iter()
+        .zip(crate::systemd::SYSTEM_PATHS)
+    {
+        let target = under(root, Path::new(path));
+        let wanted = Path::new(crate::MACHINE_BIN_DIR).join(program);
+        if fs::read_link(&target).is_ok_and(|t| t == wanted) {
+            continue;
+        }
+        if let Some(parent) = target.parent() {
+            fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        }
+        match fs::remove_file(&target) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("replacing {}", target.display())),
+        }
+        symlink(&wanted, &target).with_context(|| format!("linking {}", target.display()))?;
+    }
+    // A host's deny-all policy-rc.d (container images have one) would stop package scripts
+    // from starting daemons; a Juju machine has none.
+    let policy = under(root, Path::new(crate::systemd::compat::POLICY_RC_D));
+    match fs::remove_file(&policy) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("removing {}", policy.display())),
     }
 
     // Hide first (read-write, so bind targets can be made inside), bind, then seal.

@@ -518,16 +518,17 @@ fn shell_words(argv: &[String]) -> String {
 }
 
 /// A user to run a service as, resolved with the machine's own `/etc/passwd`.
-struct Identity {
-    name: String,
-    uid: libc::uid_t,
-    gid: libc::gid_t,
-    groups: Vec<libc::gid_t>,
-    home: String,
+pub(crate) struct Identity {
+    pub name: String,
+    pub uid: libc::uid_t,
+    pub gid: libc::gid_t,
+    pub groups: Vec<libc::gid_t>,
+    pub home: String,
+    pub shell: String,
 }
 
 impl Identity {
-    fn lookup(user: &str) -> anyhow::Result<Identity> {
+    pub(crate) fn lookup(user: &str) -> anyhow::Result<Identity> {
         let key = CString::new(user).context("user name contains NUL")?;
         let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
         let mut buf = vec![0 as libc::c_char; 16 * 1024];
@@ -552,12 +553,15 @@ impl Identity {
             bail!("no user {user} in this machine's /etc/passwd");
         }
         // SAFETY: getpwnam_r succeeded, so the fields are valid C strings in `buf`.
-        let (name, home) = unsafe {
+        let (name, home, shell) = unsafe {
             (
                 std::ffi::CStr::from_ptr(pwd.pw_name)
                     .to_string_lossy()
                     .into_owned(),
                 std::ffi::CStr::from_ptr(pwd.pw_dir)
+                    .to_string_lossy()
+                    .into_owned(),
+                std::ffi::CStr::from_ptr(pwd.pw_shell)
                     .to_string_lossy()
                     .into_owned(),
             )
@@ -583,8 +587,34 @@ impl Identity {
             gid: pwd.pw_gid,
             groups,
             home,
+            shell,
         })
     }
+}
+
+/// The gid of group `group` (name or number) in the machine's own `/etc/group`.
+pub(crate) fn group_id(group: &str) -> anyhow::Result<libc::gid_t> {
+    if let Ok(gid) = group.parse::<libc::gid_t>() {
+        return Ok(gid);
+    }
+    let key = CString::new(group).context("group name contains NUL")?;
+    let mut grp: libc::group = unsafe { std::mem::zeroed() };
+    let mut buf = vec![0 as libc::c_char; 16 * 1024];
+    let mut result: *mut libc::group = std::ptr::null_mut();
+    // SAFETY: all pointers are to live locals; getgrnam_r fills `grp` with pointers into `buf`.
+    let ret = unsafe {
+        libc::getgrnam_r(
+            key.as_ptr(),
+            &mut grp,
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut result,
+        )
+    };
+    if ret != 0 || result.is_null() {
+        bail!("no group {group} in this machine's /etc/group");
+    }
+    Ok(grp.gr_gid)
 }
 
 /// Binds the supervisor socket at `path` (replacing a stale one), readable by root only:
