@@ -1,4 +1,4 @@
-//! Running an action on a unit through the hook lifecycle ([`crate::lifecycle`]): the
+//! Running an action on a unit through the hook lifecycle (`lifecycle`): the
 //! action's parameters (schema defaults filled in, required ones checked) go into its
 //! context, and its `action-set` results, output and exit code come back. Layer: above
 //! the hook lifecycle. See <https://juju.is/docs/juju/action>.

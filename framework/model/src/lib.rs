@@ -15,21 +15,21 @@
 //! 1. Vocabulary and layout: [`gostr`] (Go's spellings the tools reproduce), [`hook`]
 //!    (a hook and what it is about), [`charm`] (what a built charm declares),
 //!    [`context`] (what a hook sees and what it changed), `logs` (appending to and
-//!    reading the hook and debug logs), [`paths`] (the model directory's layout),
-//!    [`provider`] (where units run: the host or machines).
+//!    reading the hook and debug logs), `paths` (the model directory's layout),
+//!    `provider` (where units run: the host or machines).
 //! 2. State: [`state`], the model on disk.
 //! 3. The uniter's bookkeeping: [`resolver`] (which hook a unit runs next) and
-//!    [`uniter`] (what a unit has seen, moving it on after a hook, removing units,
+//!    `uniter` (what a unit has seen, moving it on after a hook, removing units,
 //!    electing leaders).
-//! 4. Context building: [`context_build`], what a hook sees, from the state.
+//! 4. Context building: `context_build`, what a hook sees, from the state.
 //! 5. The hook tools and the unit agent: [`tools`] (each tool as a function of the
 //!    context) and [`agent`] (the socket's protocol, its server and the tools' client).
-//! 6. Process launch: [`launch`], the executable, Juju's environment, the socket served.
-//! 7. Applying effects: [`effects`], immediate ones always, transactional ones on
+//! 6. Process launch: `launch`, the executable, Juju's environment, the socket served.
+//! 7. Applying effects: `effects`, immediate ones always, transactional ones on
 //!    success.
-//! 8. The hook lifecycle, shared by hooks and actions: [`lifecycle`]; then [`action`].
-//! 9. The scheduler: [`scheduler`], rounds of hooks until the model settles.
-//! 10. Operations: [`ops`], `deploy`, `relate`, `config`, … as `juju` does them.
+//! 8. The hook lifecycle, shared by hooks and actions: `lifecycle`; then [`action`].
+//! 9. The scheduler: `scheduler`, rounds of hooks until the model settles.
+//! 10. Operations: `ops`, `deploy`, `relate`, `config`, … as `juju` does them.
 //! 11. The model as a library: [`model`] (a directory of one concept per file: the
 //!     `Model` handle and its operations, `ModelView` for reading, the helpers, the
 //!     hook-tool links, the lock, the status, action parameters, ssh, reading logs),
@@ -60,7 +60,7 @@
 //!   retried with backoff: `reactive model resolve` retries (or skips) them.
 //! * With the `local` provider all units share the host: each has its own charm
 //!   directory and unit state, and a loopback address of its own. The `machines`
-//!   provider gives each unit a namespace machine instead ([`provider`]); the host's
+//!   provider gives each unit a namespace machine instead (`provider`); the host's
 //!   kernel, users and packages installed before the machine was made are shared.
 //! * Secrets, storage, payloads, k8s specs and resources are not modelled; their tools
 //!   say so (see [`tools`]).
@@ -71,31 +71,31 @@ pub mod context;
 pub mod gostr;
 pub mod hook;
 mod logs;
-pub mod paths;
-pub mod provider;
+pub(crate) mod paths;
+pub(crate) mod provider;
 
 pub mod state;
 
 pub mod resolver;
-pub mod uniter;
+pub(crate) mod uniter;
 
-pub mod context_build;
+pub(crate) mod context_build;
 
 pub mod tools;
 
 pub mod agent;
 
-pub mod launch;
+pub(crate) mod launch;
 
-pub mod effects;
+pub(crate) mod effects;
 
-pub mod lifecycle;
+pub(crate) mod lifecycle;
 
 pub mod action;
 
-pub mod scheduler;
+pub(crate) mod scheduler;
 
-pub mod ops;
+pub(crate) mod ops;
 
 /// Opening, changing and destroying a model directory: the API `reactive model` uses.
 pub mod model;

@@ -174,17 +174,6 @@ pub struct RanHook {
     observed: Option<Observed>,
 }
 
-/// Runs `hook` on `unit_name` and applies its effects to `model`.
-pub fn run_hook(
-    paths: &Paths,
-    model: &mut ModelState,
-    unit_name: &str,
-    hook: &Hook,
-) -> anyhow::Result<Outcome> {
-    let ran = prepare_hook(paths, model, unit_name, hook)?.run();
-    finish_hook(paths, model, ran)
-}
-
 /// Builds the hook's context and command; numbers the hook in the model.
 pub fn prepare_hook(
     paths: &Paths,
@@ -216,11 +205,6 @@ pub fn prepare_hook(
 }
 
 impl PreparedHook {
-    /// The unit it runs on.
-    pub fn unit(&self) -> &str {
-        &self.prepared.unit
-    }
-
     /// Runs the hook, serving its tool calls; the model is not touched. A hook the
     /// model cannot serve (its socket cannot be made, …) counts as failed.
     pub fn run(self) -> RanHook {

@@ -1,6 +1,6 @@
 //! What a unit runs next: the Juju 3.6 uniter's resolver (`worker/uniter/resolver.go`
 //! in Juju's source), reduced to what the local model needs. Layer: the uniter, beside
-//! [`crate::uniter`]'s bookkeeping, above [`crate::state`]. See
+//! `uniter`'s bookkeeping, above [`crate::state`]. See
 //! <https://juju.is/docs/sdk/charm-lifecycle> for the order of hooks.
 //!
 //! Order: install; `-relation-created` per relation; leadership (`leader-elected`, or

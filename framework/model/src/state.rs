@@ -1,6 +1,6 @@
 //! The model's state on disk: `<model>/model.json`, written atomically after every
 //! change, so a command that fails leaves the model as it was. Layer: state (above the
-//! vocabulary and [`crate::provider`]).
+//! vocabulary and `provider`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -13,6 +13,7 @@ use charms_reactive_juju::names;
 use charms_reactive_juju::settings::Settings;
 
 use crate::context::{PortRange, Status};
+pub use crate::provider::Provider;
 
 /// A versioned databag: the version goes up on every committed change.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -204,7 +205,7 @@ pub struct ModelState {
     pub hooks_run: u64,
     /// Scheduler state (advances with every choice).
     pub rng: u64,
-    /// Where hooks run (see [`crate::provider`]).
+    /// Where hooks run (the host, or one namespace machine per unit).
     #[serde(default)]
     pub provider: crate::provider::Provider,
     /// How many units' hooks run at the same time (the scheduler's round size).

@@ -1,6 +1,6 @@
 //! `reactive-hook-tool`: the local model's hook tools (`config-get`, `relation-set`, …)
 //! in a small binary of their own, called through the links the model puts in its tools
-//! directory ([`charms_reactive_model::model::link_hook_tools`]). Hooks call tools many
+//! directory (`Model::open` makes them). Hooks call tools many
 //! times each; a binary that links only the tools starts faster than the whole `reactive`
 //! command (which answers as the tools too, when this binary is not installed).
 

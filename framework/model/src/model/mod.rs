@@ -32,11 +32,12 @@ use self::status::status_of;
 pub use self::status::{
     AgentStatus, ApplicationStatus, ModelStatus, Status, StatusValue, UnitStatus,
 };
-pub use self::tool_links::link_hook_tools;
+use self::tool_links::link_hook_tools;
 pub use crate::ops::Resolve;
 use crate::paths::Paths;
 use crate::provider::Provider;
-use crate::scheduler::{Settled, MAX_HOOKS};
+pub use crate::scheduler::Settled;
+use crate::scheduler::MAX_HOOKS;
 use crate::state::{ModelState, Unit, DEFAULT_JOBS, STATE_FILE};
 use crate::{action, ops};
 
@@ -105,11 +106,6 @@ impl ModelView {
     /// The model's directory (absolute).
     pub fn dir(&self) -> &Path {
         &self.paths.dir
-    }
-
-    /// Where the model keeps its files.
-    pub fn paths(&self) -> &Paths {
-        &self.paths
     }
 
     /// The model's state as loaded and changed since.
@@ -330,7 +326,7 @@ impl Model {
     }
 
     /// Saves the model, then runs hooks until every unit is idle or in error (at most
-    /// [`MAX_HOOKS`]).
+    /// 10 000 hooks).
     pub fn settle(&mut self) -> anyhow::Result<Settled> {
         self.view.state.save(&self.view.paths.dir)?;
         crate::scheduler::settle(&self.view.paths, &mut self.view.state, MAX_HOOKS)

@@ -37,7 +37,7 @@ impl ModelView {
         Ok(cmd)
     }
 
-    /// Runs [`Model::ssh_command`] with this process's stdio; returns its exit code
+    /// Runs [`ModelView::ssh_command`] with this process's stdio; returns its exit code
     /// (128 + the signal's number if a signal ended it).
     pub fn ssh(&self, unit: &str, command: &[String]) -> anyhow::Result<i32> {
         let mut cmd = self.ssh_command(unit, command)?;

@@ -12,7 +12,7 @@ use crate::tools;
 /// tool to it, so the tools work wherever that directory is seen: on the host, and bound
 /// into each machine, where the build tree may be hidden. The copy is redone only when
 /// `binary` changed (the copy takes its source's time, so size and time tell).
-pub fn link_hook_tools(paths: &Paths, binary: &Path) -> anyhow::Result<()> {
+pub(crate) fn link_hook_tools(paths: &Paths, binary: &Path) -> anyhow::Result<()> {
     let tools_dir = paths.tools_dir();
     std::fs::create_dir_all(&tools_dir).with_context(|| tools_dir.display().to_string())?;
     let copy = tools_dir.join(HOOK_TOOL_BINARY);
