@@ -9,8 +9,8 @@
 //! transactional ones only if the hook exited 0.
 //!
 //! # Layers
-//! Each module uses only modules listed before it (`tests/module_cycles.rs` checks that
-//! there is no import cycle):
+//! Each module uses only modules declared before it below (`tests/module_cycles.rs`
+//! checks that every import points up this list, so there is no cycle):
 //!
 //! 1. Vocabulary and layout: [`gostr`] (Go's spellings the tools reproduce), [`hook`]
 //!    (a hook and what it is about), [`charm`] (what a built charm declares),
@@ -66,12 +66,18 @@
 //!   say so (see [`tools`]).
 
 // In layer order (blank lines keep rustfmt from sorting them).
-pub mod charm;
-pub mod context;
 pub mod gostr;
+
 pub mod hook;
+
+pub mod charm;
+
+pub mod context;
+
 mod logs;
+
 pub(crate) mod paths;
+
 pub(crate) mod provider;
 
 pub mod state;

@@ -19,6 +19,9 @@ fn code_only(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
+    // Inside an attribute: its bracket depth (strings there are kept).
+    let mut attribute_depth = 0usize;
+    let mut in_attribute = false;
     while i < chars.len() {
         let c = chars[i];
         let next = chars.get(i + 1).copied();
@@ -76,12 +79,21 @@ fn code_only(text: &str) -> String {
             i = j;
             out.push_str("\"\"");
         } else if c == '"' {
+            let start = i + 1;
             i += 1;
             while i < chars.len() && chars[i] != '"' {
                 i += if chars[i] == '\\' { 2 } else { 1 };
             }
             i += 1;
-            out.push_str("\"\"");
+            if attribute_depth > 0 {
+                // A path in an attribute's string (`#[serde(with = "crate::x")]`) is
+                // an import too: keep the text, without the quotes.
+                out.push(' ');
+                out.extend(&chars[start..(i - 1).min(chars.len())]);
+                out.push(' ');
+            } else {
+                out.push_str("\"\"");
+            }
         } else if c == '\'' {
             // A character literal ('x', '\n', '\u{1F600}') or a lifetime ('a).
             if next == Some('\\') {
@@ -99,6 +111,18 @@ fn code_only(text: &str) -> String {
                 i += 1;
             }
         } else {
+            // Track `#[…]` and `#![…]` so their strings are read as code.
+            if c == '#'
+                && (next == Some('[') || (next == Some('!') && chars.get(i + 2) == Some(&'[')))
+            {
+                attribute_depth = 0;
+                in_attribute = true;
+            } else if c == '[' && in_attribute {
+                attribute_depth += 1;
+            } else if c == ']' && attribute_depth > 0 {
+                attribute_depth -= 1;
+                in_attribute = attribute_depth > 0;
+            }
             out.push(c);
             i += 1;
         }
@@ -113,112 +137,291 @@ fn ident_at(s: &str) -> &str {
     &s[..end]
 }
 
-/// The first path segment after every `<prefix>::` in `code` (each item of a
-/// `<prefix>::{a, b::c}` group counts).
-fn references(code: &str, prefix: &str) -> BTreeSet<String> {
-    let needle = format!("{prefix}::");
-    let mut found = BTreeSet::new();
-    let mut rest = code;
-    while let Some(at) = rest.find(&needle) {
-        let before_ok = !rest[..at]
-            .chars()
-            .next_back()
-            .is_some_and(|p| p.is_alphanumeric() || p == '_');
-        let after = rest[at + needle.len()..].trim_start();
-        rest = &rest[at + needle.len()..];
-        if !before_ok {
-            continue;
-        }
-        if let Some(group) = after.strip_prefix('{') {
-            // Top-level items of the group: split on commas outside nested braces.
-            let mut depth = 0;
-            let mut item_start = true;
-            for (k, ch) in group.char_indices() {
-                match ch {
-                    '{' => depth += 1,
-                    '}' if depth == 0 => break,
-                    '}' => depth -= 1,
-                    ',' if depth == 0 => item_start = true,
-                    c if item_start && !c.is_whitespace() => {
-                        item_start = false;
-                        let name = ident_at(&group[k..]);
-                        if !name.is_empty() {
-                            found.insert(name.to_string());
-                        }
-                    }
-                    _ => {}
-                }
-            }
+/// Every path in `code` that starts with `crate`, `super` or `self`, with `use` groups
+/// expanded (`crate::{a::X, b::{c, d}}` gives `crate::a::X`, `crate::b::c`,
+/// `crate::b::d`); `*` and `self` inside a group end a path.
+fn rooted_paths(code: &str) -> Vec<Vec<String>> {
+    let mut found = Vec::new();
+    let bytes = code.as_bytes();
+    let mut at = 0;
+    while at < code.len() {
+        let rest = &code[at..];
+        let word = ident_at(rest);
+        let starts_path = matches!(word, "crate" | "super" | "self")
+            && rest[word.len()..].trim_start().starts_with("::")
+            // Not a later segment of a path (`x::super`) nor part of a longer name.
+            && !code[..at].trim_end().ends_with("::")
+            && !(at > 0 && (bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_'));
+        if starts_path {
+            let mut prefix = Vec::new();
+            let used = tree(rest, &mut prefix, &mut found);
+            at += used.max(word.len());
         } else {
-            let name = ident_at(after);
-            if !name.is_empty() {
-                found.insert(name.to_string());
-            }
+            at += rest.chars().next().map_or(1, char::len_utf8);
         }
     }
     found
 }
 
-/// Where a source file sits: its top-level module and, inside a directory module, its
-/// submodule (`None` for the directory's `mod.rs` and for top-level files).
-fn module_of(rel: &Path) -> Option<(String, Option<String>)> {
-    let parts: Vec<String> = rel
+/// Reads a use tree at the start of `text` after `prefix`; pushes each full path to
+/// `out` and returns how many bytes it read.
+fn tree(text: &str, prefix: &mut Vec<String>, out: &mut Vec<Vec<String>>) -> usize {
+    let depth = prefix.len();
+    let mut pos = 0;
+    loop {
+        let skipped = text[pos..].len() - text[pos..].trim_start().len();
+        pos += skipped;
+        let rest = &text[pos..];
+        if let Some(group) = rest.strip_prefix('{') {
+            pos += 1;
+            let mut inner = 0;
+            while inner < group.len() {
+                let item = &group[inner..];
+                let trimmed = item.trim_start();
+                inner += item.len() - trimmed.len();
+                if trimmed.starts_with('}') {
+                    inner += 1;
+                    break;
+                }
+                if trimmed.starts_with(',') {
+                    inner += 1;
+                    continue;
+                }
+                let mut sub = prefix.clone();
+                let used = tree(trimmed, &mut sub, out);
+                inner += used.max(1);
+            }
+            pos += inner;
+            break;
+        }
+        let name = ident_at(rest);
+        if name.is_empty() {
+            break;
+        }
+        pos += name.len();
+        // `self` inside a group names the group's own path.
+        if name != "self" || prefix.is_empty() {
+            prefix.push(name.to_string());
+        }
+        let after = &text[pos..];
+        let trimmed = after.trim_start();
+        if let Some(next) = trimmed.strip_prefix("::") {
+            pos += after.len() - next.len();
+            continue;
+        }
+        break;
+    }
+    if prefix.len() > depth || depth > 0 {
+        out.push(prefix.clone());
+    }
+    pos
+}
+
+/// A source file's module path (`a.rs` → `a`, `d/mod.rs` → `d`, `d/x.rs` → `d::x`);
+/// empty for the crate root.
+fn module_path(rel: &Path) -> Vec<String> {
+    let mut parts: Vec<String> = rel
         .iter()
         .map(|p| p.to_string_lossy().trim_end_matches(".rs").to_string())
         .collect();
-    match parts.as_slice() {
-        [] => None,
-        // The crate root declares every module; it is no module itself.
-        [root] if root == "lib" || root == "main" => None,
-        [file] => Some((file.clone(), None)),
-        [dir, sub, ..] => Some((dir.clone(), (sub != "mod").then(|| sub.clone()))),
+    if matches!(
+        parts.last().map(String::as_str),
+        Some("mod" | "lib" | "main")
+    ) {
+        parts.pop();
     }
+    parts
 }
 
-/// The graphs of `files` (paths relative to `src/`, and their text): the top-level
-/// modules' graph, and per directory module its submodules' graph.
-fn graphs(files: &[(PathBuf, String)]) -> (Graph, BTreeMap<String, Graph>) {
-    let mut top = Graph::new();
-    let mut inner: BTreeMap<String, Graph> = BTreeMap::new();
-    for (rel, text) in files {
-        let Some((module, sub)) = module_of(rel) else {
-            continue;
-        };
-        let code = code_only(text);
-        let file = rel.display().to_string();
-        let edges = top.entry(module.clone()).or_default();
-        for to in references(&code, "crate") {
-            if to != module && to != "self" {
-                edges.entry(to).or_insert_with(|| file.clone());
+/// `path` (from a file whose module is `module`) as a path from the crate root:
+/// `crate::`, `super::` (repeated) and `self::` resolved.
+fn absolute(module: &[String], path: &[String]) -> Option<Vec<String>> {
+    let mut base: Vec<String> = module.to_vec();
+    let mut rest = path;
+    match rest.first().map(String::as_str) {
+        Some("crate") => {
+            base.clear();
+            rest = &rest[1..];
+        }
+        Some("self") => rest = &rest[1..],
+        Some("super") => {
+            while rest.first().map(String::as_str) == Some("super") {
+                base.pop()?;
+                rest = &rest[1..];
             }
         }
-        if let Some(sub) = sub {
-            let subs = inner.entry(module.clone()).or_default();
-            let edges = subs.entry(sub.clone()).or_default();
-            let mut siblings = references(&code, "super");
-            // `crate::<this module>::x` reaches a sibling too.
-            let own = format!("crate::{module}");
-            siblings.extend(references(&code, &own));
-            for to in siblings {
-                if to != sub && to != "self" && to != "super" {
-                    edges.entry(to).or_insert_with(|| file.clone());
+        // A path relative to the module (`use server::X` in a `mod.rs`).
+        _ => {}
+    }
+    base.extend(rest.iter().cloned());
+    Some(base)
+}
+
+/// What the crate root and each directory's `mod.rs` re-export (or import, which its
+/// submodules see through `super::`): the module path of each name → where it is from.
+type Reexports = BTreeMap<Vec<String>, BTreeMap<String, Vec<String>>>;
+
+fn reexports(files: &[(PathBuf, String)]) -> Reexports {
+    let mut map = Reexports::new();
+    for (rel, text) in files {
+        let name = rel.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if !matches!(name, "lib.rs" | "mod.rs") {
+            continue;
+        }
+        let module = module_path(rel);
+        let code = code_only(text);
+        let mut rest = code.as_str();
+        while let Some(at) = rest.find("use ") {
+            let before_ok = !rest[..at]
+                .chars()
+                .next_back()
+                .is_some_and(|p| p.is_alphanumeric() || p == '_');
+            rest = &rest[at + 4..];
+            if !before_ok {
+                continue;
+            }
+            let mut paths = Vec::new();
+            tree(rest, &mut Vec::new(), &mut paths);
+            for path in paths {
+                if let (Some(last), Some(abs)) = (path.last(), absolute(&module, &path)) {
+                    if abs.len() > module.len() {
+                        map.entry(module.clone())
+                            .or_default()
+                            .insert(last.clone(), abs);
+                    }
                 }
             }
         }
     }
-    // Only edges to known modules count: a submodule's `super::Item` names an item of
-    // `mod.rs`, not a sibling.
+    map
+}
+
+/// The graphs of `files` (paths relative to `src/`, and their text): the top-level
+/// modules' graph, and per directory module its submodules' graph. A reference to a
+/// name re-exported by the crate root or a `mod.rs` counts as one to the module the
+/// name comes from.
+fn graphs(files: &[(PathBuf, String)]) -> (Graph, BTreeMap<String, Graph>) {
+    let reexported = reexports(files);
+    let resolve = |mut abs: Vec<String>| -> Vec<String> {
+        // Follow re-exports: `crate::Model` is `crate::model::Model`, `super::ToolServer`
+        // in agent/ is `crate::agent::server::ToolServer`.
+        for _ in 0..8 {
+            let hit = (0..abs.len()).rev().find_map(|k| {
+                let names = reexported.get(&abs[..k])?;
+                let target = names.get(&abs[k])?;
+                (target.as_slice() != &abs[..=k]).then(|| (k, target.clone()))
+            });
+            match hit {
+                Some((k, target)) => {
+                    let tail = abs[k + 1..].to_vec();
+                    abs = target;
+                    abs.extend(tail);
+                }
+                None => break,
+            }
+        }
+        abs
+    };
+    let mut top = Graph::new();
+    let mut inner: BTreeMap<String, Graph> = BTreeMap::new();
+    for (rel, text) in files {
+        let module = module_path(rel);
+        let Some(own) = module.first().cloned() else {
+            continue;
+        };
+        let is_mod_rs = rel.file_name().is_some_and(|n| n == "mod.rs");
+        // Unit tests at the end of a file (`#[cfg(test)] mod tests`) sit one module
+        // deeper; their `super::` is the file itself, so they are left out.
+        let code = code_only(text);
+        let code = code.split("#[cfg(test)]").next().unwrap_or("");
+        let file = rel.display().to_string();
+        top.entry(own.clone()).or_default();
+        if module.len() > 1 || !is_mod_rs {
+            inner.entry(own.clone()).or_default();
+        }
+        for path in rooted_paths(code) {
+            let Some(abs) = absolute(&module, &path) else {
+                continue;
+            };
+            let abs = resolve(abs);
+            let Some(to) = abs.first() else {
+                continue;
+            };
+            if *to != own {
+                top.entry(own.clone())
+                    .or_default()
+                    .entry(to.clone())
+                    .or_insert_with(|| file.clone());
+            } else if let (Some(sub), Some(to_sub), false) =
+                (module.get(1), abs.get(1), is_mod_rs && module.len() == 2)
+            {
+                if sub != to_sub {
+                    inner
+                        .entry(own.clone())
+                        .or_default()
+                        .entry(sub.clone())
+                        .or_default()
+                        .entry(to_sub.clone())
+                        .or_insert_with(|| file.clone());
+                }
+            }
+        }
+        if let Some(sub) = module.get(1) {
+            inner
+                .entry(own.clone())
+                .or_default()
+                .entry(sub.clone())
+                .or_default();
+        }
+    }
+    // Only edges to known modules count: `super::Item` may name an item of `mod.rs`,
+    // and `crate::x` where x is no module is a name of the root.
     for subs in inner.values_mut() {
         let known: BTreeSet<String> = subs.keys().cloned().collect();
         for edges in subs.values_mut() {
             edges.retain(|to, _| known.contains(to));
         }
     }
+    inner.retain(|_, subs| !subs.is_empty());
     let known: BTreeSet<String> = top.keys().cloned().collect();
     for edges in top.values_mut() {
         edges.retain(|to, _| known.contains(to));
     }
     (top, inner)
+}
+
+/// The modules the crate root declares (`mod x;`, `pub mod x;`, `pub(crate) mod x;`), in
+/// order: the layer list.
+fn layer_list(lib_rs: &str) -> Vec<String> {
+    let code = code_only(lib_rs);
+    let mut layers = Vec::new();
+    for line in code.lines() {
+        let line = line.trim();
+        let line = line
+            .strip_prefix("pub(crate) ")
+            .or_else(|| line.strip_prefix("pub "))
+            .unwrap_or(line);
+        if let Some(name) = line.strip_prefix("mod ").and_then(|r| r.strip_suffix(';')) {
+            layers.push(name.trim().to_string());
+        }
+    }
+    layers
+}
+
+/// Edges that point to a module declared later in the layer list (or not in it), each
+/// spelled `from -> to (in file)`.
+fn upward_edges(graph: &Graph, layers: &[String]) -> Vec<String> {
+    let rank = |m: &str| layers.iter().position(|l| l == m);
+    let mut wrong = Vec::new();
+    for (from, edges) in graph {
+        for (to, file) in edges {
+            match (rank(from), rank(to)) {
+                (Some(f), Some(t)) if t < f => {}
+                _ => wrong.push(format!("{from} -> {to} (in {file})")),
+            }
+        }
+    }
+    wrong
 }
 
 /// A cycle of `graph`, as the modules along it (the first repeated at the end), or
@@ -328,6 +531,19 @@ fn the_model_modules_import_one_way() {
             describe(&top, &cycle)
         );
     }
+    let lib_rs = files
+        .iter()
+        .find(|(rel, _)| rel == Path::new("lib.rs"))
+        .map(|(_, text)| text.as_str())
+        .unwrap_or_default();
+    let layers = layer_list(lib_rs);
+    let wrong = upward_edges(&top, &layers);
+    assert!(
+        wrong.is_empty(),
+        "imports against the layer order of lib.rs ({}): {}",
+        layers.join(", "),
+        wrong.join("; ")
+    );
     for (module, subs) in &inner {
         if let Some(cycle) = find_cycle(subs) {
             panic!(
@@ -390,4 +606,71 @@ fn a_cycle_between_submodules_is_found() {
     assert_eq!(find_cycle(&top), None);
     let cycle = find_cycle(&inner["d"]).expect("x -> y -> x is a cycle");
     assert_eq!(cycle.len(), 3);
+}
+
+#[test]
+fn super_in_a_top_level_file_and_super_super_in_a_submodule_reach_other_modules() {
+    let files = synthetic(&[
+        ("lib.rs", "mod a;\nmod b;\nmod d;\n"),
+        ("a.rs", "pub struct Thing;\n"),
+        ("b.rs", "use super::a::Thing;\n"),
+        ("d/mod.rs", "mod x;\n"),
+        ("d/x.rs", "fn f() { super::super::b::g(); }\n"),
+    ]);
+    let (top, _) = graphs(&files);
+    assert!(top["b"].contains_key("a"), "{top:?}");
+    assert!(top["d"].contains_key("b"), "{top:?}");
+}
+
+#[test]
+fn re_exports_of_the_root_and_of_mod_rs_count_as_their_modules() {
+    let files = synthetic(&[
+        (
+            "lib.rs",
+            "mod m;\nmod agent;\nmod user;\npub use m::{Model, Helpers};\n",
+        ),
+        ("m.rs", "pub struct Model;\n"),
+        ("user.rs", "use crate::Model;\n"),
+        (
+            "agent/mod.rs",
+            "mod server;\nmod client;\npub use server::ToolServer;\n",
+        ),
+        ("agent/server.rs", "pub struct ToolServer;\n"),
+        ("agent/client.rs", "use super::ToolServer;\n"),
+    ]);
+    let (top, inner) = graphs(&files);
+    assert!(top["user"].contains_key("m"), "{top:?}");
+    assert!(inner["agent"]["client"].contains_key("server"), "{inner:?}");
+}
+
+#[test]
+fn a_path_in_an_attribute_string_is_an_import() {
+    let files = synthetic(&[
+        ("lib.rs", "mod a;\nmod b;\n"),
+        ("a.rs", "pub mod as_text {}\n"),
+        (
+            "b.rs",
+            "#[derive(Serialize)]\nstruct S {\n    #[serde(with = \"crate::a::as_text\")]\n    v: u8,\n}\nconst T: &str = \"crate::nope\";\n",
+        ),
+    ]);
+    let (top, _) = graphs(&files);
+    assert!(top["b"].contains_key("a"), "{top:?}");
+}
+
+#[test]
+fn an_import_against_the_layer_order_is_reported() {
+    let lib = "mod low;\n\nmod high;\n";
+    let files = synthetic(&[
+        ("lib.rs", lib),
+        ("low.rs", "use crate::high::X;\n"),
+        ("high.rs", "pub struct X;\n"),
+    ]);
+    let (top, _) = graphs(&files);
+    assert_eq!(layer_list(lib), ["low", "high"]);
+    assert_eq!(
+        upward_edges(&top, &layer_list(lib)),
+        ["low -> high (in low.rs)"]
+    );
+    let fixed = "mod high;\n\nmod low;\n";
+    assert!(upward_edges(&top, &layer_list(fixed)).is_empty());
 }
