@@ -58,6 +58,10 @@ pub(crate) fn run(manager: &Arc<Manager>, args: Vec<String>) -> CliResponse {
     let mut words: Vec<String> = Vec::new();
     let mut iter = args.into_iter();
     while let Some(arg) = iter.next() {
+        if arg == "--" {
+            words.extend(iter.by_ref());
+            break;
+        }
         let (flag, inline) = match arg.split_once('=') {
             Some((f, v)) if arg.starts_with("--") => (f.to_string(), Some(v.to_string())),
             _ => (arg.clone(), None),
