@@ -28,8 +28,8 @@ use crate::apt::{AptRunner, CONTROL_SOCKET};
 use crate::reaper::{self, ProcTable};
 use crate::rootfs::{self, InitConfig};
 use crate::supervisor::{self, Supervisor, SUPERVISOR_SOCKET};
-use crate::systemd::{self, lifecycle::Manager, SYSTEMD_SOCKET};
 use crate::sys;
+use crate::systemd::{self, lifecycle::Manager, SYSTEMD_SOCKET};
 
 /// Namespaces each machine gets.
 pub(crate) const NAMESPACES: libc::c_int = libc::CLONE_NEWNS

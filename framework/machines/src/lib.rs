@@ -169,8 +169,8 @@ pub mod service_cli;
 mod state;
 pub mod supervisor;
 mod support;
-pub mod systemd;
 mod sys;
+pub mod systemd;
 
 pub use config::{FleetConfig, MachineSpec, NetConfig};
 pub use enter::EXIT_CANNOT_ENTER;

@@ -83,27 +83,49 @@ fn type_simple_start_restart_stop_and_exit_codes() {
     assert_eq!(stdout(&active), "active\n");
     let first = main_pid(&t, "sd-0", "web.service");
     assert!(first > 1);
-    assert_eq!(pids_with(&t, "sd-0", "sleep 1001").len(), 1, "the unit's second process runs");
+    assert_eq!(
+        pids_with(&t, "sd-0", "sleep 1001").len(),
+        1,
+        "the unit's second process runs"
+    );
 
     let status = systemctl(&t, "sd-0", &["status", "web"]);
     assert_eq!(status.status.code(), Some(0), "{}", text(&status));
     let shown = stdout(&status);
-    assert!(shown.starts_with("● web.service - A web thing\n"), "{shown}");
+    assert!(
+        shown.starts_with("● web.service - A web thing\n"),
+        "{shown}"
+    );
     assert!(shown.contains("Active: active (running)"), "{shown}");
-    assert!(shown.contains(&format!("Main PID: {first} (sleep)")), "{shown}");
+    assert!(
+        shown.contains(&format!("Main PID: {first} (sleep)")),
+        "{shown}"
+    );
 
     ok(&t, "sd-0", &["restart", "web"]);
     let second = main_pid(&t, "sd-0", "web.service");
-    assert!(second > 1 && second != first, "restart gives a new main PID: {first} → {second}");
-    assert!(!t.has_process("sd-0", first), "the old main process is gone");
+    assert!(
+        second > 1 && second != first,
+        "restart gives a new main PID: {first} → {second}"
+    );
+    assert!(
+        !t.has_process("sd-0", first),
+        "the old main process is gone"
+    );
 
     // `stop` returns once every process of the unit is gone, the forked one too.
     ok(&t, "sd-0", &["stop", "web"]);
-    assert!(pids_with(&t, "sd-0", "sleep 100").is_empty(), "every process of the unit ended");
+    assert!(
+        pids_with(&t, "sd-0", "sleep 100").is_empty(),
+        "every process of the unit ended"
+    );
     let inactive = systemctl(&t, "sd-0", &["is-active", "web"]);
     assert_eq!(inactive.status.code(), Some(3), "{}", text(&inactive));
     assert_eq!(stdout(&inactive), "inactive\n");
-    assert_eq!(systemctl(&t, "sd-0", &["status", "web"]).status.code(), Some(3));
+    assert_eq!(
+        systemctl(&t, "sd-0", &["status", "web"]).status.code(),
+        Some(3)
+    );
     assert_eq!(prop(&t, "sd-0", "web", "MainPID"), "0");
 
     // systemd's answers for a unit that does not exist.
@@ -117,7 +139,10 @@ fn type_simple_start_restart_stop_and_exit_codes() {
     assert_eq!(status.status.code(), Some(4), "{}", text(&status));
     assert_eq!(stderr(&status), "Unit nosuch.service could not be found.\n");
     let active = systemctl(&t, "sd-0", &["is-active", "nosuch"]);
-    assert_eq!((active.status.code(), stdout(&active)), (Some(3), "inactive\n".into()));
+    assert_eq!(
+        (active.status.code(), stdout(&active)),
+        (Some(3), "inactive\n".into())
+    );
     let stop = systemctl(&t, "sd-0", &["stop", "nosuch"]);
     assert_eq!(stop.status.code(), Some(5), "{}", text(&stop));
     assert_eq!(prop(&t, "sd-0", "nosuch", "LoadState"), "not-found");
@@ -148,7 +173,11 @@ fn type_exec_runs_pre_and_post_commands_in_order_and_fails_on_a_missing_program(
     assert_eq!(lines.first(), Some(&"pre"), "{order}");
     assert!(lines.contains(&"main"), "{order}");
     assert!(lines.contains(&format!("post:{pid}").as_str()), "{order}");
-    assert_eq!(lines.last().copied(), Some(format!("stop:{pid}").as_str()), "{order}");
+    assert_eq!(
+        lines.last().copied(),
+        Some(format!("stop:{pid}").as_str()),
+        "{order}"
+    );
 
     write(
         &t,
@@ -164,7 +193,10 @@ fn type_exec_runs_pre_and_post_commands_in_order_and_fails_on_a_missing_program(
         text(&start)
     );
     let failed = systemctl(&t, "sd-1", &["is-failed", "missing"]);
-    assert_eq!((failed.status.code(), stdout(&failed)), (Some(0), "failed\n".into()));
+    assert_eq!(
+        (failed.status.code(), stdout(&failed)),
+        (Some(0), "failed\n".into())
+    );
 }
 
 #[test]
@@ -208,7 +240,11 @@ fn type_oneshot_with_and_without_remain_after_exit() {
          ExecStart=/bin/sh -c 'echo one >> /run/setup'\nExecStart=/bin/sh -c 'echo two >> /run/setup'\n",
     );
     ok(&t, "sd-3", &["start", "setup"]);
-    assert_eq!(t.sh_ok("sd-3", "cat /run/setup"), "one\ntwo\n", "both ran before start returned");
+    assert_eq!(
+        t.sh_ok("sd-3", "cat /run/setup"),
+        "one\ntwo\n",
+        "both ran before start returned"
+    );
     assert_eq!(ok(&t, "sd-3", &["is-active", "setup"]), "active\n");
     assert_eq!(prop(&t, "sd-3", "setup", "SubState"), "exited");
     // Starting an active unit again runs nothing.
@@ -224,7 +260,10 @@ fn type_oneshot_with_and_without_remain_after_exit() {
     ok(&t, "sd-3", &["start", "once"]);
     assert_eq!(t.sh_ok("sd-3", "cat /run/once"), "ran\n");
     let active = systemctl(&t, "sd-3", &["is-active", "once"]);
-    assert_eq!((active.status.code(), stdout(&active)), (Some(3), "inactive\n".into()));
+    assert_eq!(
+        (active.status.code(), stdout(&active)),
+        (Some(3), "inactive\n".into())
+    );
 
     write(
         &t,
@@ -241,7 +280,10 @@ fn type_oneshot_with_and_without_remain_after_exit() {
     );
     assert_eq!(ok(&t, "sd-3", &["is-failed", "broken"]), "failed\n");
     let status = stdout(&systemctl(&t, "sd-3", &["status", "broken"]));
-    assert!(status.contains("Active: failed (Result: exit-code)"), "{status}");
+    assert!(
+        status.contains("Active: failed (Result: exit-code)"),
+        "{status}"
+    );
 }
 
 #[test]
@@ -260,7 +302,10 @@ fn type_notify_waits_for_ready_and_applies_notify_access() {
          ExecStart=/usr/bin/python3 -c \"import os,socket,time; time.sleep(0.5); open('/run/ready-sent','w').close(); s=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.sendto(b'STATUS=serving\\\\nREADY=1', os.environ['NOTIFY_SOCKET']); time.sleep(1000)\"\n",
     );
     ok(&t, "sd-4", &["start", "notifier"]);
-    assert!(t.sh("sd-4", "test -e /run/ready-sent").status.success(), "start returned before READY=1");
+    assert!(
+        t.sh("sd-4", "test -e /run/ready-sent").status.success(),
+        "start returned before READY=1"
+    );
     assert_eq!(ok(&t, "sd-4", &["is-active", "notifier"]), "active\n");
     assert_eq!(prop(&t, "sd-4", "notifier", "StatusText"), "serving");
 
@@ -276,7 +321,11 @@ fn type_notify_waits_for_ready_and_applies_notify_access() {
     ok(&t, "sd-4", &["start", "helper"]);
     let sleeper = pids_with(&t, "sd-4", "sleep 1003");
     assert_eq!(sleeper.len(), 1);
-    assert_eq!(main_pid(&t, "sd-4", "helper"), sleeper[0], "MAINPID= was taken");
+    assert_eq!(
+        main_pid(&t, "sd-4", "helper"),
+        sleeper[0],
+        "MAINPID= was taken"
+    );
 
     // Never ready: the start times out.
     write(
@@ -287,8 +336,15 @@ fn type_notify_waits_for_ready_and_applies_notify_access() {
     );
     let start = systemctl(&t, "sd-4", &["start", "silent"]);
     assert_eq!(start.status.code(), Some(1), "{}", text(&start));
-    assert!(stderr(&start).contains("because a timeout was exceeded"), "{}", text(&start));
-    assert!(pids_with(&t, "sd-4", "sleep 1004").is_empty(), "a timed-out start is stopped");
+    assert!(
+        stderr(&start).contains("because a timeout was exceeded"),
+        "{}",
+        text(&start)
+    );
+    assert!(
+        pids_with(&t, "sd-4", "sleep 1004").is_empty(),
+        "a timed-out start is stopped"
+    );
     assert_eq!(prop(&t, "sd-4", "silent", "Result"), "timeout");
 }
 
@@ -317,8 +373,14 @@ fn restart_on_failure_brings_a_service_back_after_kill_9() {
     );
     assert_eq!(prop(&t, "sd-5", "phoenix", "NRestarts"), "1");
     let journal = stdout(&t.run("sd-5", "journalctl", &["-u", "phoenix", "--no-pager"]));
-    assert!(journal.contains("Main process exited, code=killed, status=9/KILL"), "{journal}");
-    assert!(journal.contains("Scheduled restart job, restart counter is at 1."), "{journal}");
+    assert!(
+        journal.contains("Main process exited, code=killed, status=9/KILL"),
+        "{journal}"
+    );
+    assert!(
+        journal.contains("Scheduled restart job, restart counter is at 1."),
+        "{journal}"
+    );
 
     // A clean exit is not a failure; a stopped service stays stopped.
     ok(&t, "sd-5", &["stop", "phoenix"]);
@@ -337,9 +399,17 @@ fn limits_user_group_umask_and_environment_are_applied() {
         rlim_max: 0,
     };
     // SAFETY: valid out pointer; the machine's init inherits this process's limits.
-    assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut host) }, 0);
+    assert_eq!(
+        unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut host) },
+        0
+    );
     let hard = host.rlim_max;
-    write(&t, "sd-6", "/etc/default/envtest", "FROM_FILE=yes\nWHO=file\n");
+    write(
+        &t,
+        "sd-6",
+        "/etc/default/envtest",
+        "FROM_FILE=yes\nWHO=file\n",
+    );
     write(
         &t,
         "sd-6",
@@ -359,13 +429,28 @@ fn limits_user_group_umask_and_environment_are_applied() {
     assert!(status.contains("Gid:\t65534\t65534"), "{status}");
     assert!(status.contains("Umask:\t0027"), "{status}");
     let environ = t.sh_ok("sd-6", &format!("tr '\\0' '\\n' < /proc/{pid}/environ"));
-    for want in ["GREETING=hello world", "FROM_FILE=yes", "WHO=file", "USER=nobody", "INVOCATION_ID="] {
-        assert!(environ.lines().any(|l| l.starts_with(want)), "{want} in {environ}");
+    for want in [
+        "GREETING=hello world",
+        "FROM_FILE=yes",
+        "WHO=file",
+        "USER=nobody",
+        "INVOCATION_ID=",
+    ] {
+        assert!(
+            environ.lines().any(|l| l.starts_with(want)),
+            "{want} in {environ}"
+        );
     }
-    assert_eq!(t.sh_ok("sd-6", &format!("readlink /proc/{pid}/cwd")), "/tmp\n");
+    assert_eq!(
+        t.sh_ok("sd-6", &format!("readlink /proc/{pid}/cwd")),
+        "/tmp\n"
+    );
     assert_eq!(t.sh_ok("sd-6", "stat -c %U /run/limited"), "nobody\n");
     ok(&t, "sd-6", &["stop", "limited"]);
-    assert!(!t.sh("sd-6", "test -e /run/limited").status.success(), "RuntimeDirectory removed");
+    assert!(
+        !t.sh("sd-6", "test -e /run/limited").status.success(),
+        "RuntimeDirectory removed"
+    );
 
     // Above the host's hard limit: clamped, with one line in the journal.
     if hard != libc::RLIM_INFINITY {
@@ -380,7 +465,11 @@ fn limits_user_group_umask_and_environment_are_applied() {
         let pid = main_pid(&t, "sd-6", "greedy");
         let limits = t.sh_ok("sd-6", &format!("grep 'Max open files' /proc/{pid}/limits"));
         let fields: Vec<&str> = limits.split_whitespace().collect();
-        assert_eq!(&fields[3..5], [hard.to_string(), hard.to_string()], "{limits}");
+        assert_eq!(
+            &fields[3..5],
+            [hard.to_string(), hard.to_string()],
+            "{limits}"
+        );
         let journal = stdout(&t.run("sd-6", "journalctl", &["-u", "greedy"]));
         assert!(
             journal.contains(&format!(
@@ -412,21 +501,37 @@ fn a_drop_in_overrides_and_an_unsupported_directive_is_logged_once() {
          ExecStart=/bin/sh -c 'echo \"who=$WHO from drop-in\"; exec sleep 1009'\n",
     );
     ok(&t, "sd-7", &["start", "layered"]);
-    assert_eq!(pids_with(&t, "sd-7", "sleep 1009").len(), 1, "the drop-in's ExecStart runs");
+    assert_eq!(
+        pids_with(&t, "sd-7", "sleep 1009").len(),
+        1,
+        "the drop-in's ExecStart runs"
+    );
     assert!(pids_with(&t, "sd-7", "sleep 1008").is_empty());
     ok(&t, "sd-7", &["restart", "layered"]);
     ok(&t, "sd-7", &["daemon-reload"]);
     ok(&t, "sd-7", &["restart", "layered"]);
-    let journal = stdout(&t.run("sd-7", "journalctl", &["-u", "layered.service", "--no-pager"]));
+    let journal = stdout(&t.run(
+        "sd-7",
+        "journalctl",
+        &["-u", "layered.service", "--no-pager"],
+    ));
     assert!(journal.contains("who=admin from drop-in\n"), "{journal}");
-    let mentions: Vec<&str> = journal.lines().filter(|l| l.contains("ProtectSystem")).collect();
+    let mentions: Vec<&str> = journal
+        .lines()
+        .filter(|l| l.contains("ProtectSystem"))
+        .collect();
     assert_eq!(mentions.len(), 1, "{journal}");
     assert!(
         mentions[0].contains("/lib/systemd/system/layered.service:3: Unsupported key 'ProtectSystem' in section 'Service'"),
         "{journal}"
     );
     let status = stdout(&systemctl(&t, "sd-7", &["status", "layered"]));
-    assert!(status.contains("Drop-In: /etc/systemd/system/layered.service.d\n             └─override.conf"), "{status}");
+    assert!(
+        status.contains(
+            "Drop-In: /etc/systemd/system/layered.service.d\n             └─override.conf"
+        ),
+        "{status}"
+    );
 }
 
 #[test]
@@ -436,7 +541,9 @@ fn enable_mask_and_the_debian_tools_reach_the_manager() {
     };
     let t = TestFleet::with_machines("sd-debian", &["sd-8"]);
     assert!(
-        !t.sh("sd-8", "test -e /usr/sbin/policy-rc.d").status.success(),
+        !t.sh("sd-8", "test -e /usr/sbin/policy-rc.d")
+            .status
+            .success(),
         "machines do not inherit the host's policy-rc.d"
     );
     assert!(t.sh("sd-8", "test -d /run/systemd/system").status.success());
@@ -448,12 +555,21 @@ fn enable_mask_and_the_debian_tools_reach_the_manager() {
          [Install]\nWantedBy=multi-user.target\n",
     );
     let enabled = systemctl(&t, "sd-8", &["is-enabled", "pkgd"]);
-    assert_eq!((enabled.status.code(), stdout(&enabled)), (Some(1), "disabled\n".into()));
+    assert_eq!(
+        (enabled.status.code(), stdout(&enabled)),
+        (Some(1), "disabled\n".into())
+    );
     // A disabled unit is not started by deb-systemd-invoke or invoke-rc.d, as on Debian.
     let invoke = t.run("sd-8", "deb-systemd-invoke", &["start", "pkgd.service"]);
     assert!(invoke.status.success(), "{}", text(&invoke));
-    assert_eq!(stderr(&invoke), "pkgd.service is a disabled or a static unit, not starting it.\n");
-    assert!(t.run("sd-8", "invoke-rc.d", &["pkgd", "start"]).status.success());
+    assert_eq!(
+        stderr(&invoke),
+        "pkgd.service is a disabled or a static unit, not starting it.\n"
+    );
+    assert!(t
+        .run("sd-8", "invoke-rc.d", &["pkgd", "start"])
+        .status
+        .success());
     assert_eq!(prop(&t, "sd-8", "pkgd", "ActiveState"), "inactive");
 
     let enable = systemctl(&t, "sd-8", &["enable", "pkgd"]);
@@ -484,7 +600,10 @@ fn enable_mask_and_the_debian_tools_reach_the_manager() {
     t.sh_ok("sd-8", "chmod +x /usr/sbin/policy-rc.d");
     let denied = t.run("sd-8", "invoke-rc.d", &["pkgd", "start"]);
     assert!(denied.status.success(), "{}", text(&denied));
-    assert_eq!(stderr(&denied), "invoke-rc.d: policy-rc.d denied execution of start.\n");
+    assert_eq!(
+        stderr(&denied),
+        "invoke-rc.d: policy-rc.d denied execution of start.\n"
+    );
     assert_eq!(prop(&t, "sd-8", "pkgd", "ActiveState"), "inactive");
     t.sh_ok("sd-8", "rm /usr/sbin/policy-rc.d");
 
@@ -494,15 +613,27 @@ fn enable_mask_and_the_debian_tools_reach_the_manager() {
         "Removed \"/etc/systemd/system/multi-user.target.wants/pkgd.service\".\n"
     );
     let mask = systemctl(&t, "sd-8", &["mask", "pkgd"]);
-    assert_eq!(stderr(&mask), "Created symlink /etc/systemd/system/pkgd.service → /dev/null.\n");
+    assert_eq!(
+        stderr(&mask),
+        "Created symlink /etc/systemd/system/pkgd.service → /dev/null.\n"
+    );
     let start = systemctl(&t, "sd-8", &["start", "pkgd"]);
     assert_eq!(start.status.code(), Some(1), "{}", text(&start));
-    assert_eq!(stderr(&start), "Failed to start pkgd.service: Unit pkgd.service is masked.\n");
-    assert_eq!(stdout(&systemctl(&t, "sd-8", &["is-enabled", "pkgd"])), "masked\n");
+    assert_eq!(
+        stderr(&start),
+        "Failed to start pkgd.service: Unit pkgd.service is masked.\n"
+    );
+    assert_eq!(
+        stdout(&systemctl(&t, "sd-8", &["is-enabled", "pkgd"])),
+        "masked\n"
+    );
     ok(&t, "sd-8", &["unmask", "pkgd"]);
     ok(&t, "sd-8", &["start", "pkgd"]);
     let listed = ok(&t, "sd-8", &["list-units", "--type=service"]);
-    assert!(listed.contains("pkgd.service") && listed.contains("Packaged daemon"), "{listed}");
+    assert!(
+        listed.contains("pkgd.service") && listed.contains("Packaged daemon"),
+        "{listed}"
+    );
 }
 
 #[test]
@@ -528,13 +659,21 @@ fn journalctl_shows_a_units_output_and_dependencies_start_first() {
     ok(&t, "sd-9", &["start", "app"]);
     assert_eq!(ok(&t, "sd-9", &["is-active", "base"]), "active\n");
     assert!(
-        wait_until(PATIENCE, || stdout(&t.run("sd-9", "journalctl", &["-u", "app", "--no-pager"]))
-            .contains("line-two")),
+        wait_until(PATIENCE, || stdout(&t.run(
+            "sd-9",
+            "journalctl",
+            &["-u", "app", "--no-pager"]
+        ))
+        .contains("line-two")),
         "the unit's output never reached its journal"
     );
     let journal = stdout(&t.run("sd-9", "journalctl", &["-u", "app", "--no-pager"]));
     assert!(journal.contains("line-one\n"), "{journal}");
-    let last = stdout(&t.run("sd-9", "journalctl", &["--no-pager", "-n", "1", "-u", "base.service"]));
+    let last = stdout(&t.run(
+        "sd-9",
+        "journalctl",
+        &["--no-pager", "-n", "1", "-u", "base.service"],
+    ));
     assert_eq!(last.lines().count(), 1, "{last}");
     let base = stdout(&t.run("sd-9", "journalctl", &["-u", "base"]));
     assert!(base.contains("base-ran\n"), "{base}");

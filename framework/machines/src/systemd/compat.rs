@@ -54,11 +54,22 @@ pub(crate) fn service_main(args: Vec<String>) -> i32 {
         return 1;
     };
     if name == "--status-all" {
-        return match call("systemctl", vec!["list-units".into(), "--type=service".into(), "--all".into(), "--no-legend".into()]) {
+        return match call(
+            "systemctl",
+            vec![
+                "list-units".into(),
+                "--type=service".into(),
+                "--all".into(),
+                "--no-legend".into(),
+            ],
+        ) {
             Ok(r) => {
                 for line in r.stdout.lines() {
                     let mut cols = line.split_whitespace().filter(|c| *c != "●");
-                    let (Some(unit), _, Some(active)) = (cols.next(), cols.next(), cols.next()) else { continue };
+                    let (Some(unit), _, Some(active)) = (cols.next(), cols.next(), cols.next())
+                    else {
+                        continue;
+                    };
                     let mark = if active == "active" { "+" } else { "-" };
                     println!(" [ {mark} ]  {}", unit.trim_end_matches(".service"));
                 }
@@ -198,10 +209,7 @@ pub(crate) fn invoke_rc_d_main(args: Vec<String>) -> i32 {
 
 /// `deb-systemd-invoke [--user|--system] <action> <unit>…`, as init-system-helpers has it.
 pub(crate) fn deb_systemd_invoke_main(args: Vec<String>) -> i32 {
-    let words: Vec<String> = args
-        .into_iter()
-        .filter(|a| a != "--system")
-        .collect();
+    let words: Vec<String> = args.into_iter().filter(|a| a != "--system").collect();
     if words.iter().any(|w| w == "--user") {
         eprintln!("deb-systemd-invoke: --user is not supported in a reactive machine (no user managers), skipping");
         return 0;
@@ -214,12 +222,17 @@ pub(crate) fn deb_systemd_invoke_main(args: Vec<String>) -> i32 {
     for unit in &units {
         match policy(unit, &action) {
             101 => {
-                eprintln!("{POLICY_RC_D} returned 101, not running '{}'", words.join(" "));
+                eprintln!(
+                    "{POLICY_RC_D} returned 101, not running '{}'",
+                    words.join(" ")
+                );
                 return 0;
             }
             0 | 104 => {}
             other => {
-                eprintln!("deb-systemd-invoke only supports {POLICY_RC_D} return codes 0, 101, and 104!");
+                eprintln!(
+                    "deb-systemd-invoke only supports {POLICY_RC_D} return codes 0, 101, and 104!"
+                );
                 eprintln!("Got return code {other}, ignoring.");
             }
         }
@@ -229,7 +242,8 @@ pub(crate) fn deb_systemd_invoke_main(args: Vec<String>) -> i32 {
         for unit in &units {
             let enabled = systemctl(&["is-enabled", "--", unit])
                 .is_ok_and(|(_, out)| out.contains("enabled"));
-            let active = systemctl(&["--quiet", "is-active", "--", unit]).is_ok_and(|(c, _)| c == 0);
+            let active =
+                systemctl(&["--quiet", "is-active", "--", unit]).is_ok_and(|(c, _)| c == 0);
             if !enabled && action == "start" {
                 eprintln!("{unit} is a disabled or a static unit, not starting it.");
             } else if !enabled && !active && action == "restart" {
@@ -245,7 +259,9 @@ pub(crate) fn deb_systemd_invoke_main(args: Vec<String>) -> i32 {
                 Ok(r) if r.code == 0 => {}
                 Ok(r) => {
                     eprint!("{}", r.stderr);
-                    eprintln!("Could not execute systemctl:  at /usr/bin/deb-systemd-invoke line 142.");
+                    eprintln!(
+                        "Could not execute systemctl:  at /usr/bin/deb-systemd-invoke line 142."
+                    );
                     return 1;
                 }
                 Err(e) => {

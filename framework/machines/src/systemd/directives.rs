@@ -24,10 +24,23 @@ const SUPPORTED: &[(&str, &[&str])] = &[
     (
         "Unit",
         &[
-            "Description", "Documentation", "After", "Before", "Wants", "Requires",
-            "Requisite", "BindsTo", "PartOf", "DefaultDependencies", "StartLimitIntervalSec",
-            "StartLimitBurst", "ConditionPathExists", "ConditionPathIsDirectory",
-            "ConditionFileNotEmpty", "ConditionFileIsExecutable", "ConditionDirectoryNotEmpty",
+            "Description",
+            "Documentation",
+            "After",
+            "Before",
+            "Wants",
+            "Requires",
+            "Requisite",
+            "BindsTo",
+            "PartOf",
+            "DefaultDependencies",
+            "StartLimitIntervalSec",
+            "StartLimitBurst",
+            "ConditionPathExists",
+            "ConditionPathIsDirectory",
+            "ConditionFileNotEmpty",
+            "ConditionFileIsExecutable",
+            "ConditionDirectoryNotEmpty",
             "AssertPathExists",
         ],
     ),
@@ -35,23 +48,78 @@ const SUPPORTED: &[(&str, &[&str])] = &[
     (
         "Service",
         &[
-            "Type", "RemainAfterExit", "ExecStartPre", "ExecStart", "ExecStartPost",
-            "ExecReload", "ExecStop", "ExecStopPost", "PIDFile", "GuessMainPID", "Restart",
-            "RestartSec", "TimeoutSec", "TimeoutStartSec", "TimeoutStopSec",
-            "SuccessExitStatus", "RestartPreventExitStatus", "NotifyAccess", "KillMode",
-            "KillSignal", "SendSIGKILL", "FinalKillSignal", "User", "Group",
-            "SupplementaryGroups", "UMask", "Environment", "EnvironmentFile",
-            "WorkingDirectory", "RuntimeDirectory", "RuntimeDirectoryMode",
-            "RuntimeDirectoryPreserve", "StateDirectory", "CacheDirectory", "LogsDirectory",
-            "ConfigurationDirectory", "StandardInput", "StandardOutput", "StandardError",
-            "SyslogIdentifier", "LimitCPU", "LimitFSIZE", "LimitDATA", "LimitSTACK",
-            "LimitCORE", "LimitRSS", "LimitNOFILE", "LimitAS", "LimitNPROC", "LimitMEMLOCK",
-            "LimitLOCKS", "LimitSIGPENDING", "LimitMSGQUEUE", "LimitNICE", "LimitRTPRIO",
-            "LimitRTTIME", "StartLimitIntervalSec", "StartLimitBurst",
+            "Type",
+            "RemainAfterExit",
+            "ExecStartPre",
+            "ExecStart",
+            "ExecStartPost",
+            "ExecReload",
+            "ExecStop",
+            "ExecStopPost",
+            "PIDFile",
+            "GuessMainPID",
+            "Restart",
+            "RestartSec",
+            "TimeoutSec",
+            "TimeoutStartSec",
+            "TimeoutStopSec",
+            "SuccessExitStatus",
+            "RestartPreventExitStatus",
+            "NotifyAccess",
+            "KillMode",
+            "KillSignal",
+            "SendSIGKILL",
+            "FinalKillSignal",
+            "User",
+            "Group",
+            "SupplementaryGroups",
+            "UMask",
+            "Environment",
+            "EnvironmentFile",
+            "WorkingDirectory",
+            "RuntimeDirectory",
+            "RuntimeDirectoryMode",
+            "RuntimeDirectoryPreserve",
+            "StateDirectory",
+            "CacheDirectory",
+            "LogsDirectory",
+            "ConfigurationDirectory",
+            "StandardInput",
+            "StandardOutput",
+            "StandardError",
+            "SyslogIdentifier",
+            "LimitCPU",
+            "LimitFSIZE",
+            "LimitDATA",
+            "LimitSTACK",
+            "LimitCORE",
+            "LimitRSS",
+            "LimitNOFILE",
+            "LimitAS",
+            "LimitNPROC",
+            "LimitMEMLOCK",
+            "LimitLOCKS",
+            "LimitSIGPENDING",
+            "LimitMSGQUEUE",
+            "LimitNICE",
+            "LimitRTPRIO",
+            "LimitRTTIME",
+            "StartLimitIntervalSec",
+            "StartLimitBurst",
             "StartLimitInterval",
         ],
     ),
-    ("Socket", &["ListenStream", "Service", "Accept", "SocketMode", "SocketUser", "SocketGroup"]),
+    (
+        "Socket",
+        &[
+            "ListenStream",
+            "Service",
+            "Accept",
+            "SocketMode",
+            "SocketUser",
+            "SocketGroup",
+        ],
+    ),
 ];
 
 /// `Type=`.
@@ -102,7 +170,11 @@ pub(crate) enum Output {
     Inherit,
     Null,
     /// `file:` (write from the start, no truncation), `append:`, `truncate:`.
-    File { path: PathBuf, append: bool, truncate: bool },
+    File {
+        path: PathBuf,
+        append: bool,
+        truncate: bool,
+    },
 }
 
 /// A resource limit, soft and hard (`None`: infinity).
@@ -262,7 +334,10 @@ fn parse_limit(value: &str) -> Option<(Option<u64>, Option<u64>)> {
             (i, 'T') => (&v[..i], 1 << 40),
             _ => (v, 1),
         };
-        digits.parse::<u64>().ok().map(|n| Some(n.saturating_mul(factor)))
+        digits
+            .parse::<u64>()
+            .ok()
+            .map(|n| Some(n.saturating_mul(factor)))
     };
     match value.split_once(':') {
         Some((soft, hard)) => Some((one(soft)?, one(hard)?)),
@@ -275,8 +350,8 @@ fn parse_limit(value: &str) -> Option<(Option<u64>, Option<u64>)> {
 
 fn parse_output(value: &str) -> Option<Output> {
     Some(match value {
-        "journal" | "syslog" | "kmsg" | "journal+console" | "syslog+console"
-        | "kmsg+console" | "tty" | "console" => Output::Journal,
+        "journal" | "syslog" | "kmsg" | "journal+console" | "syslog+console" | "kmsg+console"
+        | "tty" | "console" => Output::Journal,
         "inherit" => Output::Inherit,
         "null" => Output::Null,
         other => {
@@ -390,7 +465,8 @@ pub(crate) fn interpret(found: &Found, hostname: &str) -> UnitConfig {
             ServiceType::Simple
         }
     };
-    let boolean = |key: &str, default: bool, bad: &mut dyn FnMut(&str, &str, String)| match get(key) {
+    let boolean = |key: &str, default: bool, bad: &mut dyn FnMut(&str, &str, String)| match get(key)
+    {
         None => default,
         Some(v) => parse_bool(&v).unwrap_or_else(|e| {
             bad("Service", key, e);
@@ -456,7 +532,11 @@ pub(crate) fn interpret(found: &Found, hostname: &str) -> UnitConfig {
         Some("exec") => NotifyAccess::Exec,
         Some("all") => NotifyAccess::All,
         Some(other) => {
-            bad("Service", "NotifyAccess", format!("unknown value {other:?}"));
+            bad(
+                "Service",
+                "NotifyAccess",
+                format!("unknown value {other:?}"),
+            );
             NotifyAccess::Main
         }
     };
@@ -482,7 +562,11 @@ pub(crate) fn interpret(found: &Found, hostname: &str) -> UnitConfig {
     let statuses = |key: &str| -> Vec<i32> {
         s.words("Service", key)
             .iter()
-            .filter_map(|w| w.parse().ok().or_else(|| parse_signal(w).map(|sig| 128 + sig)))
+            .filter_map(|w| {
+                w.parse()
+                    .ok()
+                    .or_else(|| parse_signal(w).map(|sig| 128 + sig))
+            })
             .collect()
     };
     let umask = match get("UMask") {
@@ -535,18 +619,23 @@ pub(crate) fn interpret(found: &Found, hostname: &str) -> UnitConfig {
         ("/var/log", dirs("LogsDirectory")),
         ("/etc", dirs("ConfigurationDirectory")),
     ];
-    let output = |key: &str, default: Output, bad: &mut dyn FnMut(&str, &str, String)| match get(key) {
-        None => default,
-        Some(v) => parse_output(&v).unwrap_or_else(|| {
-            bad("Service", key, format!("unsupported output {v:?}"));
-            default
-        }),
-    };
+    let output =
+        |key: &str, default: Output, bad: &mut dyn FnMut(&str, &str, String)| match get(key) {
+            None => default,
+            Some(v) => parse_output(&v).unwrap_or_else(|| {
+                bad("Service", key, format!("unsupported output {v:?}"));
+                default
+            }),
+        };
     let stdout = output("StandardOutput", Output::Journal, &mut bad);
     let stderr = output("StandardError", Output::Inherit, &mut bad);
     if let Some(v) = get("StandardInput") {
         if v != "null" {
-            bad("Service", "StandardInput", format!("only null is supported, not {v:?}"));
+            bad(
+                "Service",
+                "StandardInput",
+                format!("only null is supported, not {v:?}"),
+            );
         }
     }
     let mut limits = Vec::new();
@@ -616,10 +705,16 @@ pub(crate) fn interpret(found: &Found, hostname: &str) -> UnitConfig {
                 format!("{stem}.service")
             })
     });
-    if is_socket && s.last("Socket", "Accept").is_some_and(|v| parse_bool(v) == Ok(true)) {
-        bad("Socket", "Accept", "Accept=yes (a service per connection) is not supported".into());
+    if is_socket
+        && s.last("Socket", "Accept")
+            .is_some_and(|v| parse_bool(v) == Ok(true))
+    {
+        bad(
+            "Socket",
+            "Accept",
+            "Accept=yes (a service per connection) is not supported".into(),
+        );
     }
-    drop(bad);
     problems.extend(limit_problems);
     UnitConfig {
         name: found.name.clone(),
@@ -733,7 +828,11 @@ mod tests {
             }
         );
         assert_eq!(c.problems.len(), 1, "{:?}", c.problems);
-        assert!(c.problems[0].contains("Unsupported key 'ProtectSystem'"), "{:?}", c.problems);
+        assert!(
+            c.problems[0].contains("Unsupported key 'ProtectSystem'"),
+            "{:?}",
+            c.problems
+        );
     }
 
     #[test]

@@ -22,7 +22,8 @@ use crate::reaper::ProcTable;
 use crate::supervisor::{group_id, Identity};
 
 /// systemd's `PATH` for system services.
-pub(crate) const SERVICE_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+pub(crate) const SERVICE_PATH: &str =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /// The limits a unit's processes get, and a line for each one lowered to what the host
 /// allows.
@@ -151,7 +152,10 @@ fn find_program(path: &str) -> PathBuf {
 }
 
 /// The identity the command runs as: `None` for root (no `User=`, or a `+` command).
-pub(crate) fn identity(unit: &UnitConfig, command: &ExecCommand) -> Result<Option<Identity>, String> {
+pub(crate) fn identity(
+    unit: &UnitConfig,
+    command: &ExecCommand,
+) -> Result<Option<Identity>, String> {
     if command.privileged {
         return Ok(None);
     }
@@ -169,21 +173,30 @@ pub(crate) fn spawn(table: &ProcTable, launch: Launch<'_>) -> Result<i32, String
     let exec = &unit.exec;
     let identity = identity(unit, launch.command)?;
     let mut gid = identity.as_ref().map(|i| i.gid);
-    let mut groups = identity.as_ref().map(|i| i.groups.clone()).unwrap_or_default();
+    let mut groups = identity
+        .as_ref()
+        .map(|i| i.groups.clone())
+        .unwrap_or_default();
     if !launch.command.privileged {
         if let Some(group) = &exec.group {
-            let g = group_id(group).map_err(|e| format!("Failed to determine group credentials: {e:#}"))?;
+            let g = group_id(group)
+                .map_err(|e| format!("Failed to determine group credentials: {e:#}"))?;
             gid = Some(g);
             if identity.is_none() {
                 groups = vec![g];
             }
         }
         for group in &exec.supplementary_groups {
-            groups.push(group_id(group).map_err(|e| format!("Failed to determine supplementary groups: {e:#}"))?);
+            groups.push(
+                group_id(group)
+                    .map_err(|e| format!("Failed to determine supplementary groups: {e:#}"))?,
+            );
         }
     }
     let uid = identity.as_ref().map(|i| i.uid);
-    let home = identity.as_ref().map_or("/root".to_string(), |i| i.home.clone());
+    let home = identity
+        .as_ref()
+        .map_or("/root".to_string(), |i| i.home.clone());
 
     let mut env: Vec<(String, String)> = vec![
         ("PATH".into(), SERVICE_PATH.into()),
@@ -201,7 +214,12 @@ pub(crate) fn spawn(table: &ProcTable, launch: Launch<'_>) -> Result<i32, String
         match read_environment_file(path) {
             Ok(pairs) => env.extend(pairs),
             Err(_) if *optional => {}
-            Err(e) => return Err(format!("Failed to load environment files: {}: {e}", path.display())),
+            Err(e) => {
+                return Err(format!(
+                    "Failed to load environment files: {}: {e}",
+                    path.display()
+                ))
+            }
         }
     }
     // Later assignments win.
@@ -237,7 +255,10 @@ pub(crate) fn spawn(table: &ProcTable, launch: Launch<'_>) -> Result<i32, String
     let stdout = open_output(&exec.stdout, launch.journal)?;
     let stderr = match &exec.stderr {
         Output::Inherit => match &stdout {
-            Some(f) => Some(f.try_clone().map_err(|e| format!("Failed to duplicate output: {e}"))?),
+            Some(f) => Some(
+                f.try_clone()
+                    .map_err(|e| format!("Failed to duplicate output: {e}"))?,
+            ),
             None => None,
         },
         other => open_output(other, launch.journal)?,
@@ -309,7 +330,8 @@ pub(crate) fn create_directories(unit: &UnitConfig) -> Result<(), String> {
         all.extend(dirs.iter().map(|d| (Path::new(base).join(d), 0o755)));
     }
     for (path, mode) in all {
-        std::fs::create_dir_all(&path).map_err(|e| format!("Failed to create {}: {e}", path.display()))?;
+        std::fs::create_dir_all(&path)
+            .map_err(|e| format!("Failed to create {}: {e}", path.display()))?;
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))
             .map_err(|e| format!("Failed to set mode of {}: {e}", path.display()))?;
@@ -338,8 +360,11 @@ mod tests {
     #[test]
     fn environment_files_take_quotes_and_comments() {
         let path = std::env::temp_dir().join(format!("reactive-envfile-{}", std::process::id()));
-        std::fs::write(&path, "# c\nA=1\n; c\nB=\"two words\"\nC='x'\nexport D=4\nnoise\n")
-            .expect("write");
+        std::fs::write(
+            &path,
+            "# c\nA=1\n; c\nB=\"two words\"\nC='x'\nexport D=4\nnoise\n",
+        )
+        .expect("write");
         let env = read_environment_file(&path).expect("read");
         let _ = std::fs::remove_file(&path);
         let want: Vec<(String, String)> = [("A", "1"), ("B", "two words"), ("C", "x"), ("D", "4")]

@@ -61,11 +61,19 @@ pub(crate) fn run(manager: &Arc<Manager>, args: Vec<String>) -> CliResponse {
                 match c {
                     'u' => {
                         let rest: String = chars.by_ref().collect();
-                        unit_names.extend(if rest.is_empty() { iter.next() } else { Some(rest) });
+                        unit_names.extend(if rest.is_empty() {
+                            iter.next()
+                        } else {
+                            Some(rest)
+                        });
                     }
                     'n' => {
                         let rest: String = chars.by_ref().collect();
-                        let v = if rest.is_empty() { iter.next() } else { Some(rest) };
+                        let v = if rest.is_empty() {
+                            iter.next()
+                        } else {
+                            Some(rest)
+                        };
                         lines = v.and_then(|v| v.parse().ok());
                     }
                     'e' => lines = lines.or(Some(1000)),
@@ -82,13 +90,19 @@ pub(crate) fn run(manager: &Arc<Manager>, args: Vec<String>) -> CliResponse {
         }
     }
     let names: Vec<String> = if unit_names.is_empty() {
-        let mut all: Vec<String> = std::fs::read_dir(manager.journal_path("x").parent().unwrap_or(Path::new("/")))
-            .map(|d| {
-                d.flatten()
-                    .filter_map(|e| e.file_name().to_str()?.strip_suffix(".log").map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut all: Vec<String> =
+            std::fs::read_dir(manager.journal_path("x").parent().unwrap_or(Path::new("/")))
+                .map(|d| {
+                    d.flatten()
+                        .filter_map(|e| {
+                            e.file_name()
+                                .to_str()?
+                                .strip_suffix(".log")
+                                .map(str::to_string)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
         all.sort();
         all
     } else {

@@ -32,7 +32,7 @@ const KILL_WAIT: Duration = Duration::from_secs(5);
 
 /// `ActiveState`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Active {
+pub(crate) enum ActiveState {
     Inactive,
     Activating,
     Active,
@@ -41,15 +41,15 @@ pub(crate) enum Active {
     Reloading,
 }
 
-impl Active {
+impl ActiveState {
     pub fn as_str(self) -> &'static str {
         match self {
-            Active::Inactive => "inactive",
-            Active::Activating => "activating",
-            Active::Active => "active",
-            Active::Deactivating => "deactivating",
-            Active::Failed => "failed",
-            Active::Reloading => "reloading",
+            ActiveState::Inactive => "inactive",
+            ActiveState::Activating => "activating",
+            ActiveState::Active => "active",
+            ActiveState::Deactivating => "deactivating",
+            ActiveState::Failed => "failed",
+            ActiveState::Reloading => "reloading",
         }
     }
 }
@@ -77,7 +77,7 @@ pub(crate) enum JobError {
 #[derive(Debug, Clone)]
 pub(crate) struct Unit {
     pub config: Arc<UnitConfig>,
-    pub active: Active,
+    pub active: ActiveState,
     pub sub: &'static str,
     pub result: &'static str,
     pub main_pid: Option<i32>,
@@ -97,7 +97,7 @@ impl Unit {
     fn new(config: Arc<UnitConfig>) -> Unit {
         Unit {
             config,
-            active: Active::Inactive,
+            active: ActiveState::Inactive,
             sub: "dead",
             result: "success",
             main_pid: None,
@@ -114,7 +114,7 @@ impl Unit {
         }
     }
 
-    fn set(&mut self, active: Active, sub: &'static str) {
+    fn set(&mut self, active: ActiveState, sub: &'static str) {
         if self.active != active {
             self.since = SystemTime::now();
         }
@@ -149,8 +149,10 @@ fn clean_exit(status: RawStatus, success: &[i32]) -> bool {
         code == 0 || success.contains(&code)
     } else if libc::WIFSIGNALED(status) {
         let sig = libc::WTERMSIG(status);
-        matches!(sig, libc::SIGHUP | libc::SIGINT | libc::SIGTERM | libc::SIGPIPE)
-            || success.contains(&(128 + sig))
+        matches!(
+            sig,
+            libc::SIGHUP | libc::SIGINT | libc::SIGTERM | libc::SIGPIPE
+        ) || success.contains(&(128 + sig))
     } else {
         false
     }
@@ -273,7 +275,9 @@ impl Manager {
         let unit = units
             .entry(name.to_string())
             .or_insert_with(|| Unit::new(Arc::clone(&config)));
-        if matches!(unit.active, Active::Inactive | Active::Failed) || unit.sub == "auto-restart" {
+        if matches!(unit.active, ActiveState::Inactive | ActiveState::Failed)
+            || unit.sub == "auto-restart"
+        {
             unit.config = Arc::clone(&config);
         }
         Ok(Arc::clone(&unit.config))
@@ -326,10 +330,10 @@ impl Manager {
         if unit.config.exec_reload.is_empty() {
             return Err(JobError::ReloadNotApplicable);
         }
-        if unit.active != Active::Active {
+        if unit.active != ActiveState::Active {
             return Err(JobError::NotActive);
         }
-        self.update(name, |u| u.set(Active::Reloading, "reload"));
+        self.update(name, |u| u.set(ActiveState::Reloading, "reload"));
         let deadline = unit.config.timeout_start.map(|t| Instant::now() + t);
         let mut result = Ok(());
         for cmd in &unit.config.exec_reload {
@@ -339,8 +343,8 @@ impl Manager {
             }
         }
         self.update(name, |u| {
-            if u.active == Active::Reloading {
-                u.set(Active::Active, "running");
+            if u.active == ActiveState::Reloading {
+                u.set(ActiveState::Active, "running");
             }
         });
         if result.is_ok() {
@@ -369,14 +373,14 @@ impl Manager {
                 let unit = units
                     .entry(name.to_string())
                     .or_insert_with(|| Unit::new(config));
-                unit.set(Active::Active, "active");
+                unit.set(ActiveState::Active, "active");
             }
             return Ok(());
         }
         if let Some(unit) = self.unit(name) {
             if matches!(
                 unit.active,
-                Active::Active | Active::Activating | Active::Reloading
+                ActiveState::Active | ActiveState::Activating | ActiveState::Reloading
             ) && unit.sub != "auto-restart"
             {
                 return Ok(());
@@ -426,11 +430,17 @@ impl Manager {
             if let Err(e) = r {
                 if required {
                     self.journal(name, &format!("Dependency failed for {}.", title(config)));
-                    self.journal(name, &format!("{name}: Job {name}/start failed with result 'dependency'."));
+                    self.journal(
+                        name,
+                        &format!("{name}: Job {name}/start failed with result 'dependency'."),
+                    );
                     return Err(JobError::Dependency);
                 }
                 if e != JobError::NotFound {
-                    self.journal(name, &format!("{name}: wanted unit {dep} failed to start; continuing."));
+                    self.journal(
+                        name,
+                        &format!("{name}: wanted unit {dep} failed to start; continuing."),
+                    );
                 }
             }
         }
@@ -440,9 +450,9 @@ impl Manager {
             let mut units = relock(self.units.lock());
             if let Some(unit) = units.get_mut(name) {
                 match r {
-                    Ok(()) => unit.set(Active::Active, "running"),
+                    Ok(()) => unit.set(ActiveState::Active, "running"),
                     Err(_) => {
-                        unit.set(Active::Failed, "failed");
+                        unit.set(ActiveState::Failed, "failed");
                         unit.result = "service-start-limit-hit";
                     }
                 }
@@ -464,7 +474,7 @@ impl Manager {
                 if config.start_limit_burst > 0
                     && u.starts.len() >= config.start_limit_burst as usize
                 {
-                    u.set(Active::Failed, "failed");
+                    u.set(ActiveState::Failed, "failed");
                     u.result = "start-limit-hit";
                     return true;
                 }
@@ -473,8 +483,14 @@ impl Manager {
             })
             .unwrap_or(false);
         if limited {
-            self.journal(name, &format!("{name}: Start request repeated too quickly."));
-            self.journal(name, &format!("{name}: Failed with result 'start-limit-hit'."));
+            self.journal(
+                name,
+                &format!("{name}: Start request repeated too quickly."),
+            );
+            self.journal(
+                name,
+                &format!("{name}: Failed with result 'start-limit-hit'."),
+            );
             self.journal(name, &format!("Failed to start {}.", title(config)));
             return Err(JobError::Failed("start-limit-hit"));
         }
@@ -491,7 +507,7 @@ impl Manager {
                 u.ready = false;
                 u.status_text = None;
                 u.result = "success";
-                u.set(Active::Activating, "start-pre");
+                u.set(ActiveState::Activating, "start-pre");
                 u.generation
             })
             .unwrap_or(0);
@@ -562,13 +578,19 @@ impl Manager {
                     u.sessions.push(pid);
                 });
                 let Some(status) = self.table.wait(pid, deadline) else {
-                    self.journal(name, &format!("{name}: start operation timed out. Terminating."));
+                    self.journal(
+                        name,
+                        &format!("{name}: start operation timed out. Terminating."),
+                    );
                     return self.fail_start(name, generation, "timeout");
                 };
                 self.table.forget(pid);
                 self.update(name, |u| u.control_pid = None);
                 if !clean_exit(status, &config.success_exit_status) {
-                    self.journal(name, &format!("{name}: Control process exited, {}", describe_exit(status)));
+                    self.journal(
+                        name,
+                        &format!("{name}: Control process exited, {}", describe_exit(status)),
+                    );
                     return self.fail_start(name, generation, "exit-code");
                 }
                 let main = self.forking_main_pid(name, config, &invocation, deadline);
@@ -608,13 +630,13 @@ impl Manager {
                 }
                 if oneshot {
                     if config.remain_after_exit {
-                        u.set(Active::Active, "exited");
+                        u.set(ActiveState::Active, "exited");
                     } else {
-                        u.set(Active::Inactive, "dead");
+                        u.set(ActiveState::Inactive, "dead");
                     }
                     false
                 } else {
-                    u.set(Active::Active, "running");
+                    u.set(ActiveState::Active, "running");
                     // The main process may have ended while the start was still under way.
                     u.main_pid.is_none() && u.main_exit.is_some()
                 }
@@ -670,7 +692,12 @@ impl Manager {
     }
 
     /// Waits for `READY=1` from a notify service, its main process ending, or the deadline.
-    fn wait_ready(&self, name: &str, generation: u64, deadline: Option<Instant>) -> Result<(), &'static str> {
+    fn wait_ready(
+        &self,
+        name: &str,
+        generation: u64,
+        deadline: Option<Instant>,
+    ) -> Result<(), &'static str> {
         let mut units = relock(self.units.lock());
         loop {
             let Some(unit) = units.get(name) else {
@@ -686,7 +713,10 @@ impl Manager {
                 let status = unit.main_exit;
                 drop(units);
                 if let Some(status) = status {
-                    self.journal(name, &format!("{name}: Main process exited, {}", describe_exit(status)));
+                    self.journal(
+                        name,
+                        &format!("{name}: Main process exited, {}", describe_exit(status)),
+                    );
                 }
                 return Err(if status.is_some_and(|s| libc::WIFSIGNALED(s)) {
                     "signal"
@@ -700,10 +730,16 @@ impl Manager {
                     let left = deadline.saturating_duration_since(Instant::now());
                     if left.is_zero() {
                         drop(units);
-                        self.journal(name, &format!("{name}: start operation timed out. Terminating."));
+                        self.journal(
+                            name,
+                            &format!("{name}: start operation timed out. Terminating."),
+                        );
                         return Err("timeout");
                     }
-                    self.changed.wait_timeout(units, left).unwrap_or_else(|e| e.into_inner()).0
+                    self.changed
+                        .wait_timeout(units, left)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0
                 }
             };
         }
@@ -748,7 +784,11 @@ impl Manager {
             Ok(pid) => pid,
             Err(e) => {
                 self.journal(name, &format!("{name}: {e}"));
-                return if cmd.ignore_failure { Ok(()) } else { Err("resources") };
+                return if cmd.ignore_failure {
+                    Ok(())
+                } else {
+                    Err("resources")
+                };
             }
         };
         self.update(name, |u| {
@@ -759,7 +799,10 @@ impl Manager {
         let status = match status {
             Some(s) => s,
             None => {
-                self.journal(name, &format!("{name}: Control process {pid} timed out. Killing."));
+                self.journal(
+                    name,
+                    &format!("{name}: Control process {pid} timed out. Killing."),
+                );
                 let _ = crate::sys::kill_quiet(-pid, libc::SIGKILL);
                 self.table.wait(pid, Some(Instant::now() + KILL_WAIT));
                 self.table.forget(pid);
@@ -776,7 +819,11 @@ impl Manager {
             name,
             &format!("{name}: Control process exited, {}", describe_exit(status)),
         );
-        Err(if libc::WIFSIGNALED(status) { "signal" } else { "exit-code" })
+        Err(if libc::WIFSIGNALED(status) {
+            "signal"
+        } else {
+            "exit-code"
+        })
     }
 
     /// Ends a failed start: stop what runs, mark the unit failed, maybe restart.
@@ -789,15 +836,20 @@ impl Manager {
         let Some(unit) = self.unit(name) else {
             return Err(JobError::Failed(result));
         };
-        self.update(name, |u| u.set(Active::Deactivating, "final-sigterm"));
+        self.update(name, |u| u.set(ActiveState::Deactivating, "final-sigterm"));
         self.terminate(name, &unit);
         for cmd in &unit.config.exec_stop_post {
             let snapshot = self.unit(name).unwrap_or_else(|| unit.clone());
-            let _ = self.run_control(name, &snapshot, cmd, unit.config.timeout_stop.map(|t| Instant::now() + t));
+            let _ = self.run_control(
+                name,
+                &snapshot,
+                cmd,
+                unit.config.timeout_stop.map(|t| Instant::now() + t),
+            );
         }
         exec::remove_runtime_directories(&unit.config);
         self.update(name, |u| {
-            u.set(Active::Failed, "failed");
+            u.set(ActiveState::Failed, "failed");
             u.result = result;
             u.main_pid = None;
         });
@@ -840,7 +892,10 @@ impl Manager {
         }
         if !gone || config.kill_mode == KillMode::Mixed {
             if !gone {
-                self.journal(name, &format!("{name}: State 'stop-sigterm' timed out. Killing."));
+                self.journal(
+                    name,
+                    &format!("{name}: State 'stop-sigterm' timed out. Killing."),
+                );
             }
             if config.send_sigkill || config.kill_mode == KillMode::Mixed {
                 let pids = match config.kill_mode {
@@ -872,7 +927,10 @@ impl Manager {
                     if left.is_zero() {
                         return false;
                     }
-                    self.changed.wait_timeout(units, left).unwrap_or_else(|e| e.into_inner()).0
+                    self.changed
+                        .wait_timeout(units, left)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0
                 }
             };
         }
@@ -886,12 +944,19 @@ impl Manager {
             };
         };
         match unit.active {
-            Active::Inactive | Active::Failed => {
+            ActiveState::Inactive | ActiveState::Failed => {
                 // Cancels a pending automatic restart.
                 self.update(name, |u| {
                     if u.sub == "auto-restart" {
                         u.generation += 1;
-                        u.set(u.active, if u.active == Active::Failed { "failed" } else { "dead" });
+                        u.set(
+                            u.active,
+                            if u.active == ActiveState::Failed {
+                                "failed"
+                            } else {
+                                "dead"
+                            },
+                        );
                     }
                 });
                 return Ok(());
@@ -901,17 +966,17 @@ impl Manager {
         if unit.sub == "auto-restart" {
             self.update(name, |u| {
                 u.generation += 1;
-                u.set(Active::Inactive, "dead");
+                u.set(ActiveState::Inactive, "dead");
             });
             return Ok(());
         }
         let kind = units::kind(name);
         if kind != "service" {
-            self.update(name, |u| u.set(Active::Inactive, "dead"));
+            self.update(name, |u| u.set(ActiveState::Inactive, "dead"));
             return Ok(());
         }
         let config = Arc::clone(&unit.config);
-        self.update(name, |u| u.set(Active::Deactivating, "stop"));
+        self.update(name, |u| u.set(ActiveState::Deactivating, "stop"));
         self.journal(name, &format!("Stopping {}...", title(&config)));
         let deadline = config.timeout_stop.map(|t| Instant::now() + t);
         for cmd in &config.exec_stop {
@@ -929,7 +994,7 @@ impl Manager {
         self.update(name, |u| {
             u.generation += 1;
             u.main_pid = None;
-            u.set(Active::Inactive, "dead");
+            u.set(ActiveState::Inactive, "dead");
             u.result = "success";
         });
         self.journal(name, &format!("{name}: Deactivated successfully."));
@@ -948,27 +1013,28 @@ impl Manager {
                 manager.table.wait(pid, None)
             } else {
                 manager.table.adopt(pid);
-                match crate::sys::pidfd_open(pid) {
-                    Ok(fd) => {
-                        // Blocks until the process ends (a pidfd polls readable then).
-                        let _ = crate::sys::pidfd_wait_exit(&fd, Duration::from_secs(u32::MAX as u64));
-                    }
-                    Err(_) => {}
+                if let Ok(fd) = crate::sys::pidfd_open(pid) {
+                    // Blocks until the process ends (a pidfd polls readable then).
+                    let _ = crate::sys::pidfd_wait_exit(&fd, Duration::from_secs(u32::MAX as u64));
                 }
                 // An orphan re-parented to the init is reaped right after; a process whose
                 // parent is alive is not ours to reap.
-                manager.table.wait(pid, Some(Instant::now() + Duration::from_secs(1)))
+                manager
+                    .table
+                    .wait(pid, Some(Instant::now() + Duration::from_secs(1)))
             };
             manager.table.forget(pid);
             let mut units = relock(manager.units.lock());
-            let Some(unit) = units.get_mut(&name) else { return };
+            let Some(unit) = units.get_mut(&name) else {
+                return;
+            };
             if unit.generation != generation || unit.main_pid != Some(pid) {
                 return;
             }
             unit.main_pid = None;
             // A process we could not reap is taken as a clean exit.
             unit.main_exit = Some(status.unwrap_or(0));
-            let unexpected = unit.active == Active::Active;
+            let unexpected = unit.active == ActiveState::Active;
             drop(units);
             manager.changed.notify_all();
             if unexpected {
@@ -981,15 +1047,21 @@ impl Manager {
     fn main_ended(self: &Arc<Self>, name: &str, generation: u64) {
         let _jobs = relock(self.jobs.lock());
         let Some(unit) = self.unit(name) else { return };
-        if unit.generation != generation || unit.active != Active::Active || unit.main_pid.is_some() {
+        if unit.generation != generation
+            || unit.active != ActiveState::Active
+            || unit.main_pid.is_some()
+        {
             return;
         }
         let config = Arc::clone(&unit.config);
         let status = unit.main_exit.unwrap_or(0);
         let clean = clean_exit(status, &config.success_exit_status);
-        self.journal(name, &format!("{name}: Main process exited, {}", describe_exit(status)));
+        self.journal(
+            name,
+            &format!("{name}: Main process exited, {}", describe_exit(status)),
+        );
         if clean && config.remain_after_exit {
-            self.update(name, |u| u.set(Active::Active, "exited"));
+            self.update(name, |u| u.set(ActiveState::Active, "exited"));
             return;
         }
         let result: &'static str = if clean {
@@ -999,7 +1071,7 @@ impl Manager {
         } else {
             "exit-code"
         };
-        self.update(name, |u| u.set(Active::Deactivating, "stop"));
+        self.update(name, |u| u.set(ActiveState::Deactivating, "stop"));
         let deadline = config.timeout_stop.map(|t| Instant::now() + t);
         for cmd in &config.exec_stop {
             let snapshot = self.unit(name).unwrap_or_else(|| unit.clone());
@@ -1013,9 +1085,9 @@ impl Manager {
         exec::remove_runtime_directories(&config);
         self.update(name, |u| {
             if clean {
-                u.set(Active::Inactive, "dead");
+                u.set(ActiveState::Inactive, "dead");
             } else {
-                u.set(Active::Failed, "failed");
+                u.set(ActiveState::Failed, "failed");
             }
             u.result = result;
         });
@@ -1051,7 +1123,11 @@ impl Manager {
                 if left.is_zero() {
                     break;
                 }
-                units = manager.changed.wait_timeout(units, left).unwrap_or_else(|e| e.into_inner()).0;
+                units = manager
+                    .changed
+                    .wait_timeout(units, left)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
             }
             drop(units);
             let _jobs = relock(manager.jobs.lock());
@@ -1067,7 +1143,10 @@ impl Manager {
                     u.n_restarts
                 })
                 .unwrap_or(0);
-            manager.journal(&name, &format!("{name}: Scheduled restart job, restart counter is at {count}."));
+            manager.journal(
+                &name,
+                &format!("{name}: Scheduled restart job, restart counter is at {count}."),
+            );
             let _ = manager.start_locked(&name, &mut Vec::new());
         });
     }
@@ -1097,7 +1176,9 @@ impl Manager {
 
     fn on_notify(self: &Arc<Self>, name: &str, message: notify::Message) {
         let mut units = relock(self.units.lock());
-        let Some(unit) = units.get_mut(name) else { return };
+        let Some(unit) = units.get_mut(name) else {
+            return;
+        };
         let allowed = match unit.config.notify_access {
             NotifyAccess::None => false,
             NotifyAccess::All => true,
@@ -1194,9 +1275,7 @@ fn condition_holds(key: &str, value: &str) -> bool {
             use std::os::unix::fs::PermissionsExt;
             m.is_file() && m.permissions().mode() & 0o111 != 0
         }),
-        "ConditionDirectoryNotEmpty" => {
-            std::fs::read_dir(p).is_ok_and(|mut d| d.next().is_some())
-        }
+        "ConditionDirectoryNotEmpty" => std::fs::read_dir(p).is_ok_and(|mut d| d.next().is_some()),
         _ => true,
     };
     holds != negate

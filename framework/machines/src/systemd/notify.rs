@@ -8,7 +8,6 @@
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
-
 /// Where units' notification sockets live, inside the machine.
 pub(crate) const NOTIFY_DIR: &str = "/run/reactive/notify";
 
@@ -151,7 +150,11 @@ pub(crate) fn systemd_notify_main(args: Vec<String>) -> i32 {
             "--stopping" => lines.push("STOPPING=1".to_string()),
             "--reloading" => lines.push("RELOADING=1".to_string()),
             "--booted" => {
-                return if Path::new("/run/systemd/system").is_dir() { 0 } else { 1 };
+                return if Path::new("/run/systemd/system").is_dir() {
+                    0
+                } else {
+                    1
+                };
             }
             "--no-block" => {}
             "--pid" => {

@@ -33,10 +33,8 @@ pub(crate) fn unit_processes(invocation: &str, sessions: &[i32]) -> Vec<i32> {
                     return true;
                 }
             }
-            std::fs::read(format!("/proc/{pid}/environ")).is_ok_and(|env| {
-                env.split(|b| *b == 0)
-                    .any(|var| var == needle.as_bytes())
-            })
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == needle.as_bytes()))
         })
         .collect()
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use super::directives::{KillMode, NotifyAccess, Restart, ServiceType};
-use super::lifecycle::{title, Active, JobError, Manager, Unit};
+use super::lifecycle::{title, ActiveState, JobError, Manager, Unit};
 use super::units::{self, Load};
 use super::CliResponse;
 
@@ -140,17 +140,30 @@ pub(crate) fn run(manager: &Arc<Manager>, args: Vec<String>) -> CliResponse {
 
 fn need_units(verb: &str, names: &[String], out: &mut Out) -> bool {
     if names.is_empty() {
-        out.err(format!("Too few arguments."));
+        out.err("Too few arguments.");
         let _ = verb;
         return false;
     }
     true
 }
 
-fn verb_run(manager: &Arc<Manager>, verb: &str, names: &[String], o: &Options, out: &mut Out) -> i32 {
+fn verb_run(
+    manager: &Arc<Manager>,
+    verb: &str,
+    names: &[String],
+    o: &Options,
+    out: &mut Out,
+) -> i32 {
     match verb {
-        "start" | "stop" | "restart" | "reload" | "try-restart" | "condrestart"
-        | "reload-or-restart" | "try-reload-or-restart" | "force-reload" => {
+        "start"
+        | "stop"
+        | "restart"
+        | "reload"
+        | "try-restart"
+        | "condrestart"
+        | "reload-or-restart"
+        | "try-reload-or-restart"
+        | "force-reload" => {
             if !need_units(verb, names, out) {
                 return 1;
             }
@@ -171,7 +184,7 @@ fn verb_run(manager: &Arc<Manager>, verb: &str, names: &[String], o: &Options, o
             for name in names {
                 let state = manager
                     .unit(name)
-                    .map_or(Active::Inactive, |u| u.active)
+                    .map_or(ActiveState::Inactive, |u| u.active)
                     .as_str();
                 if !o.quiet {
                     out.out(state);
@@ -267,7 +280,8 @@ fn verb_run(manager: &Arc<Manager>, verb: &str, names: &[String], o: &Options, o
         }
         "reset-failed" => {
             for (name, unit) in manager.all_units() {
-                if (names.is_empty() || names.contains(&name)) && unit.active == Active::Failed {
+                if (names.is_empty() || names.contains(&name)) && unit.active == ActiveState::Failed
+                {
                     let _ = manager.stop(&name);
                 }
             }
@@ -309,8 +323,7 @@ fn verb_run(manager: &Arc<Manager>, verb: &str, names: &[String], o: &Options, o
             let signal = o.signal.unwrap_or(libc::SIGTERM);
             for name in names {
                 if let Some(unit) = manager.unit(name) {
-                    let mut pids =
-                        super::procs::unit_processes(&unit.invocation, &unit.sessions);
+                    let mut pids = super::procs::unit_processes(&unit.invocation, &unit.sessions);
                     pids.extend(unit.main_pid);
                     super::procs::signal_all(&pids, signal);
                 }
@@ -335,9 +348,16 @@ fn verb_run(manager: &Arc<Manager>, verb: &str, names: &[String], o: &Options, o
 /// One job and its message; returns the exit code.
 fn job(manager: &Arc<Manager>, verb: &str, name: &str, out: &mut Out) -> i32 {
     let active = manager.unit(name).map(|u| u.active);
-    let running = matches!(active, Some(Active::Active | Active::Reloading | Active::Activating));
-    let can_reload = || manager.unit(name).is_some_and(|u| !u.config.exec_reload.is_empty())
-        || manager.load(name).is_ok_and(|c| !c.exec_reload.is_empty());
+    let running = matches!(
+        active,
+        Some(ActiveState::Active | ActiveState::Reloading | ActiveState::Activating)
+    );
+    let can_reload = || {
+        manager
+            .unit(name)
+            .is_some_and(|u| !u.config.exec_reload.is_empty())
+            || manager.load(name).is_ok_and(|c| !c.exec_reload.is_empty())
+    };
     let (shown, result) = match verb {
         "start" => ("start", manager.start(name)),
         "stop" => ("stop", manager.stop(name)),
@@ -411,7 +431,9 @@ fn job(manager: &Arc<Manager>, verb: &str, name: &str, out: &mut Out) -> i32 {
                 "timeout" => "a timeout was exceeded",
                 "resources" => "of unavailable resources or another system error",
                 "start-limit-hit" => "start of the service was attempted too often",
-                "protocol" => "the service did not take the steps required by its unit configuration",
+                "protocol" => {
+                    "the service did not take the steps required by its unit configuration"
+                }
                 "signal" => "a fatal signal was delivered to the control process",
                 "assert" => "of an assertion failure",
                 _ => "the control process exited with error code",
@@ -453,7 +475,10 @@ pub(crate) fn format_time(t: SystemTime, format: &str) -> String {
 }
 
 fn ago(t: SystemTime) -> String {
-    let secs = SystemTime::now().duration_since(t).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = SystemTime::now()
+        .duration_since(t)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     if secs < 60 {
         format!("{secs}s ago")
     } else if secs < 3600 {
@@ -482,13 +507,16 @@ fn status(manager: &Arc<Manager>, names: &[String], o: &Options, out: &mut Out) 
             code = EXIT_STATUS_UNKNOWN;
             continue;
         }
-        let active = unit.as_ref().map_or(Active::Inactive, |u| u.active);
+        let active = unit.as_ref().map_or(ActiveState::Inactive, |u| u.active);
         let dot = match active {
-            Active::Failed => "×",
-            Active::Inactive => "○",
+            ActiveState::Failed => "×",
+            ActiveState::Inactive => "○",
             _ => "●",
         };
-        let config = unit.as_ref().map(|u| Arc::clone(&u.config)).or_else(|| manager.load(name).ok());
+        let config = unit
+            .as_ref()
+            .map(|u| Arc::clone(&u.config))
+            .or_else(|| manager.load(name).ok());
         let heading = config.as_ref().map_or(name.clone(), |c| title(c));
         out.out(format!("{dot} {heading}"));
         let enablement = units::enablement(manager.root(), name).unwrap_or("bad");
@@ -497,30 +525,42 @@ fn status(manager: &Arc<Manager>, names: &[String], o: &Options, out: &mut Out) 
                 "     Loaded: loaded ({}; {enablement}; preset: enabled)",
                 found.fragment.display()
             )),
-            Load::Masked(path) => out.out(format!("     Loaded: masked ({}; masked)", path.display())),
+            Load::Masked(path) => {
+                out.out(format!("     Loaded: masked ({}; masked)", path.display()))
+            }
             Load::Bad(why) => out.out(format!("     Loaded: bad-setting ({why})")),
             Load::NotFound => out.out("     Loaded: not-found (Reason: Unit not found.)"),
         }
         if let Some(c) = &config {
             let mut dirs: Vec<String> = Vec::new();
             for d in &c.drop_ins {
-                let dir = d.parent().map(|p| p.display().to_string()).unwrap_or_default();
-                let file = d.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+                let dir = d
+                    .parent()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default();
+                let file = d
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 if dirs.last().map(|l: &String| l.starts_with(&dir)) == Some(true) {
                     out.out(format!("             └─{file}"));
                 } else {
-                    let label = if dirs.is_empty() { "    Drop-In: " } else { "             " };
+                    let label = if dirs.is_empty() {
+                        "    Drop-In: "
+                    } else {
+                        "             "
+                    };
                     out.out(format!("{label}{dir}"));
                     out.out(format!("             └─{file}"));
                     dirs.push(dir);
                 }
             }
         }
-        let (sub, since, result) = unit
-            .as_ref()
-            .map_or(("dead", None, "success"), |u| (u.sub, Some(u.since), u.result));
+        let (sub, since, result) = unit.as_ref().map_or(("dead", None, "success"), |u| {
+            (u.sub, Some(u.since), u.result)
+        });
         let mut line = format!("     Active: {} ({sub})", active.as_str());
-        if active == Active::Failed {
+        if active == ActiveState::Failed {
             line = format!("     Active: failed (Result: {result})");
         }
         if let Some(since) = since {
@@ -556,7 +596,10 @@ fn status(manager: &Arc<Manager>, names: &[String], o: &Options, out: &mut Out) 
             }
         }
         let c = match active {
-            Active::Active | Active::Reloading | Active::Activating | Active::Deactivating => 0,
+            ActiveState::Active
+            | ActiveState::Reloading
+            | ActiveState::Activating
+            | ActiveState::Deactivating => 0,
             _ => EXIT_NOT_RUNNING,
         };
         if c != 0 && code == 0 {
@@ -598,65 +641,141 @@ fn usec(d: Option<std::time::Duration>) -> String {
 fn properties(manager: &Arc<Manager>, name: &str) -> Vec<(&'static str, String)> {
     let unit: Option<Unit> = manager.unit(name);
     let load = units::load(manager.root(), name);
-    let config = unit.as_ref().map(|u| Arc::clone(&u.config)).or_else(|| manager.load(name).ok());
+    let config = unit
+        .as_ref()
+        .map(|u| Arc::clone(&u.config))
+        .or_else(|| manager.load(name).ok());
     let load_state = match &load {
         Load::Loaded(_) => "loaded",
         Load::Masked(_) => "masked",
         Load::Bad(_) => "bad-setting",
         Load::NotFound => "not-found",
     };
-    let active = unit.as_ref().map_or(Active::Inactive, |u| u.active);
+    let active = unit.as_ref().map_or(ActiveState::Inactive, |u| u.active);
     let sub = unit.as_ref().map_or("dead", |u| u.sub);
     let mut p: Vec<(&'static str, String)> = vec![
         ("Id", name.to_string()),
         ("Names", name.to_string()),
-        ("Description", config.as_ref().map_or(name.to_string(), |c| c.description.clone())),
+        (
+            "Description",
+            config
+                .as_ref()
+                .map_or(name.to_string(), |c| c.description.clone()),
+        ),
         ("LoadState", load_state.into()),
         ("ActiveState", active.as_str().into()),
         ("SubState", sub.into()),
         (
             "FragmentPath",
-            config.as_ref().map_or(String::new(), |c| c.fragment.display().to_string()),
+            config
+                .as_ref()
+                .map_or(String::new(), |c| c.fragment.display().to_string()),
         ),
         ("SourcePath", String::new()),
         (
             "DropInPaths",
             config.as_ref().map_or(String::new(), |c| {
-                c.drop_ins.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(" ")
+                c.drop_ins
+                    .iter()
+                    .map(|d| d.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ")
             }),
         ),
-        ("UnitFileState", units::enablement(manager.root(), name).unwrap_or("").into()),
-        ("MainPID", unit.as_ref().and_then(|u| u.main_pid).unwrap_or(0).to_string()),
-        ("ExecMainPID", unit.as_ref().and_then(|u| u.main_pid).unwrap_or(0).to_string()),
-        ("ControlPID", unit.as_ref().and_then(|u| u.control_pid).unwrap_or(0).to_string()),
+        (
+            "UnitFileState",
+            units::enablement(manager.root(), name).unwrap_or("").into(),
+        ),
+        (
+            "MainPID",
+            unit.as_ref()
+                .and_then(|u| u.main_pid)
+                .unwrap_or(0)
+                .to_string(),
+        ),
+        (
+            "ExecMainPID",
+            unit.as_ref()
+                .and_then(|u| u.main_pid)
+                .unwrap_or(0)
+                .to_string(),
+        ),
+        (
+            "ControlPID",
+            unit.as_ref()
+                .and_then(|u| u.control_pid)
+                .unwrap_or(0)
+                .to_string(),
+        ),
         (
             "ExecMainStatus",
             unit.as_ref()
                 .and_then(|u| u.main_exit)
-                .map_or(0, |s| if libc::WIFEXITED(s) { libc::WEXITSTATUS(s) } else { libc::WTERMSIG(s) })
+                .map_or(0, |s| {
+                    if libc::WIFEXITED(s) {
+                        libc::WEXITSTATUS(s)
+                    } else {
+                        libc::WTERMSIG(s)
+                    }
+                })
                 .to_string(),
         ),
-        ("Result", unit.as_ref().map_or("success", |u| u.result).into()),
-        ("NRestarts", unit.as_ref().map_or(0, |u| u.n_restarts).to_string()),
-        ("InvocationID", unit.as_ref().map_or(String::new(), |u| u.invocation.clone())),
-        ("StatusText", unit.as_ref().and_then(|u| u.status_text.clone()).unwrap_or_default()),
+        (
+            "Result",
+            unit.as_ref().map_or("success", |u| u.result).into(),
+        ),
+        (
+            "NRestarts",
+            unit.as_ref().map_or(0, |u| u.n_restarts).to_string(),
+        ),
+        (
+            "InvocationID",
+            unit.as_ref()
+                .map_or(String::new(), |u| u.invocation.clone()),
+        ),
+        (
+            "StatusText",
+            unit.as_ref()
+                .and_then(|u| u.status_text.clone())
+                .unwrap_or_default(),
+        ),
         (
             "CanReload",
-            if config.as_ref().is_some_and(|c| !c.exec_reload.is_empty()) { "yes" } else { "no" }.into(),
+            if config.as_ref().is_some_and(|c| !c.exec_reload.is_empty()) {
+                "yes"
+            } else {
+                "no"
+            }
+            .into(),
         ),
-        ("CanStart", if config.is_some() { "yes" } else { "no" }.into()),
-        ("CanStop", if config.is_some() { "yes" } else { "no" }.into()),
+        (
+            "CanStart",
+            if config.is_some() { "yes" } else { "no" }.into(),
+        ),
+        (
+            "CanStop",
+            if config.is_some() { "yes" } else { "no" }.into(),
+        ),
         (
             "ActiveEnterTimestamp",
             unit.as_ref()
-                .filter(|u| u.active == Active::Active)
-                .map_or(String::new(), |u| format_time(u.since, "%a %Y-%m-%d %H:%M:%S %Z")),
+                .filter(|u| u.active == ActiveState::Active)
+                .map_or(String::new(), |u| {
+                    format_time(u.since, "%a %Y-%m-%d %H:%M:%S %Z")
+                }),
         ),
     ];
     if let Some(c) = &config {
-        let nofile = c.exec.limits.iter().find(|l| l.resource == libc::RLIMIT_NOFILE);
+        let nofile = c
+            .exec
+            .limits
+            .iter()
+            .find(|l| l.resource == libc::RLIMIT_NOFILE);
         let (mut soft, mut hard) = (0u64, 0u64);
-        let mut host = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        let mut host = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
         // SAFETY: valid out pointer.
         if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut host) } == 0 {
             soft = host.rlim_cur;
@@ -693,8 +812,16 @@ fn properties(manager: &Arc<Manager>, name: &str) -> Vec<(&'static str, String)>
             ("RestartUSec", usec(Some(c.restart_sec))),
             ("TimeoutStartUSec", usec(c.timeout_start)),
             ("TimeoutStopUSec", usec(c.timeout_stop)),
-            ("RemainAfterExit", if c.remain_after_exit { "yes" } else { "no" }.into()),
-            ("PIDFile", c.pid_file.as_ref().map_or(String::new(), |p| p.display().to_string())),
+            (
+                "RemainAfterExit",
+                if c.remain_after_exit { "yes" } else { "no" }.into(),
+            ),
+            (
+                "PIDFile",
+                c.pid_file
+                    .as_ref()
+                    .map_or(String::new(), |p| p.display().to_string()),
+            ),
             (
                 "NotifyAccess",
                 match c.notify_access {
@@ -708,9 +835,29 @@ fn properties(manager: &Arc<Manager>, name: &str) -> Vec<(&'static str, String)>
             ("User", c.exec.user.clone().unwrap_or_default()),
             ("Group", c.exec.group.clone().unwrap_or_default()),
             ("UMask", format!("{:04o}", c.exec.umask)),
-            ("WorkingDirectory", c.exec.working_directory.as_ref().map_or(String::new(), |w| w.0.clone())),
-            ("LimitNOFILE", if hard == libc::RLIM_INFINITY { "infinity".into() } else { hard.to_string() }),
-            ("LimitNOFILESoft", if soft == libc::RLIM_INFINITY { "infinity".into() } else { soft.to_string() }),
+            (
+                "WorkingDirectory",
+                c.exec
+                    .working_directory
+                    .as_ref()
+                    .map_or(String::new(), |w| w.0.clone()),
+            ),
+            (
+                "LimitNOFILE",
+                if hard == libc::RLIM_INFINITY {
+                    "infinity".into()
+                } else {
+                    hard.to_string()
+                },
+            ),
+            (
+                "LimitNOFILESoft",
+                if soft == libc::RLIM_INFINITY {
+                    "infinity".into()
+                } else {
+                    soft.to_string()
+                },
+            ),
             (
                 "KillMode",
                 match c.kill_mode {
@@ -737,7 +884,11 @@ fn show(manager: &Arc<Manager>, names: &[String], o: &Options, out: &mut Out) {
         let props = properties(manager, name);
         if o.properties.is_empty() {
             for (k, v) in &props {
-                out.out(if o.value { v.clone() } else { format!("{k}={v}") });
+                out.out(if o.value {
+                    v.clone()
+                } else {
+                    format!("{k}={v}")
+                });
             }
             continue;
         }
@@ -760,21 +911,30 @@ fn list_units(manager: &Arc<Manager>, o: &Options, out: &mut Out) {
         }
         let active = unit.active.as_str();
         if !o.states.is_empty() {
-            if !o.states.iter().any(|s| s == active || s == unit.sub || s == "loaded") {
+            if !o
+                .states
+                .iter()
+                .any(|s| s == active || s == unit.sub || s == "loaded")
+            {
                 continue;
             }
-        } else if !o.all && unit.active == Active::Inactive {
+        } else if !o.all && unit.active == ActiveState::Inactive {
             continue;
         }
         rows.push((name, active, unit.sub, unit.config.description.clone()));
     }
     let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(4).max(4);
     if !o.no_legend {
-        out.out(format!("  {:width$} LOAD   ACTIVE   SUB     DESCRIPTION", "UNIT"));
+        out.out(format!(
+            "  {:width$} LOAD   ACTIVE   SUB     DESCRIPTION",
+            "UNIT"
+        ));
     }
     for (name, active, sub, description) in &rows {
         let mark = if *active == "failed" { "●" } else { " " };
-        out.out(format!("{mark} {name:width$} loaded {active:8} {sub:7} {description}"));
+        out.out(format!(
+            "{mark} {name:width$} loaded {active:8} {sub:7} {description}"
+        ));
     }
     if !o.no_legend {
         out.out("");
@@ -792,7 +952,11 @@ fn list_unit_files(manager: &Arc<Manager>, o: &Options, out: &mut Out) {
         if let Ok(entries) = std::fs::read_dir(path) {
             for e in entries.flatten() {
                 let n = e.file_name().to_string_lossy().into_owned();
-                if n.contains('.') && !n.ends_with(".d") && !n.ends_with(".wants") && !n.ends_with(".requires") {
+                if n.contains('.')
+                    && !n.ends_with(".d")
+                    && !n.ends_with(".wants")
+                    && !n.ends_with(".requires")
+                {
                     names.insert(n);
                 }
             }

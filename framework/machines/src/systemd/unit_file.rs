@@ -36,7 +36,10 @@ pub(crate) fn parse(text: &str, file: &Path) -> Result<Vec<Assignment>, String> 
         }
         if line.starts_with('[') {
             let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) else {
-                return Err(format!("{}:{number}: bad section header {line:?}", file.display()));
+                return Err(format!(
+                    "{}:{number}: bad section header {line:?}",
+                    file.display()
+                ));
             };
             section = Some(name.to_string());
             continue;
@@ -90,7 +93,9 @@ impl Settings {
     pub fn merge(assignments: impl IntoIterator<Item = Assignment>) -> Settings {
         let mut values: BTreeMap<(String, String), Vec<Assignment>> = BTreeMap::new();
         for a in assignments {
-            let entry = values.entry((a.section.clone(), a.key.clone())).or_default();
+            let entry = values
+                .entry((a.section.clone(), a.key.clone()))
+                .or_default();
             if a.value.is_empty() {
                 entry.clear();
             } else {
@@ -171,7 +176,11 @@ pub(crate) fn expand_specifiers(value: &str, ctx: &SpecifierContext) -> String {
             'i' => out.push_str(instance),
             'I' => out.push_str(&unescape_name(instance)),
             'f' => {
-                let name = if instance.is_empty() { prefix } else { instance };
+                let name = if instance.is_empty() {
+                    prefix
+                } else {
+                    instance
+                };
                 out.push('/');
                 out.push_str(unescape_name(name).trim_start_matches('/'));
             }
@@ -441,7 +450,11 @@ mod tests {
         let a = parse(text, &file()).expect("parses");
         assert_eq!(a.len(), 2);
         assert_eq!(
-            (a[0].section.as_str(), a[0].key.as_str(), a[0].value.as_str()),
+            (
+                a[0].section.as_str(),
+                a[0].key.as_str(),
+                a[0].value.as_str()
+            ),
             ("Unit", "Description", "A thing")
         );
         // The backslash becomes a space, as in systemd.

@@ -26,8 +26,17 @@ pub(crate) const ADMIN_DIR: &str = "/etc/systemd/system";
 
 /// Unit types systemd knows.
 const SUFFIXES: [&str; 11] = [
-    "service", "socket", "target", "device", "mount", "automount", "swap", "timer", "path",
-    "slice", "scope",
+    "service",
+    "socket",
+    "target",
+    "device",
+    "mount",
+    "automount",
+    "swap",
+    "timer",
+    "path",
+    "slice",
+    "scope",
 ];
 
 /// `foo` → `foo.service`; names with a unit type suffix are kept.
@@ -217,7 +226,11 @@ pub(crate) const NO_INSTALL_CONFIG: &str = "The unit files have no installation 
 pub(crate) fn enable(root: &Path, name: &str, changes: &mut Changes) -> Result<(), String> {
     let found = match load(root, name) {
         Load::Loaded(found) => found,
-        Load::Masked(_) => return Err(format!("Failed to enable unit: Unit file {name} is masked.")),
+        Load::Masked(_) => {
+            return Err(format!(
+                "Failed to enable unit: Unit file {name} is masked."
+            ))
+        }
         Load::NotFound => {
             return Err(format!(
                 "Failed to enable unit: Unit file {name} does not exist."
@@ -340,10 +353,8 @@ mod tests {
     use super::*;
 
     fn root(test: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "reactive-units-{test}-{}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("reactive-units-{test}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         dir
     }
@@ -359,27 +370,53 @@ mod tests {
         assert_eq!(normalize("ssh"), "ssh.service");
         assert_eq!(normalize("epmd.socket"), "epmd.socket");
         assert_eq!(normalize("a.b"), "a.b.service");
-        assert_eq!(template("getty@tty1.service").as_deref(), Some("getty@.service"));
+        assert_eq!(
+            template("getty@tty1.service").as_deref(),
+            Some("getty@.service")
+        );
     }
 
     #[test]
     fn etc_wins_drop_ins_merge_and_enable_disable_mask() {
         let r = root("load");
-        write(&r, "/lib/systemd/system/x.service", "[Service]\nExecStart=/bin/lib\n[Install]\nWantedBy=multi-user.target\n");
-        write(&r, "/lib/systemd/system/x.service.d/10-a.conf", "[Service]\nUser=a\n");
-        write(&r, "/etc/systemd/system/x.service.d/10-a.conf", "[Service]\nUser=etc\n");
-        write(&r, "/lib/systemd/system/x.service.d/20-b.conf", "[Service]\nGroup=b\n");
+        write(
+            &r,
+            "/lib/systemd/system/x.service",
+            "[Service]\nExecStart=/bin/lib\n[Install]\nWantedBy=multi-user.target\n",
+        );
+        write(
+            &r,
+            "/lib/systemd/system/x.service.d/10-a.conf",
+            "[Service]\nUser=a\n",
+        );
+        write(
+            &r,
+            "/etc/systemd/system/x.service.d/10-a.conf",
+            "[Service]\nUser=etc\n",
+        );
+        write(
+            &r,
+            "/lib/systemd/system/x.service.d/20-b.conf",
+            "[Service]\nGroup=b\n",
+        );
         let Load::Loaded(found) = load(&r, "x.service") else {
             panic!("not loaded")
         };
         assert_eq!(found.settings.last("Service", "User"), Some("etc"));
         assert_eq!(found.settings.last("Service", "Group"), Some("b"));
         assert_eq!(found.drop_ins.len(), 2);
-        write(&r, "/etc/systemd/system/x.service", "[Service]\nExecStart=/bin/etc\n[Install]\nWantedBy=multi-user.target\n");
+        write(
+            &r,
+            "/etc/systemd/system/x.service",
+            "[Service]\nExecStart=/bin/etc\n[Install]\nWantedBy=multi-user.target\n",
+        );
         let Load::Loaded(found) = load(&r, "x.service") else {
             panic!("not loaded")
         };
-        assert_eq!(found.settings.last("Service", "ExecStart"), Some("/bin/etc"));
+        assert_eq!(
+            found.settings.last("Service", "ExecStart"),
+            Some("/bin/etc")
+        );
 
         assert_eq!(enablement(&r, "x.service"), Some("disabled"));
         let mut changes = Vec::new();
@@ -397,7 +434,11 @@ mod tests {
         );
         assert_eq!(enablement(&r, "x.service"), Some("disabled"));
 
-        write(&r, "/lib/systemd/system/y.service", "[Service]\nExecStart=/bin/y\n");
+        write(
+            &r,
+            "/lib/systemd/system/y.service",
+            "[Service]\nExecStart=/bin/y\n",
+        );
         assert_eq!(enablement(&r, "y.service"), Some("static"));
         changes.clear();
         mask(&r, "y.service", &mut changes).expect("mask");
