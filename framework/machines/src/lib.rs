@@ -1,5 +1,5 @@
 //! Namespace "machines" for the local model: each unit gets its own isolated Linux machine on
-//! one host, made of namespaces, without containers, images or systemd.
+//! one host, made of namespaces, without containers or images.
 //!
 //! # Using it
 //!
@@ -34,12 +34,15 @@
 //!   `/dev/shm`, tmpfs `/run` and `/tmp`;
 //! * bind-mounts the fleet's shared apt download cache at `/var/cache/apt/archives` (and
 //!   writes [`apt::KEEP_DEBS_CONF`] so apt does not empty it), the helper binary at
-//!   [`MACHINE_BIN_DIR`]`/reactive-machine` with links `apt-get` and `reactive-service` next to
-//!   it, and the spec's `binds` (the inside path is created if missing);
+//!   [`MACHINE_BIN_DIR`]`/reactive-machine` with links `apt-get`, `reactive-service` and
+//!   systemd's and Debian's service tools ([`systemd::PROGRAMS`]) next to it, those tools
+//!   also at their usual paths ([`systemd::SYSTEM_PATHS`]), `/run/systemd/system`, no
+//!   `/usr/sbin/policy-rc.d`, and the spec's `binds` (the inside path is created if missing);
 //! * hides the fleet's base directory (other machines' upper directories) and
 //!   [`FleetConfig::hidden`] under empty read-only tmpfs;
 //! * `pivot_root`s into the overlay and drops the old root, so no host mount is left inside;
-//! * serves the supervisor and the apt shim, and reaps orphans, until killed.
+//! * serves the service manager ([`systemd`]), the supervisor and the apt shim, and reaps
+//!   orphans, until killed.
 //!
 //! The host then creates a veth pair: one end on the fleet's bridge (the host has the
 //! subnet's `.1` there), the other end is the machine's `eth0` with its address; `lo` is up.
@@ -75,10 +78,12 @@
 //!   binds; the rest of the host's filesystem is visible (read, copy-on-write) anyway.
 //! * Destroy with [`Fleet::destroy`] (one unit) or [`Fleet::destroy_all`] (the model).
 //!
-//! # The supervisor (`reactive-service`)
+//! # Services
 //!
-//! There is no systemd in a machine; the init supervises long-lived workload processes
-//! instead. Inside a machine (via [`MACHINE_BIN_DIR`]`/reactive-service`, or
+//! The init is the machine's service manager, with systemd's interface: `systemctl`,
+//! `journalctl`, `service`, `invoke-rc.d`, `deb-systemd-invoke` and the unit files packages
+//! install (see [`systemd`] and the [`user_guide`]). It also runs a simpler supervisor,
+//! `reactive-service`. Inside a machine (via [`MACHINE_BIN_DIR`]`/reactive-service`, or
 //! `reactive-machine service …`):
 //!
 //! ```text
@@ -134,9 +139,9 @@
 //!   a host change shows through until the machine modifies that file) are shared.
 //!   Everything runs as real root; there is no user namespace, so this isolates, it does
 //!   not secure.
-//! * No systemd, no cloud-init, no machine agent, no `snap`; long-lived processes go through
-//!   `reactive-service`. `/usr/sbin/policy-rc.d` of the host decides whether package scripts
-//!   start daemons.
+//! * No cloud-init, no machine agent, no `snap`; the service manager reproduces systemd's
+//!   interface, not all of systemd (no cgroups: see [`systemd`]). The host's
+//!   `/usr/sbin/policy-rc.d` is hidden, so package scripts start their daemons.
 //! * No route off the host: only the apt shim reaches the network, through the host.
 //! * No cgroup limits on CPU or memory; no reboot (machines do not survive a host reboot, and
 //!   a machine whose init died must be destroyed and created again).
@@ -182,5 +187,6 @@ pub use process::ProcessRef;
 pub use supervisor::SUPERVISOR_SOCKET;
 
 /// Directory inside every machine holding the helper binary (`reactive-machine`) and its
-/// `apt-get` and `reactive-service` links. Put it first on `PATH` of hooks run in machines.
+/// `apt-get`, `reactive-service` and [`systemd::PROGRAMS`] links. Put it first on `PATH` of
+/// hooks run in machines.
 pub const MACHINE_BIN_DIR: &str = "/usr/local/lib/reactive-machine/bin";

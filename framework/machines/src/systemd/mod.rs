@@ -1,11 +1,13 @@
 //! A service manager with systemd's interface, inside each machine.
 //!
-//! The machine's init runs a [`lifecycle::Manager`] next to the `reactive-service`
+//! The machine's init runs a manager (`lifecycle.rs`) next to the `reactive-service`
 //! supervisor, on the same process table and reaper. It reads the unit files packages install
-//! ([`units`], [`unit_file`], [`directives`]), runs them ([`exec`], [`notify`],
-//! [`lifecycle`]), and answers `systemctl` and `journalctl` ([`systemctl`], [`journal`]) on
-//! the socket [`SYSTEMD_SOCKET`]. `service`, `invoke-rc.d` and `deb-systemd-invoke`
-//! ([`compat`]) are clients of it, as on Debian; so is `systemd-notify`.
+//! (`units.rs`: where they are; `unit_file.rs`: their syntax; `directives.rs`: what they
+//! mean), runs them (`exec.rs`: a process's environment; `notify.rs`: `Type=notify`;
+//! `procs.rs`: a unit's processes; `lifecycle.rs`: jobs and states), and answers `systemctl`
+//! and `journalctl` (`systemctl.rs`, `journal.rs`) on the socket [`SYSTEMD_SOCKET`].
+//! `service`, `invoke-rc.d` and `deb-systemd-invoke` (`compat.rs`) are clients of it, as on
+//! Debian; so is `systemd-notify`.
 //!
 //! The machine's root filesystem makes Debian's tools take their systemd path: the
 //! multi-call helper replaces `/usr/bin/systemctl`, `/usr/bin/journalctl`,
