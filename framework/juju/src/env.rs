@@ -50,6 +50,16 @@ pub const ACTION_NAME: &str = "JUJU_ACTION_NAME";
 pub const ACTION_UUID: &str = "JUJU_ACTION_UUID";
 /// Actions: the action's tag, `action-<id>`.
 pub const ACTION_TAG: &str = "JUJU_ACTION_TAG";
+/// Secret hooks: the secret's URI (`secret:<id>`, or `secret://<model-uuid>/<id>` for a
+/// secret of another model).
+pub const SECRET_ID: &str = "JUJU_SECRET_ID";
+/// Secret hooks: the secret's label as this unit knows it (the owner's label in
+/// `secret-rotate`, `secret-expired` and `secret-remove`, the consumer's in
+/// `secret-changed`); empty when it has none.
+pub const SECRET_LABEL: &str = "JUJU_SECRET_LABEL";
+/// `secret-expired` and `secret-remove`: the revision concerned (also `secret-changed`
+/// when the new revision is known).
+pub const SECRET_REVISION: &str = "JUJU_SECRET_REVISION";
 /// The model's proxy settings, given to hooks under these names.
 pub const CHARM_PROXIES: &[&str] = &[
     "JUJU_CHARM_HTTP_PROXY",

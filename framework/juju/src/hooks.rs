@@ -21,6 +21,33 @@ pub const STANDARD_HOOKS: &[&str] = &[
 /// runtime: no startup, no automatic flags, one pass).
 pub const RESTRICTED_HOOKS: &[&str] = &["collect-metrics", "meter-status-changed"];
 
+/// The secret hooks (Juju 3): `secret-changed` runs on a consumer when a revision newer
+/// than the one it tracks exists; `secret-rotate`, `secret-expired` and `secret-remove`
+/// run on the owner (for an application-owned secret, on its leader). Every one of them
+/// gets `JUJU_SECRET_ID` and `JUJU_SECRET_LABEL`; `secret-expired` and `secret-remove`
+/// also `JUJU_SECRET_REVISION`. See <https://juju.is/docs/sdk/hook>.
+pub const SECRET_HOOKS: &[&str] = &[
+    "secret-changed",
+    "secret-rotate",
+    "secret-expired",
+    "secret-remove",
+];
+
+/// The kind of a secret hook (`changed`, `rotate`, `expired` or `remove`); `None` for
+/// any other hook.
+///
+/// ```
+/// use charms_reactive_juju::hooks::secret_hook_kind;
+/// assert_eq!(secret_hook_kind("secret-expired"), Some("expired"));
+/// assert_eq!(secret_hook_kind("secret-get"), None);
+/// ```
+pub fn secret_hook_kind(hook: &str) -> Option<&str> {
+    SECRET_HOOKS
+        .contains(&hook)
+        .then(|| hook.strip_prefix("secret-"))
+        .flatten()
+}
+
 /// The kinds of relation hook, in the order Juju runs them over a relation's life.
 pub const RELATION_HOOK_KINDS: &[&str] = &["created", "joined", "changed", "departed", "broken"];
 
@@ -78,5 +105,16 @@ mod tests {
         assert!(!is_relation_hook("a-relation-gone"));
         assert_eq!(relation_hook("db", "joined"), "db-relation-joined");
         assert_eq!(storage_hook("data", "attached"), "data-storage-attached");
+    }
+
+    #[test]
+    fn secret_hooks() {
+        for hook in SECRET_HOOKS {
+            assert!(secret_hook_kind(hook).is_some(), "{hook}");
+        }
+        assert_eq!(secret_hook_kind("secret-changed"), Some("changed"));
+        assert_eq!(secret_hook_kind("secret-rotate"), Some("rotate"));
+        assert_eq!(secret_hook_kind("secret-remove"), Some("remove"));
+        assert_eq!(secret_hook_kind("install"), None);
     }
 }

@@ -85,6 +85,35 @@ pub fn is_reserved_action_key(key: &str) -> bool {
     RESERVED_ACTION_KEYS.contains(&key)
 }
 
+/// Secret content keys: `^([a-z](?:-?[a-z0-9]){2,})$` (a lowercase letter, then at least
+/// two lowercase letters or digits, single hyphens between them).
+///
+/// ```
+/// use charms_reactive_juju::names::is_secret_key;
+/// assert!(is_secret_key("db-password"));
+/// assert!(!is_secret_key("pw"));
+/// ```
+pub fn is_secret_key(key: &str) -> bool {
+    let mut chars = key.chars();
+    if !chars.next().is_some_and(|c| c.is_ascii_lowercase()) {
+        return false;
+    }
+    // Each group is an optional hyphen followed by a lowercase letter or digit.
+    let mut groups = 0;
+    let mut after_hyphen = false;
+    for c in chars {
+        match c {
+            '-' if !after_hyphen => after_hyphen = true,
+            c if lower_alnum(c) => {
+                groups += 1;
+                after_hyphen = false;
+            }
+            _ => return false,
+        }
+    }
+    groups >= 2 && !after_hyphen
+}
+
 /// Names Juju keeps for its own endpoints and actions: `juju` and `juju-*`.
 pub fn is_juju_reserved(name: &str) -> bool {
     name == "juju" || name.starts_with("juju-")
@@ -132,5 +161,27 @@ mod tests {
         assert!(!is_action_name(""));
         assert!(is_juju_reserved("juju-info"));
         assert!(!is_juju_reserved("jujux"));
+    }
+
+    #[test]
+    fn secret_keys() {
+        for good in ["abc", "db-password", "a1b", "tls-cert-2", "a-b-c"] {
+            assert!(is_secret_key(good), "{good}");
+        }
+        for bad in [
+            "",
+            "ab",
+            "a-b",
+            "1ab",
+            "-abc",
+            "abc-",
+            "ab--c",
+            "Abc",
+            "a_bc",
+            "abc#base64",
+            "é-ab",
+        ] {
+            assert!(!is_secret_key(bad), "{bad}");
+        }
     }
 }
