@@ -7,6 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use test_support::cli::stderr;
 use test_support::repo_root as repo;
 
 const REACTIVE: &str = env!("CARGO_BIN_EXE_reactive");
@@ -27,10 +28,6 @@ fn reactive(args: &[&str], layers: &Path) -> Output {
         .stdin(Stdio::null())
         .output()
         .expect("run reactive")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// Every file under `dir`, relative, sorted (symlinks included, not followed).

@@ -120,9 +120,7 @@ fn commands_binds_hidden_paths_and_reopening() {
     let Some(_lock) = machines_test("lifecycle-commands") else {
         return;
     };
-    let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("life-scratch-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&scratch);
+    let scratch = test_support::tmp!(format!("life-scratch-{}", std::process::id()));
     let shared = scratch.join("shared");
     let hidden = scratch.join("hidden");
     std::fs::create_dir_all(&shared).unwrap_or_else(|e| panic!("{e}"));

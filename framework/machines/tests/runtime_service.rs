@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -18,9 +17,7 @@ fn a_charm_starts_restarts_and_stops_a_service_through_the_supervisor() {
         eprintln!("skipped: systemd runs here, so the API would use it");
         return;
     }
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("runtime-service-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = test_support::tmp!(format!("runtime-service-{}", std::process::id()));
     let bin = dir.join("bin");
     std::fs::create_dir_all(&bin).expect("bin dir");
     let helper = env!("CARGO_BIN_EXE_reactive-machine");

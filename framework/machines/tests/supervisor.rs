@@ -172,10 +172,7 @@ fn stop_escalates_to_sigkill_and_logs_and_users_work() {
 #[test]
 fn the_supervisor_also_runs_as_a_daemon_outside_machines() {
     // Needs no root: a subreaper daemon on a socket of our own.
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("supervisor-daemon-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
+    let dir = test_support::tmp!(format!("supervisor-daemon-{}", std::process::id()));
     let socket = dir.join("supervisor.sock");
     let helper = env!("CARGO_BIN_EXE_reactive-machine");
     let mut daemon = Command::new(helper)

@@ -856,10 +856,7 @@ fn action_tools_record_results_failure_and_logs() {
 }
 
 fn temp_dir(tag: &str) -> PathBuf {
-    test_support::fresh_dir(
-        std::env::temp_dir(),
-        &format!("tools-golden-{tag}-{}", std::process::id()),
-    )
+    test_support::tmp!(format!("tools-golden-{tag}-{}", std::process::id()))
 }
 
 #[test]

@@ -56,9 +56,7 @@ impl TestFleet {
             .unwrap_or_default();
         let seed = format!("{test}-{}-{nanos}", std::process::id());
         let net = NetConfig::derived(&seed);
-        let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("machines-{test}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&base);
+        let base = test_support::tmp!(format!("machines-{test}-{}", std::process::id()));
         let helper = PathBuf::from(env!("CARGO_BIN_EXE_reactive-machine"));
         let fleet = Fleet::open(&base, FleetConfig::new(net.clone(), helper))
             .unwrap_or_else(|e| panic!("open fleet: {e}"));
