@@ -347,3 +347,64 @@ fn reactive_called_as_a_tool_with_an_argument_that_is_not_utf8_does_not_panic() 
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert_eq!(stderr(&o), "ERROR JUJU_CONTEXT_ID not set\n");
 }
+
+/// `reactive model <args>` with the default hook-tool lookup (no `REACTIVE_HOOK_TOOL`).
+fn run_default_lookup(m: &CliModel, args: &[&str]) -> std::process::Output {
+    let o = m
+        .command(args)
+        .env_remove("REACTIVE_HOOK_TOOL")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    o
+}
+
+#[test]
+fn without_an_override_the_hook_tool_is_the_one_beside_reactive_else_reactive_itself() {
+    // The cli package's tests cannot have cargo build the model's `reactive-hook-tool`
+    // (CARGO_BIN_EXE_ covers only this package's binaries, and artifact dependencies are
+    // unstable), so `reactive` is copied into folders of its own, alone or beside a
+    // stand-in hook tool, and the lookup is observed through the copy the model takes.
+    let root = tmp!("cli-hook-tool-lookup");
+    let charm = write_charm(
+        &root,
+        "kv",
+        KV,
+        "#!/bin/sh\nset -e\n[ \"$JUJU_HOOK_NAME\" = start ] && status-set active looked-up\nexit 0\n",
+    );
+    let charm = charm.to_str().unwrap();
+    let alone = root.join("alone/reactive");
+    let beside = root.join("beside/reactive");
+    for exe in [&alone, &beside] {
+        std::fs::create_dir_all(exe.parent().unwrap()).unwrap();
+        std::fs::copy(REACTIVE, exe).unwrap();
+    }
+    // A stand-in `reactive-hook-tool`: records that it ran, then answers as `reactive`
+    // does under the tool's name.
+    let marker = root.join("stand-in-ran");
+    let stand_in = root.join("beside/reactive-hook-tool");
+    test_support::write_executable(
+        &stand_in,
+        &format!(
+            "#!/bin/bash\necho \"$(basename \"$0\")\" >> {}\nexec -a \"$(basename \"$0\")\" {} \"$@\"\n",
+            marker.display(),
+            beside.display()
+        ),
+    );
+    for (exe, tool) in [(&alone, &alone), (&beside, &stand_in)] {
+        let m = CliModel::new(exe, exe.with_file_name("model"));
+        run_default_lookup(&m, &["init"]);
+        let copy = m.dir.join("tools/reactive-hook-tool");
+        assert_eq!(
+            std::fs::read(&copy).unwrap(),
+            std::fs::read(tool).unwrap(),
+            "{} is a copy of {}",
+            copy.display(),
+            tool.display()
+        );
+        run_default_lookup(&m, &["deploy", charm]);
+        let status = stdout(&run_default_lookup(&m, &["status"]));
+        assert!(status.contains("looked-up"), "{status}");
+    }
+    assert_eq!(test_support::read(&marker), "status-set\n");
+}
