@@ -34,6 +34,7 @@ struct Options {
     states: Vec<String>,
     lines: Option<usize>,
     signal: Option<i32>,
+    preset_mode: String,
 }
 
 struct Out {
@@ -93,7 +94,19 @@ pub(crate) fn run(manager: &Arc<Manager>, args: Vec<String>) -> CliResponse {
             "-s" | "--signal" => {
                 o.signal = value(&mut iter).and_then(|v| super::directives::parse_signal(&v))
             }
-            "--system" | "--no-pager" | "--no-block" | "--no-reload" | "--no-ask-password"
+"--root" => {
+                // Only the machine's own root: `deb-systemd-helper` passes `--root=/`.
+                let root = value(&mut iter).unwrap_or_default();
+                if root != "/" {
+                    return CliResponse {
+                        code: 1,
+                        stdout: String::new(),
+                        stderr: format!("systemctl: --root={root} is not supported here (only /)\n"),
+                    };
+                }
+            }
+            "--preset-mode" => o.preset_mode = value(&mut iter).unwrap_or_default(),
+            "--system" | "--global" | "--no-pager" | "--no-block" | "--no-reload" | "--no-ask-password"
             | "--plain" | "-l" | "--full" | "-f" | "--force" | "--runtime" | "--kill-whom"
             | "--job-mode" => {}
             "--version" => {
@@ -230,7 +243,7 @@ fn verb_run(
                 1
             }
         }
-        "enable" | "disable" | "mask" | "unmask" | "reenable" => {
+        "enable" | "disable" | "mask" | "unmask" | "reenable" | "preset" => {
             if !need_units(verb, names, out) {
                 return 1;
             }
@@ -243,6 +256,15 @@ fn verb_run(
                     "reenable" => units::disable(root, name, &mut changes)
                         .and_then(|()| units::enable(root, name, &mut changes)),
                     "mask" => units::mask(root, name, &mut changes),
+                    "preset" => {
+                        if units::preset_enables(root, name) {
+                            units::enable(root, name, &mut changes)
+                        } else if o.preset_mode == "enable-only" {
+                            Ok(())
+                        } else {
+                            units::disable(root, name, &mut changes)
+                        }
+                    }
                     _ => units::unmask(root, name, &mut changes),
                 };
                 if let Err(e) = r {
@@ -260,7 +282,7 @@ fn verb_run(
             }
             if o.now {
                 let then = match verb {
-                    "enable" | "reenable" => "start",
+                    "enable" | "reenable" | "preset" => "start",
                     _ => "stop",
                 };
                 let mut code = 0;

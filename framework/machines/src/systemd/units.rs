@@ -348,6 +348,68 @@ pub(crate) fn unmask(root: &Path, name: &str, changes: &mut Changes) -> Result<(
     Ok(())
 }
 
+/// Where preset files are, highest priority first.
+const PRESET_DIRS: [&str; 5] = [
+    "/etc/systemd/system-preset",
+    "/run/systemd/system-preset",
+    "/usr/local/lib/systemd/system-preset",
+    "/lib/systemd/system-preset",
+    "/usr/lib/systemd/system-preset",
+];
+
+/// Whether the presets ([systemd.preset(5)]) enable `name`: the first matching `enable` or
+/// `disable` line in the `*.preset` files (taken in file-name order, a name in a
+/// higher-priority directory hiding the same name below); enabled when none matches, as on
+/// Debian and Ubuntu.
+///
+/// [systemd.preset(5)]: https://www.freedesktop.org/software/systemd/man/latest/systemd.preset.html
+pub(crate) fn preset_enables(root: &Path, name: &str) -> bool {
+    let mut files: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for dir in PRESET_DIRS.iter().rev() {
+        let Ok(entries) = fs::read_dir(at(root, dir)) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let file = e.file_name().to_string_lossy().into_owned();
+            if file.ends_with(".preset") {
+                files.insert(file, e.path());
+            }
+        }
+    }
+    for path in files.values() {
+        let Ok(text) = fs::read_to_string(path) else {
+            continue;
+        };
+        for line in text.lines() {
+            let mut words = line.split_whitespace();
+            let (Some(verb), Some(pattern)) = (words.next(), words.next()) else {
+                continue;
+            };
+            if glob(pattern, name) {
+                match verb {
+                    "enable" => return true,
+                    "disable" => return false,
+                    _ => {}
+                }
+            }
+        }
+    }
+    true
+}
+
+/// Shell-style `*` and `?` matching, for preset patterns.
+fn glob(pattern: &str, name: &str) -> bool {
+    fn go(p: &[u8], n: &[u8]) -> bool {
+        match p.first() {
+            None => n.is_empty(),
+            Some(b'*') => (0..=n.len()).any(|i| go(&p[1..], &n[i..])),
+            Some(b'?') => !n.is_empty() && go(&p[1..], &n[1..]),
+            Some(c) => n.first() == Some(c) && go(&p[1..], &n[1..]),
+        }
+    }
+    go(pattern.as_bytes(), name.as_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -447,6 +509,29 @@ mod tests {
         unmask(&r, "y.service", &mut changes).expect("unmask");
         assert!(matches!(load(&r, "y.service"), Load::Loaded(_)));
         assert!(matches!(load(&r, "z.service"), Load::NotFound));
+        let _ = fs::remove_dir_all(&r);
+    }
+
+    #[test]
+    fn presets_enable_unless_a_line_disables() {
+        let r = root("preset");
+        write(
+            &r,
+            "/lib/systemd/system-preset/90-systemd.preset",
+            "enable getty@.service\ndisable debug-*.service\n",
+        );
+        write(
+            &r,
+            "/etc/systemd/system-preset/10-local.preset",
+            "disable memcached.service\n",
+        );
+        assert!(preset_enables(&r, "rabbitmq-server.service"));
+        assert!(!preset_enables(&r, "debug-shell.service"));
+        assert!(!preset_enables(&r, "memcached.service"));
+        assert!(glob(
+            "systemd-journal-*.?ervice",
+            "systemd-journal-upload.service"
+        ));
         let _ = fs::remove_dir_all(&r);
     }
 }
