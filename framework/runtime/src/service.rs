@@ -1,6 +1,8 @@
 //! Long-lived workload processes ("services") that work the same on a Juju machine and
-//! on the local model: systemd where it runs, else the local model's per-machine
-//! supervisor, `reactive-service` (see `charms-reactive-machines`).
+//! on the local model: `systemctl` on every machine, Juju's (systemd) and the local
+//! model's (whose service manager has systemd's interface, see
+//! `charms-reactive-machines`); elsewhere the plain supervisor `reactive-service` if it is
+//! on `PATH`.
 //!
 //! ```no_run
 //! use charms_reactive::service::Service;
@@ -15,10 +17,11 @@
 //! # Ok(()) }
 //! ```
 //!
-//! On systemd the service becomes `/etc/systemd/system/<name>.service` (rewritten, with a
-//! `daemon-reload`, only when its definition changes) and is enabled, so it also starts at
-//! boot. Under the supervisor it is started with `reactive-service start`, its output goes
-//! to `/var/log/reactive-service/<name>.log`, and it lives as long as the machine.
+//! With `systemctl` the service becomes `/etc/systemd/system/<name>.service` (rewritten,
+//! with a `daemon-reload`, only when its definition changes) and is enabled, so it also
+//! starts at boot. Under the supervisor it is started with `reactive-service start`, its
+//! output goes to `/var/log/reactive-service/<name>.log`, and it lives as long as the
+//! machine.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -102,21 +105,22 @@ pub struct Service {
 /// Which manager runs services here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Manager {
-    /// systemd (a Juju machine).
+    /// `systemctl`: systemd on a Juju machine, the machine's own manager on the local
+    /// model's machines.
     Systemd,
     /// The local model's per-machine supervisor.
     Supervisor,
 }
 
 impl Manager {
-    /// On the local model (`REACTIVE_MODEL_PROVIDER` set in hooks): the machine's
-    /// supervisor, and none for the `local` provider, whose hooks run on the developer's
-    /// host (its systemd is not the charm's to change). Elsewhere systemd if it is running
-    /// (`/run/systemd/system` exists, as `sd_booted` checks), else `reactive-service` if
-    /// it is on `PATH`.
+    /// On the local model (`REACTIVE_MODEL_PROVIDER` set in hooks): `systemctl` in the
+    /// `machines` provider's machines, and none for the `local` provider, whose hooks run
+    /// on the developer's host (its systemd is not the charm's to change). Elsewhere
+    /// systemd if it is running (`/run/systemd/system` exists, as `sd_booted` checks),
+    /// else `reactive-service` if it is on `PATH`.
     pub fn detect() -> Result<Manager, ServiceError> {
         match std::env::var(env::REACTIVE_MODEL_PROVIDER).as_deref() {
-            Ok("machines") => return Ok(Manager::Supervisor),
+            Ok("machines") => return Ok(Manager::Systemd),
             Ok(other) if !other.is_empty() => {
                 return Err(ServiceError::HostProvider {
                     provider: other.to_string(),
