@@ -58,6 +58,26 @@ impl fmt::Display for PortRange {
     }
 }
 
+impl PortRange {
+    /// One TCP port.
+    pub const fn tcp(port: u16) -> PortRange {
+        PortRange {
+            protocol: Protocol::Tcp,
+            from: port,
+            to: port,
+        }
+    }
+}
+
+impl std::str::FromStr for PortRange {
+    type Err = ParseError;
+
+    /// [`parse`].
+    fn from_str(spec: &str) -> Result<PortRange, ParseError> {
+        parse(spec)
+    }
+}
+
 /// Why a port range was refused, in the order Juju checks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParseError {
