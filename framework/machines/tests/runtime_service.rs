@@ -49,25 +49,38 @@ fn a_charm_starts_restarts_and_stops_a_service_through_the_supervisor() {
     }
     assert_eq!(Manager::detect().expect("a manager"), Manager::Supervisor);
 
-    let marker = format!("runtime-service-sleeper-{}", std::process::id());
-    // The shell stays (with the marker as its $0) so the process can be found.
-    let svc = Service::new(
-        "sleeper",
-        ["/bin/sh", "-c", "sleep 1000; :", marker.as_str()],
-    )
-    .env("GREETING", "hi");
+    // The service is one process that never forks, found by a duration no other process
+    // has. (A shell that runs `sleep` would be seen twice for a moment: between its fork
+    // and the child's exec, the child still has the shell's command line.)
+    let marker = format!("100000.{}", std::process::id());
+    let svc = Service::new("sleeper", ["/bin/sleep", marker.as_str()]).env("GREETING", "hi");
+    // Between the supervisor's fork and the program's exec, the process does not show the
+    // marker yet: wait (bounded) for the program itself.
+    let one_process = || {
+        let mut found = Vec::new();
+        let seen = wait_until(Duration::from_secs(10), || {
+            found = host_pids_with_cmdline(&marker);
+            found.len() == 1
+        });
+        assert!(seen, "expected one service process, found {found:?}");
+        found
+    };
     svc.start().expect("start");
     assert!(Service::is_running("sleeper").expect("status"));
-    let first = host_pids_with_cmdline(&marker);
-    assert_eq!(first.len(), 1, "{first:?}");
+    let first = one_process();
     // Starting again with the same definition is a no-op.
     svc.start().expect("start again");
-    assert_eq!(host_pids_with_cmdline(&marker), first);
+    assert_eq!(one_process(), first);
 
     svc.restart().expect("restart");
-    let second = host_pids_with_cmdline(&marker);
-    assert_eq!(second.len(), 1, "{second:?}");
-    assert_ne!(second, first, "a restart runs a new process");
+    let mut second = Vec::new();
+    assert!(
+        wait_until(Duration::from_secs(10), || {
+            second = host_pids_with_cmdline(&marker);
+            second.len() == 1 && second != first
+        }),
+        "a restart runs one new process: before {first:?}, after {second:?}"
+    );
 
     Service::stop("sleeper").expect("stop");
     assert!(!Service::is_running("sleeper").expect("status"));
