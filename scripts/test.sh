@@ -11,4 +11,5 @@ fi
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
-cargo test --workspace
+# --no-fail-fast: a failing test binary must not hide the results of the ones after it.
+cargo test --workspace --no-fail-fast
