@@ -1,4 +1,8 @@
-//! Automatic flags: configuration changes and series upgrades.
+//! Automatic flags: configuration changes, series upgrades and secret hooks.
+//!
+//! In a secret hook, `secret.<kind>.<name>` (`kind` being `changed`, `rotate`,
+//! `expired` or `remove`, `name` the secret's label or, without one, its unique id) is
+//! set for the duration of the hook, like the config flags below.
 //!
 //! `config.changed`, `config.changed.<opt>`, `config.set.<opt>` and
 //! `config.default.<opt>` (layer-basic's flags) are set at hook start by comparing the
@@ -9,6 +13,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::Context as _;
+use charms_reactive_juju::hooks::secret_hook_kind;
 use serde_json::{Map, Value};
 
 use crate::context::Context;
@@ -86,6 +91,12 @@ pub(crate) fn on_start(ctx: &Context) -> anyhow::Result<()> {
     }
     if any_changed {
         set_for_this_hook(ctx, "config.changed".to_string());
+    }
+    if let (Some(kind), Some(secret)) = (
+        ctx.hook.hook_name().and_then(secret_hook_kind),
+        ctx.secret.as_ref(),
+    ) {
+        set_for_this_hook(ctx, format!("secret.{kind}.{}", secret.flag_name()));
     }
     ctx.kv
         .borrow_mut()

@@ -51,6 +51,8 @@ pub(crate) struct Context {
     pub unit_name: String,
     /// The relation of a relation hook.
     pub relation: Option<RelationContext>,
+    /// The secret of a secret hook (set after [`Context::new`]).
+    pub secret: Option<crate::secrets::HookSecret>,
     /// Relation data written this hook, by (relation id, bag): key → value, where an
     /// empty value deletes. Sent at the end of a successful hook.
     pub publish: RefCell<BTreeMap<(String, Scope), Settings>>,
@@ -92,6 +94,7 @@ impl Context {
             hook,
             unit_name,
             relation,
+            secret: None,
             publish: RefCell::default(),
             current_endpoint: RefCell::default(),
             metadata,

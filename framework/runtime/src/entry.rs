@@ -14,6 +14,7 @@ use crate::hook::HookInfo;
 use crate::logging;
 use crate::metadata::{config_defaults, Metadata};
 use crate::run::run_hook;
+use crate::secrets::HookSecret;
 use crate::unit_state::UnitStateDb;
 
 /// Runs the hook this process was started for, with handlers ordered by crate name
@@ -71,7 +72,7 @@ fn run_from_env(layers: &[&str]) -> anyhow::Result<()> {
     let defaults = config_defaults(&charm_dir)?;
     let (db, kv) = UnitStateDb::open(&UnitStateDb::default_path(&charm_dir))?;
     let unit_name = unit_name_from(std::env::var(env::UNIT_NAME).ok())?;
-    let ctx = Rc::new(Context::new(
+    let mut ctx = Context::new(
         tools.clone(),
         hook,
         unit_name,
@@ -80,7 +81,9 @@ fn run_from_env(layers: &[&str]) -> anyhow::Result<()> {
         defaults,
         charm_dir,
         kv,
-    ));
+    );
+    ctx.secret = secret_from_env()?;
+    let ctx = Rc::new(ctx);
     let handlers = handler::handlers(layers, &|_| true, &ctx.metadata)?;
     let startups = handler::startups(layers, &|_| true);
     match run_hook(ctx.clone(), &handlers, &startups) {
@@ -120,6 +123,41 @@ fn relation_from_env() -> Option<RelationContext> {
         remote_app: var(env::REMOTE_APP),
         departing_unit: var(env::DEPARTING_UNIT),
     })
+}
+
+/// The secret of a secret hook, from `JUJU_SECRET_ID`, `JUJU_SECRET_LABEL` and
+/// `JUJU_SECRET_REVISION`; `None` when no secret id is set.
+fn secret_from_env() -> anyhow::Result<Option<HookSecret>> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    secret_from(
+        var(env::SECRET_ID),
+        var(env::SECRET_LABEL),
+        var(env::SECRET_REVISION),
+    )
+}
+
+fn secret_from(
+    id: Option<String>,
+    label: Option<String>,
+    revision: Option<String>,
+) -> anyhow::Result<Option<HookSecret>> {
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    let id = id
+        .parse()
+        .with_context(|| format!("{} is not a secret URI", env::SECRET_ID))?;
+    let revision = revision
+        .map(|r| {
+            r.parse::<u32>()
+                .with_context(|| format!("{} {r:?} is not a revision number", env::SECRET_REVISION))
+        })
+        .transpose()?;
+    Ok(Some(HookSecret {
+        id,
+        label,
+        revision,
+    }))
 }
 
 /// Declares the interface an interface layer implements, e.g. `rabbitmq`. Handlers of
@@ -174,5 +212,28 @@ mod tests {
             );
         }
         assert_eq!(unit_name_from(Some("web/0".into())).unwrap(), "web/0");
+    }
+
+    #[test]
+    fn the_secret_of_a_secret_hook_comes_from_juju_s_variables() {
+        assert_eq!(secret_from(None, Some("x".into()), None).unwrap(), None);
+        let s = secret_from(
+            Some("secret:9m4e2mr0ui3e8a215n4g".into()),
+            Some("db".into()),
+            Some("3".into()),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(s.id.unique(), "9m4e2mr0ui3e8a215n4g");
+        assert_eq!((s.label.as_deref(), s.revision), (Some("db"), Some(3)));
+        let e = secret_from(Some("secret:nope".into()), None, None).unwrap_err();
+        assert!(e.to_string().starts_with("JUJU_SECRET_ID"), "{e}");
+        let e = secret_from(
+            Some("secret:9m4e2mr0ui3e8a215n4g".into()),
+            None,
+            Some("x".into()),
+        )
+        .unwrap_err();
+        assert!(e.to_string().starts_with("JUJU_SECRET_REVISION"), "{e}");
     }
 }

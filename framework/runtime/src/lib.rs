@@ -44,7 +44,8 @@
 //!   ([`set_flag`], [`clear_flag`], …), [`data_changed`], [`Scope`], [`unit_name`],
 //!   [`charm_dir`], [`main`] and the macros [`charm_main!`] and [`interface!`]; the
 //!   hook tools' error [`ToolError`] and the string map [`Settings`].
-//! * [`status`], [`config`], [`leadership`], [`endpoint`], [`triggers`]: what handlers use.
+//! * [`status`], [`config`], [`leadership`], [`endpoint`], [`triggers`], [`secrets`]:
+//!   what handlers use.
 //! * [`service`]: start and stop the workload's services.
 //! * `testing` (feature `testing`): run hooks in-process against a described state.
 //! * [`low_level`]: the hook tools themselves, the unit state, logging, hook and
@@ -92,6 +93,7 @@ pub mod prelude;
 mod pyjson;
 mod run;
 mod scope;
+pub mod secrets;
 pub mod service;
 pub mod status;
 pub mod triggers;

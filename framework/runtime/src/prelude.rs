@@ -8,8 +8,8 @@
 //!   [`get_flag_value`], [`set_flag_value`], and [`toggle_flag`] (charms.reactive's, the
 //!   one positional boolean kept);
 //! * triggers: [`register_trigger`], [`Trigger`];
-//! * the modules [`status`], [`config`] and [`leadership`], with [`WorkloadStatus`] and
-//!   [`Scope`];
+//! * the modules [`status`], [`config`], [`leadership`] and [`secrets`], with
+//!   [`WorkloadStatus`] and [`Scope`];
 //! * relations: [`Endpoint`] and its [`Role`];
 //! * [`data_changed`], [`is_data_changed`], [`unit_name`], [`charm_dir`];
 //! * [`Result`], which is [`anyhow::Result`]: handlers return `Result<()>`.
@@ -45,6 +45,6 @@ pub use crate::endpoint::{Endpoint, Role};
 pub use crate::status::WorkloadStatus;
 pub use crate::triggers::{register_trigger, Trigger};
 pub use crate::Scope;
-pub use crate::{config, leadership, status};
+pub use crate::{config, leadership, secrets, status};
 
 pub use anyhow::Result;

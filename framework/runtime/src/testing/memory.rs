@@ -5,14 +5,15 @@ use std::cell::RefCell;
 use serde_json::{json, Map, Value};
 
 use super::record::{Record, ToolCall};
-use super::state::State;
+use super::state::{Secret, SecretGrant, State};
 use crate::backend::*;
 use crate::Scope;
 use charms_reactive_juju::settings::merge;
 
 /// Hook tools answering from, and writing to, a [`State`].
 ///
-/// Transactional tools (relation-set, state-set/delete, open/close-port) change the
+/// Transactional tools (relation-set, state-set/delete, open/close-port, secret-*, and
+/// the tracking `secret-get` moves) change the
 /// working state, which the harness keeps only if the hook succeeds; immediate ones
 /// (status-set, leader-set, application-version-set, juju-log, action-*) are also kept
 /// in the [`Record`], which survives a failure.
@@ -27,6 +28,8 @@ pub(crate) struct MemoryBackend {
     pub broken: Option<String>,
     /// Tools that fail (fault injection).
     pub failing: Vec<String>,
+    /// The number in the next id `secret-add` gives.
+    pub next_secret: std::cell::Cell<u64>,
 }
 
 impl MemoryBackend {
@@ -374,5 +377,415 @@ impl StateTools for MemoryBackend {
         self.call("state-delete", &[key])?;
         self.state.borrow_mut().stored_state.remove(key);
         Ok(())
+    }
+}
+
+/// A failure as Juju's tool reports it: `ERROR <message>` on stderr, exit `code` (2 for
+/// argument errors, 1 otherwise).
+fn juju_failure(tool: &str, args: &[String], code: i32, message: &str) -> ToolError {
+    ToolError::Failed {
+        tool: tool.to_string(),
+        args: args.join(" "),
+        status: format!("exit status: {code}"),
+        stderr: format!("ERROR {message}"),
+        code: Some(code),
+    }
+}
+
+impl MemoryBackend {
+    /// Records a secret tool call (content shown as `key#file=…`).
+    fn secret_call(&self, tool: &str, args: &[String]) -> Result<(), ToolError> {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.call(tool, &args)
+    }
+
+    /// The index of a secret, by URI or else by label.
+    fn find_secret(&self, id: Option<&SecretId>, label: Option<&str>) -> Option<usize> {
+        let state = self.state.borrow();
+        match id {
+            Some(id) => state
+                .secrets
+                .iter()
+                .position(|s| s.id.unique() == id.unique()),
+            None => state
+                .secrets
+                .iter()
+                .position(|s| label.is_some() && s.label.as_deref() == label),
+        }
+    }
+
+    /// The index of an owned secret this unit may manage, or Juju's refusal.
+    fn managed_secret(
+        &self,
+        tool: &str,
+        args: &[String],
+        id: &SecretId,
+    ) -> Result<usize, ToolError> {
+        let index = self.find_secret(Some(id), None).ok_or_else(|| {
+            juju_failure(
+                tool,
+                args,
+                1,
+                &format!("secret {:?} not found", id.unique()),
+            )
+        })?;
+        let state = self.state.borrow();
+        match state.secrets[index].owner {
+            None => Err(juju_failure(tool, args, 1, "permission denied")),
+            Some(Scope::App) if !state.leader => {
+                Err(juju_failure(tool, args, 1, "this unit is not the leader"))
+            }
+            Some(_) => Ok(index),
+        }
+    }
+
+    /// Juju refuses a second owned secret with the same label.
+    fn check_label_free(
+        &self,
+        tool: &str,
+        args: &[String],
+        label: Option<&str>,
+        except: Option<usize>,
+    ) -> Result<(), ToolError> {
+        let Some(label) = label else { return Ok(()) };
+        let taken = self
+            .state
+            .borrow()
+            .secrets
+            .iter()
+            .enumerate()
+            .any(|(i, s)| {
+                Some(i) != except && s.owner.is_some() && s.label.as_deref() == Some(label)
+            });
+        if taken {
+            return Err(juju_failure(
+                tool,
+                args,
+                1,
+                &format!("secret with label {label:?} already exists"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_secret_args(
+        &self,
+        tool: &str,
+        args: &[String],
+        content: Option<&SecretContent>,
+        expire: Option<Expire>,
+    ) -> Result<(), ToolError> {
+        if let Some(key) = content.and_then(SecretContent::invalid_key) {
+            return Err(juju_failure(
+                tool,
+                args,
+                2,
+                &format!("key {key:?} not valid"),
+            ));
+        }
+        if let Some(Expire::After(d)) = expire {
+            if d.is_zero() {
+                return Err(juju_failure(
+                    tool,
+                    args,
+                    2,
+                    &format!(
+                        "negative expire duration {:?} not valid",
+                        Expire::After(d).to_arg()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn expiry(expire: Expire) -> std::time::SystemTime {
+        match expire {
+            Expire::After(d) => std::time::SystemTime::now() + d,
+            Expire::At(t) => t,
+        }
+    }
+
+    fn check_relation(
+        &self,
+        tool: &str,
+        args: &[String],
+        relation_id: &str,
+        unit: Option<&str>,
+    ) -> Result<(), ToolError> {
+        let remote_app = self
+            .state
+            .borrow()
+            .relation(relation_id)
+            .map(|r| r.remote_app.clone())
+            .ok_or_else(|| {
+                juju_failure(
+                    tool,
+                    args,
+                    2,
+                    &format!("invalid value {relation_id:?} for option -r: relation not found"),
+                )
+            })?;
+        if let Some(unit) = unit {
+            if !charms_reactive_juju::names::is_unit_name(unit) {
+                return Err(juju_failure(
+                    tool,
+                    args,
+                    2,
+                    &format!("unit {unit:?} not valid"),
+                ));
+            }
+            if charms_reactive_juju::names::unit_application(unit) != remote_app {
+                return Err(juju_failure(
+                    tool,
+                    args,
+                    2,
+                    &format!(
+                        "cannot specify unit {unit:?} in relation to application {remote_app:?}"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl SecretTools for MemoryBackend {
+    fn secret_add(&self, secret: &NewSecret) -> Result<SecretId, ToolError> {
+        const TOOL: &str = "secret-add";
+        let args = add_args(secret, &ContentArgs::Redacted);
+        self.secret_call(TOOL, &args)?;
+        if secret.content.is_empty() {
+            return Err(juju_failure(
+                TOOL,
+                &args,
+                2,
+                "missing secret value or filename",
+            ));
+        }
+        self.check_secret_args(TOOL, &args, Some(&secret.content), secret.expire)?;
+        if secret.owner.is_app() && !self.state.borrow().leader {
+            return Err(juju_failure(TOOL, &args, 1, "this unit is not the leader"));
+        }
+        self.check_label_free(TOOL, &args, secret.label.as_deref(), None)?;
+        let id = loop {
+            let n = self.next_secret.get();
+            self.next_secret.set(n + 1);
+            // 20 base32hex characters, as Juju's ids.
+            let id: SecretId = format!("secret:d{n:018}g")
+                .parse()
+                .map_err(|e| ToolError::bad_output(TOOL, e))?;
+            if self.find_secret(Some(&id), None).is_none() {
+                break id;
+            }
+        };
+        let mut new = Secret::owned(id.clone(), secret.owner, secret.content.clone());
+        new.label = secret.label.clone();
+        new.description = secret.description.clone();
+        new.expire = secret.expire.map(MemoryBackend::expiry);
+        new.rotate = secret.rotate;
+        self.state.borrow_mut().secrets.push(new);
+        Ok(id)
+    }
+
+    fn secret_get(
+        &self,
+        id: Option<&SecretId>,
+        label: Option<&str>,
+        read: SecretRead,
+    ) -> Result<SecretContent, ToolError> {
+        const TOOL: &str = "secret-get";
+        let args = get_args(id, label, read);
+        self.secret_call(TOOL, &args)?;
+        if id.is_none() && label.is_none() {
+            return Err(juju_failure(
+                TOOL,
+                &args,
+                2,
+                "require either a secret URI or label",
+            ));
+        }
+        let wanted = id.map_or_else(
+            || label.unwrap_or_default().to_string(),
+            |id| id.unique().to_string(),
+        );
+        let not_found = || juju_failure(TOOL, &args, 1, &format!("secret {wanted:?} not found"));
+        let index = self.find_secret(id, label).ok_or_else(not_found)?;
+        let mut state = self.state.borrow_mut();
+        let secret = &mut state.secrets[index];
+        if let (Some(_), Some(label)) = (id, label) {
+            secret.label = Some(label.to_string());
+        }
+        let latest = secret.latest().ok_or_else(not_found)?;
+        let revision = match read {
+            SecretRead::Tracked => *secret.tracked.get_or_insert(latest),
+            SecretRead::Refresh => {
+                secret.tracked = Some(latest);
+                latest
+            }
+            SecretRead::Peek => latest,
+        };
+        secret
+            .revisions
+            .get(&revision)
+            .cloned()
+            .ok_or_else(not_found)
+    }
+
+    fn secret_set(&self, id: &SecretId, update: &SecretUpdate) -> Result<(), ToolError> {
+        const TOOL: &str = "secret-set";
+        let args = set_args(id, update, &ContentArgs::Redacted);
+        self.secret_call(TOOL, &args)?;
+        self.check_secret_args(TOOL, &args, update.content.as_ref(), update.expire)?;
+        let index = self.managed_secret(TOOL, &args, id)?;
+        self.check_label_free(TOOL, &args, update.label.as_deref(), Some(index))?;
+        let mut state = self.state.borrow_mut();
+        let secret = &mut state.secrets[index];
+        // Juju makes a new revision only when the content differs from the latest.
+        if let Some(content) = update.content.as_ref().filter(|c| !c.is_empty()) {
+            if secret.latest_content() != Some(content) {
+                let next = secret.latest().unwrap_or(0) + 1;
+                secret.revisions.insert(next, content.clone());
+            }
+        }
+        if let Some(label) = &update.label {
+            secret.label = Some(label.clone());
+        }
+        if let Some(description) = &update.description {
+            secret.description = Some(description.clone());
+        }
+        if let Some(expire) = update.expire {
+            secret.expire = Some(MemoryBackend::expiry(expire));
+        }
+        if let Some(rotate) = update.rotate {
+            secret.rotate = Some(rotate);
+        }
+        Ok(())
+    }
+
+    fn secret_remove(&self, id: &SecretId, revisions: Revisions) -> Result<(), ToolError> {
+        const TOOL: &str = "secret-remove";
+        let args = remove_args(id, revisions);
+        self.secret_call(TOOL, &args)?;
+        let index = self.managed_secret(TOOL, &args, id)?;
+        let mut state = self.state.borrow_mut();
+        match revisions {
+            Revisions::All => {
+                state.secrets.remove(index);
+            }
+            Revisions::One(n) => {
+                if state.secrets[index].revisions.remove(&n).is_none() {
+                    return Err(juju_failure(
+                        TOOL,
+                        &args,
+                        1,
+                        &format!("secret revision {n} not found"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn secret_grant(
+        &self,
+        id: &SecretId,
+        relation_id: &str,
+        unit: Option<&str>,
+    ) -> Result<(), ToolError> {
+        const TOOL: &str = "secret-grant";
+        let args = grant_args(id, relation_id, unit);
+        self.secret_call(TOOL, &args)?;
+        self.check_relation(TOOL, &args, relation_id, unit)?;
+        let index = self.managed_secret(TOOL, &args, id)?;
+        let mut state = self.state.borrow_mut();
+        let grants = &mut state.secrets[index].grants;
+        let on_relation: Vec<&SecretGrant> = grants
+            .iter()
+            .filter(|g| g.relation_id == relation_id)
+            .collect();
+        // As Juju: an application grant covers its units; unit grants must be revoked
+        // before the application is granted.
+        if on_relation.iter().any(|g| g.unit.is_none()) {
+            return Ok(());
+        }
+        if unit.is_none() && !on_relation.is_empty() {
+            return Err(juju_failure(
+                TOOL,
+                &args,
+                1,
+                "any unit level grants need to be revoked before granting access to the corresponding application",
+            ));
+        }
+        grants.insert(SecretGrant {
+            relation_id: relation_id.to_string(),
+            unit: unit.map(str::to_string),
+        });
+        Ok(())
+    }
+
+    fn secret_revoke(
+        &self,
+        id: &SecretId,
+        relation_id: &str,
+        unit: Option<&str>,
+    ) -> Result<(), ToolError> {
+        const TOOL: &str = "secret-revoke";
+        let args = grant_args(id, relation_id, unit);
+        self.secret_call(TOOL, &args)?;
+        self.check_relation(TOOL, &args, relation_id, unit)?;
+        let index = self.managed_secret(TOOL, &args, id)?;
+        self.state.borrow_mut().secrets[index].grants.retain(|g| {
+            g.relation_id != relation_id || (unit.is_some() && g.unit.as_deref() != unit)
+        });
+        Ok(())
+    }
+
+    fn secret_ids(&self) -> Result<Vec<SecretId>, ToolError> {
+        self.call("secret-ids", &["--format=json"])?;
+        let mut ids: Vec<SecretId> = self
+            .state
+            .borrow()
+            .secrets
+            .iter()
+            .filter(|s| s.owner.is_some())
+            .map(|s| s.id.clone())
+            .collect();
+        ids.sort();
+        Ok(ids)
+    }
+
+    fn secret_info_get(&self, secret: &SecretRef) -> Result<SecretInfo, ToolError> {
+        const TOOL: &str = "secret-info-get";
+        let args = info_args(secret);
+        self.secret_call(TOOL, &args)?;
+        let (id, label, wanted) = match secret {
+            SecretRef::Id(id) => (Some(id), None, id.unique().to_string()),
+            SecretRef::Label(l) => (None, Some(l.as_str()), l.clone()),
+        };
+        let not_found = || juju_failure(TOOL, &args, 1, &format!("secret {wanted:?} not found"));
+        let state = self.state.borrow();
+        let index = state
+            .secrets
+            .iter()
+            .position(|s| {
+                s.owner.is_some()
+                    && match id {
+                        Some(id) => s.id.unique() == id.unique(),
+                        None => s.label.as_deref() == label,
+                    }
+            })
+            .ok_or_else(not_found)?;
+        let s = &state.secrets[index];
+        Ok(SecretInfo {
+            id: s.id.clone(),
+            label: s.label.clone(),
+            owner: s.owner.unwrap_or_default(),
+            description: s.description.clone(),
+            expiry: s.expire,
+            rotation: s.rotate,
+            rotates: None,
+            revision: s.latest().unwrap_or(0),
+        })
     }
 }

@@ -18,6 +18,12 @@
 //! A failed hook returns a [`Failure`] holding the error and the unchanged input state,
 //! plus what Juju would keep anyway (statuses, logs, leader settings).
 //!
+//! Secrets: give the state the secrets the unit owns or may read ([`Secret`]); the
+//! output state shows them as the hook left them (new secrets and revisions, labels,
+//! grants, tracked revisions), every `secret-*` call is in the [`Record`] with content
+//! shown as `key#file=…`, and [`Harness::run_secret`] runs the secret hooks. As in Juju,
+//! nothing of a failed hook's secret changes is kept.
+//!
 //! In an integration test (`tests/*.rs`) of a layer crate, name the crate
 //! (`use my_layer as _;`): handlers register at link time, and the linker drops the
 //! registrations of a crate the test binary never names, so none of its handlers would
@@ -31,12 +37,12 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 use anyhow::Context as _;
-use charms_reactive_juju::hooks::RelationHook;
+use charms_reactive_juju::hooks::{secret_hook_kind, RelationHook};
 use serde_json::{Map, Value};
 use tracing::level_filters::LevelFilter;
 
 pub use record::{Record, ToolCall};
-pub use state::{Relation, State};
+pub use state::{Relation, Secret, SecretGrant, State};
 
 use crate::context::{Context, RelationContext};
 use crate::handler;
@@ -45,6 +51,7 @@ use crate::kv::Kv;
 use crate::logging;
 use crate::metadata::{parse_config_defaults, Metadata};
 use crate::run::run_hook;
+use crate::secrets::{HookSecret, SecretId};
 use memory::MemoryBackend;
 
 /// A successful run.
@@ -176,7 +183,49 @@ impl Harness {
 
     /// Runs hook `hook` (e.g. `config-changed`) on `state`.
     pub fn run(&self, hook: &str, state: &State) -> Result<Outcome, Box<Failure>> {
-        self.execute(HookInfo::Hook(hook.to_string()), None, None, state)
+        self.execute(HookInfo::Hook(hook.to_string()), None, None, None, state)
+    }
+
+    /// Runs a secret hook (`secret-changed`, `secret-rotate`, `secret-expired` or
+    /// `secret-remove`) about secret `id`, which must be in `state`; `revision` is what
+    /// Juju gives as `JUJU_SECRET_REVISION` (the revision expired or no longer tracked,
+    /// or the new one for `secret-changed`). The label the hook sees is the secret's
+    /// label in `state`, as Juju gives this unit's label.
+    pub fn run_secret(
+        &self,
+        hook: &str,
+        id: &SecretId,
+        revision: Option<u32>,
+        state: &State,
+    ) -> Result<Outcome, Box<Failure>> {
+        let refuse = |why: String| {
+            Box::new(Failure {
+                error: anyhow::anyhow!(why),
+                state: state.clone(),
+                invoked: Vec::new(),
+                record: Record::default(),
+            })
+        };
+        if secret_hook_kind(hook).is_none() {
+            return Err(refuse(format!(
+                "{hook:?} is not a secret hook (secret-changed, secret-rotate, secret-expired, secret-remove)"
+            )));
+        }
+        let Some(secret) = state.secret(id) else {
+            return Err(refuse(format!("secret {id} is not in the state")));
+        };
+        let secret = HookSecret {
+            id: secret.id.clone(),
+            label: secret.label.clone().filter(|l| !l.is_empty()),
+            revision,
+        };
+        self.execute(
+            HookInfo::Hook(hook.to_string()),
+            None,
+            None,
+            Some(secret),
+            state,
+        )
     }
 
     /// Runs a relation hook, e.g. `db-relation-changed` on `db:1` for remote unit `pg/0`
@@ -202,7 +251,13 @@ impl Harness {
             remote_app: state.relation(relation_id).map(|r| r.remote_app.clone()),
             departing_unit: departing,
         };
-        self.execute(HookInfo::Hook(hook.to_string()), None, Some(rel), state)
+        self.execute(
+            HookInfo::Hook(hook.to_string()),
+            None,
+            Some(rel),
+            None,
+            state,
+        )
     }
 
     /// Runs action `action` with `params` on `state`.
@@ -215,6 +270,7 @@ impl Harness {
         self.execute(
             HookInfo::Action(action.to_string()),
             Some(params),
+            None,
             None,
             state,
         )
@@ -239,6 +295,7 @@ impl Harness {
         hook: HookInfo,
         params: Option<Value>,
         relation: Option<RelationContext>,
+        secret: Option<HookSecret>,
         state: &State,
     ) -> Result<Outcome, Box<Failure>> {
         let is_broken = hook.relation_hook().is_some_and(|h| h.kind == "broken");
@@ -257,10 +314,11 @@ impl Harness {
             departing: departing.clone(),
             broken: broken.clone(),
             failing: self.failing.clone(),
+            next_secret: std::cell::Cell::new(1),
         });
         let defaults = self.defaults.clone().into_iter().collect();
         let kv = Kv::new(state.unit_state.clone());
-        let ctx = Rc::new(Context::new(
+        let mut ctx = Context::new(
             backend.clone(),
             hook,
             state.unit.clone(),
@@ -269,7 +327,9 @@ impl Harness {
             defaults,
             self.charm_dir.clone(),
             kv,
-        ));
+        );
+        ctx.secret = secret;
+        let ctx = Rc::new(ctx);
         let layers: Vec<&str> = self.layers.iter().map(String::as_str).collect();
         let select = |id: &str| self.selected(id);
         let startups = handler::startups(&layers, &select);

@@ -84,16 +84,21 @@ impl ToolError {
     }
 }
 
-/// `stderr` with the values of `args`' `key=value` arguments replaced by `…`: a tool may
-/// echo an argument (e.g. a secret given to leader-set) in its error message.
-pub(crate) fn scrub(stderr: &str, args: &[&str]) -> String {
+/// `stderr` with the values of `args`' `key=value` arguments, and every string of
+/// `sensitive` (secret content sent in files), replaced by `…`: a tool may echo an
+/// argument (e.g. a secret given to leader-set) or a value in its error message.
+pub(crate) fn scrub(stderr: &str, args: &[&str], sensitive: &[&str]) -> String {
     let mut out = stderr.to_string();
-    for value in args
+    let mut values: Vec<&str> = args
         .iter()
         .filter(|a| !a.starts_with('-'))
         .filter_map(|a| a.split_once('='))
         .map(|(_, v)| v)
-    {
+        .chain(sensitive.iter().copied())
+        .collect();
+    // Longest first, so a value containing another is replaced whole.
+    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    for value in values {
         if !value.is_empty() {
             out = out.replace(value, "…");
         }
@@ -125,6 +130,18 @@ mod tests {
         };
         let chain = format!("{:#}", anyhow::Error::from(err));
         assert_eq!(chain, "cannot run hook tool `relation-get`: no access");
+    }
+
+    #[test]
+    fn scrubs_argument_values_and_sensitive_strings() {
+        assert_eq!(
+            super::scrub(
+                "ERROR bad pw=s3cret and hunter2 or hunter22",
+                &["pw=s3cret", "--label=x"],
+                &["hunter2", "hunter22"]
+            ),
+            "ERROR bad pw=… and … or …"
+        );
     }
 
     #[test]

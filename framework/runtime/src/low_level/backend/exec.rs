@@ -93,7 +93,12 @@ impl JujuTools {
         }
     }
 
-    fn finish(tool: &str, args: &[&str], child: Child) -> Result<Vec<u8>, ToolError> {
+    fn finish(
+        tool: &str,
+        args: &[&str],
+        sensitive: &[&str],
+        child: Child,
+    ) -> Result<Vec<u8>, ToolError> {
         let output = child.wait_with_output().map_err(|source| ToolError::Io {
             tool: tool.to_string(),
             source,
@@ -105,7 +110,11 @@ impl JujuTools {
             tool: tool.to_string(),
             args: redact(args),
             status: output.status.to_string(),
-            stderr: scrub(String::from_utf8_lossy(&output.stderr).trim(), args),
+            stderr: scrub(
+                String::from_utf8_lossy(&output.stderr).trim(),
+                args,
+                sensitive,
+            ),
             code: output.status.code(),
         })
     }
@@ -116,6 +125,27 @@ impl JujuTools {
         tool: &str,
         args: &[&str],
         stdin: Option<&[u8]>,
+    ) -> Result<Vec<u8>, ToolError> {
+        self.run_with(tool, args, stdin, &[])
+    }
+
+    /// Like [`JujuTools::run`], scrubbing `sensitive` strings (secret content passed in
+    /// files) from the error as well as the arguments' values.
+    pub(crate) fn run_scrubbed(
+        &self,
+        tool: &str,
+        args: &[&str],
+        sensitive: &[&str],
+    ) -> Result<Vec<u8>, ToolError> {
+        self.run_with(tool, args, None, sensitive)
+    }
+
+    fn run_with(
+        &self,
+        tool: &str,
+        args: &[&str],
+        stdin: Option<&[u8]>,
+        sensitive: &[&str],
     ) -> Result<Vec<u8>, ToolError> {
         let mut child = self.spawn(tool, args, stdin.is_some())?;
         if let (Some(data), Some(mut pipe)) = (stdin, child.stdin.take()) {
@@ -132,7 +162,7 @@ impl JujuTools {
                 }
             }
         }
-        JujuTools::finish(tool, args, child)
+        JujuTools::finish(tool, args, sensitive, child)
     }
 
     /// Runs a read-only tool, answering repeated calls from the cache.
@@ -143,7 +173,7 @@ impl JujuTools {
         }
         let pending = self.prefetched.borrow_mut().remove(&key);
         let out = match pending {
-            Some(child) => JujuTools::finish(tool, args, child)?,
+            Some(child) => JujuTools::finish(tool, args, &[], child)?,
             None => self.run(tool, args, None)?,
         };
         self.cache.borrow_mut().insert(key, out.clone());
@@ -195,7 +225,7 @@ impl JujuTools {
     /// Waits for the outstanding detached call; its failure is reported on stderr.
     pub fn wait_detached(&self) {
         if let Some((tool, child)) = self.detached.borrow_mut().take() {
-            if let Err(e) = JujuTools::finish(&tool, &[], child) {
+            if let Err(e) = JujuTools::finish(&tool, &[], &[], child) {
                 let _ = writeln!(std::io::stderr().lock(), "WARNING {e}");
             }
         }

@@ -1,7 +1,7 @@
 //! The hook environment behind one trait, [`Backend`].
 //!
 //! Each hook-tool family has its own trait and module (config, relation, leader, status,
-//! log, unit, ports, action, state); [`Backend`] is all of them. [`JujuTools`] runs the
+//! log, unit, ports, action, state, secret); [`Backend`] is all of them. [`JujuTools`] runs the
 //! real Juju hook tools as subprocesses; the `testing` feature provides an in-memory
 //! implementation so everything above this trait runs in unit tests.
 
@@ -13,6 +13,7 @@ mod leader;
 mod log;
 mod ports;
 mod relation;
+mod secret;
 mod state;
 mod status;
 mod unit;
@@ -29,6 +30,14 @@ pub use leader::LeaderTools;
 pub use log::{LogLevel, LogTools};
 pub use ports::{ParsePortError, Port, PortTools, Protocol};
 pub use relation::RelationTools;
+#[cfg(feature = "testing")]
+pub(crate) use secret::{
+    add_args, get_args, grant_args, info_args, remove_args, set_args, ContentArgs,
+};
+pub use secret::{
+    Expire, NewSecret, ParseRotatePolicyError, ParseSecretIdError, Revisions, RotatePolicy,
+    SecretContent, SecretId, SecretInfo, SecretRead, SecretRef, SecretTools, SecretUpdate,
+};
 pub use state::StateTools;
 pub use status::{StatusInfo, StatusTools, WorkloadStatus};
 pub use unit::UnitTools;
@@ -48,6 +57,7 @@ pub trait Backend:
     + PortTools
     + ActionTools
     + StateTools
+    + SecretTools
 {
 }
 
@@ -61,5 +71,6 @@ impl<T> Backend for T where
         + PortTools
         + ActionTools
         + StateTools
+        + SecretTools
 {
 }
