@@ -37,10 +37,19 @@ fn a_charms_service_goes_through_systemctl_in_a_machine() {
     let unit = t.sh_ok("rt-0", "cat /etc/systemd/system/rt-sleeper.service");
     assert!(unit.contains("ExecStart=/bin/sleep 1012\n"), "{unit}");
     let enabled = t.run("rt-0", "systemctl", &["is-enabled", "rt-sleeper"]);
-    assert_eq!(String::from_utf8_lossy(&enabled.stdout), "disabled\n", "{}", text(&enabled));
+    assert_eq!(
+        String::from_utf8_lossy(&enabled.stdout),
+        "disabled\n",
+        "{}",
+        text(&enabled)
+    );
     let journal = t.run("rt-0", "journalctl", &["-u", "rt-sleeper"]);
     let journal = String::from_utf8_lossy(&journal.stdout).into_owned();
-    assert_eq!(journal.matches("Started rt-sleeper.service").count(), 2, "{journal}");
+    assert_eq!(
+        journal.matches("Started rt-sleeper.service").count(),
+        2,
+        "{journal}"
+    );
 }
 
 /// The charm's side, inside the machine.
