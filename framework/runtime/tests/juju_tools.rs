@@ -6,6 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 
 use charms_reactive::low_level::backend::*;
+use charms_reactive::secrets::SecretRef;
 use charms_reactive::Scope;
 
 struct Tools {
@@ -305,4 +306,227 @@ fn a_tool_error_that_echoes_a_value_is_scrubbed() {
         .leader_set(&[("password".to_string(), "hunter2-secret".to_string())].into())
         .unwrap_err();
     assert!(!err.to_string().contains("hunter2"), "{err}");
+}
+
+/// A secret tool stand-in: records its argument vector with each `key#file=<path>` shown
+/// as `key#file=<key>`, and, in `files`, each such file's content and the modes of its
+/// folder and itself; prints `stdout`; on a non-zero `code` writes `ERROR <stderr>` and
+/// then the content and paths it was sent (to check that errors are scrubbed).
+fn secret_tool(t: &Tools, name: &str, stdout: &str, stderr: &str, code: i32) {
+    let script = format!(
+        r#"#!/bin/sh
+d="$(dirname "$0")"
+printf '%s' '{name}' >> "$d/calls"
+for a in "$@"; do
+  case "$a" in
+    *'#file='*)
+      k="${{a%%#file=*}}"; f="${{a#*#file=}}"
+      printf ' %s#file=<%s>' "$k" "$k" >> "$d/calls"
+      printf '%s=%s %s/%s\n' "$k" "$(cat "$f")" "$(stat -c %a "$(dirname "$f")")" "$(stat -c %a "$f")" >> "$d/files"
+      echo "$f" >> "$d/paths";;
+    *) printf ' %s' "$a" >> "$d/calls";;
+  esac
+done
+echo >> "$d/calls"
+printf '%s' '{stdout}'
+if [ {code} -ne 0 ]; then
+  printf 'ERROR %s ' '{stderr}' >&2
+  if [ -f "$d/files" ]; then cat "$d/files" "$d/paths" >&2; fi
+fi
+exit {code}
+"#
+    );
+    let path = t.dir.join(name);
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+fn read_lines(t: &Tools, file: &str) -> Vec<String> {
+    std::fs::read_to_string(t.dir.join(file))
+        .unwrap_or_default()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+const SECRET: &str = "secret:9m4e2mr0ui3e8a215n4g";
+
+fn secret_id() -> SecretId {
+    SECRET.parse().unwrap()
+}
+
+/// Outputs are Juju's own: `secret-add` prints the URI (`fmt.Fprintln(uri.String())`),
+/// `secret-get --format json` prints `{"key":"s3cret!"}` (jujuc's secret-get tests),
+/// `secret-ids` a list of bare ids and `secret-info-get` `{<id>: {revision, label, owner,
+/// description, rotation, expiry, rotates}}` (jujuc's secret-ids and secret-info-get
+/// tests and its `metadataDisplay` JSON tags).
+#[test]
+fn secret_tools_build_juju_argument_vectors_and_read_juju_output() {
+    use std::time::{Duration, UNIX_EPOCH};
+    let t = Tools::new("secrets");
+    secret_tool(&t, "secret-add", "secret:9m4e2mr0ui3e8a215n4g\n", "", 0);
+    secret_tool(&t, "secret-get", "{\"key\":\"s3cret!\"}\n", "", 0);
+    secret_tool(&t, "secret-set", "", "", 0);
+    secret_tool(&t, "secret-remove", "", "", 0);
+    secret_tool(&t, "secret-grant", "", "", 0);
+    secret_tool(&t, "secret-revoke", "", "", 0);
+    secret_tool(&t, "secret-ids", "[\"9m4e2mr0ui3e8a215n4g\"]\n", "", 0);
+    secret_tool(
+        &t,
+        "secret-info-get",
+        r#"{"9m4e2mr0ui3e8a215n4g":{"revision":666,"label":"label","owner":"application","description":"description","rotation":"hourly","expiry":"2025-01-01T06:06:06Z","rotates":"2025-01-01T07:06:06.5+01:00"}}"#,
+        "",
+        0,
+    );
+    let b = t.backend();
+    let content = SecretContent::from([("password", "s3cret two"), ("user", "admin")]);
+    let id = b
+        .secret_add(
+            &NewSecret::new(content.clone())
+                .owner(Scope::Unit)
+                .label("db")
+                .description("the db's")
+                .expire(Expire::After(Duration::from_secs(90 * 60)))
+                .rotate(RotatePolicy::Weekly),
+        )
+        .unwrap();
+    assert_eq!(id, secret_id());
+    b.secret_add(&NewSecret::new(content.clone())).unwrap();
+    let got = b.secret_get(Some(&id), None, SecretRead::Tracked).unwrap();
+    assert_eq!(got.get("key"), Some("s3cret!"));
+    b.secret_get(None, Some("db"), SecretRead::Refresh).unwrap();
+    b.secret_get(Some(&id), Some("theirs"), SecretRead::Peek)
+        .unwrap();
+    b.secret_set(
+        &id,
+        &SecretUpdate::content(SecretContent::from([("password", "new")])),
+    )
+    .unwrap();
+    b.secret_set(
+        &id,
+        &SecretUpdate::default()
+            .label("db2")
+            .expire(Expire::At(UNIX_EPOCH + Duration::from_secs(1_735_711_566))),
+    )
+    .unwrap();
+    b.secret_remove(&id, Revisions::All).unwrap();
+    b.secret_remove(&id, Revisions::One(3)).unwrap();
+    b.secret_grant(&id, "db:1", None).unwrap();
+    b.secret_grant(&id, "db:1", Some("pg/0")).unwrap();
+    b.secret_revoke(&id, "db:1", Some("pg/0")).unwrap();
+    assert_eq!(b.secret_ids().unwrap(), [secret_id()]);
+    let info = b.secret_info_get(&SecretRef::Id(id.clone())).unwrap();
+    assert_eq!(
+        info,
+        SecretInfo {
+            id: secret_id(),
+            label: Some("label".into()),
+            owner: Scope::App,
+            description: Some("description".into()),
+            expiry: Some(UNIX_EPOCH + Duration::from_secs(1_735_711_566)),
+            rotation: Some(RotatePolicy::Hourly),
+            rotates: Some(UNIX_EPOCH + Duration::from_millis(1_735_711_566_500)),
+            revision: 666,
+        }
+    );
+    b.secret_info_get(&SecretRef::label("db")).unwrap();
+    assert_eq!(
+        t.calls(),
+        [
+            "secret-add --owner=unit --label=db --description=the db's --expire=1h30m --rotate=weekly password#file=<password> user#file=<user>",
+            "secret-add --owner=application password#file=<password> user#file=<user>",
+            "secret-get secret:9m4e2mr0ui3e8a215n4g --format=json",
+            "secret-get --label=db --refresh --format=json",
+            "secret-get secret:9m4e2mr0ui3e8a215n4g --label=theirs --peek --format=json",
+            "secret-set secret:9m4e2mr0ui3e8a215n4g password#file=<password>",
+            "secret-set secret:9m4e2mr0ui3e8a215n4g --label=db2 --expire=2025-01-01T06:06:06Z",
+            "secret-remove secret:9m4e2mr0ui3e8a215n4g",
+            "secret-remove secret:9m4e2mr0ui3e8a215n4g --revision=3",
+            "secret-grant secret:9m4e2mr0ui3e8a215n4g --relation=db:1",
+            "secret-grant secret:9m4e2mr0ui3e8a215n4g --relation=db:1 --unit=pg/0",
+            "secret-revoke secret:9m4e2mr0ui3e8a215n4g --relation=db:1 --unit=pg/0",
+            "secret-ids --format=json",
+            "secret-info-get secret:9m4e2mr0ui3e8a215n4g --format=json",
+            "secret-info-get --label=db --format=json",
+        ]
+    );
+    // The tool read each value from a private file, gone once the tool returned.
+    assert_eq!(
+        read_lines(&t, "files"),
+        [
+            "password=s3cret two 700/600",
+            "user=admin 700/600",
+            "password=s3cret two 700/600",
+            "user=admin 700/600",
+            "password=new 700/600",
+        ]
+    );
+    for path in read_lines(&t, "paths") {
+        let path = std::path::Path::new(&path);
+        assert!(path.starts_with(std::env::temp_dir()), "{path:?}");
+        assert!(
+            !path.exists() && !path.parent().unwrap().exists(),
+            "{path:?} was left"
+        );
+    }
+    // Nothing of the content is on a command line.
+    assert!(!t
+        .calls()
+        .iter()
+        .any(|c| c.contains("s3cret") || c.contains("admin")));
+}
+
+#[test]
+fn secret_tool_errors_are_typed_and_never_carry_content() {
+    let t = Tools::new("secret-errors");
+    secret_tool(
+        &t,
+        "secret-info-get",
+        "",
+        "secret \"cd88u16ffbaql5kgmlh0\" not found",
+        1,
+    );
+    secret_tool(&t, "secret-set", "", "cannot update", 1);
+    secret_tool(&t, "secret-get", "\"SENTINEL-hunter2\"", "", 0);
+    secret_tool(&t, "secret-ids", "null", "", 0);
+    let b = t.backend();
+    let err = b
+        .secret_info_get(&SecretRef::Id(
+            "secret:cd88u16ffbaql5kgmlh0".parse().unwrap(),
+        ))
+        .unwrap_err();
+    assert_eq!(err.exit_code(), Some(1));
+    assert!(
+        err.to_string()
+            .ends_with(": ERROR secret \"cd88u16ffbaql5kgmlh0\" not found"),
+        "{err}"
+    );
+    // The stand-in echoes the content it read: the error shows neither it nor the path.
+    let err = b
+        .secret_set(
+            &secret_id(),
+            &SecretUpdate::content(SecretContent::from([("password", "SENTINEL-hunter2")])),
+        )
+        .unwrap_err();
+    let shown = format!("{err} {err:?}");
+    assert!(shown.contains("cannot update"), "{shown}");
+    assert!(!shown.contains("SENTINEL"), "{shown}");
+    assert!(
+        !shown.contains(std::env::temp_dir().to_str().unwrap()),
+        "{shown}"
+    );
+    // Output that is not a map of strings is refused without quoting it.
+    let err = b
+        .secret_get(Some(&secret_id()), None, SecretRead::Tracked)
+        .unwrap_err();
+    let debug = format!("{err:?}");
+    let shown = format!("{:#} {debug}", anyhow::Error::from(err));
+    assert!(!shown.contains("SENTINEL"), "{shown}");
+    assert_eq!(b.secret_ids().unwrap(), []);
+    // Keys Juju would refuse are refused before running anything.
+    let before = t.calls().len();
+    assert!(b
+        .secret_add(&NewSecret::new(SecretContent::from([("Bad", "x")])))
+        .is_err());
+    assert_eq!(t.calls().len(), before);
 }
