@@ -52,7 +52,8 @@ pub use crate::backend::{
     SecretContent, SecretId, SecretInfo, SecretRead, SecretRef, SecretUpdate,
 };
 
-/// A secret operation that failed. No message ever contains secret content.
+/// A secret operation that failed. No message ever contains secret content. (The
+/// tool's error is boxed: it is large, and every secret call returns this type.)
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
     /// No such secret, or not one this unit may see.
@@ -61,7 +62,7 @@ pub enum SecretError {
         /// The secret asked for (URI or label).
         secret: String,
         /// Juju's answer.
-        source: ToolError,
+        source: Box<ToolError>,
     },
     /// The secret exists but this unit may not read or change it.
     #[error("permission denied for secret {secret}")]
@@ -69,7 +70,7 @@ pub enum SecretError {
         /// The secret asked for (URI or label).
         secret: String,
         /// Juju's answer.
-        source: ToolError,
+        source: Box<ToolError>,
     },
     /// An application-owned secret can be created or managed only by the leader.
     #[error("secret {secret}: only the leader manages the application's secrets")]
@@ -77,7 +78,7 @@ pub enum SecretError {
         /// The secret (URI or label; `new` for one being added).
         secret: String,
         /// Juju's answer.
-        source: ToolError,
+        source: Box<ToolError>,
     },
     /// A content key Juju would refuse.
     #[error(
@@ -96,7 +97,7 @@ pub enum SecretError {
         /// The secret (URI or label; `new` for one being added).
         secret: String,
         /// The tool's error.
-        source: ToolError,
+        source: Box<ToolError>,
     },
 }
 
@@ -108,6 +109,8 @@ impl SecretError {
             ToolError::Failed { stderr, .. } => stderr.as_str(),
             _ => "",
         };
+        let text = text.to_string();
+        let source = Box::new(source);
         if text.contains("not the leader") {
             SecretError::NotLeader { secret, source }
         } else if text.contains("permission denied") {

@@ -252,7 +252,7 @@ mod set {
                 .rotate(RotatePolicy::Monthly)
                 .expire(Expire::At(UNIX_EPOCH + Duration::from_secs(1_735_711_566))),
         )?;
-        match secrets::set(&id(CONSUMED), SecretUpdate::content(content(SENTINEL))) {
+        match secrets::set(id(CONSUMED), SecretUpdate::content(content(SENTINEL))) {
             Err(SecretError::PermissionDenied { .. }) => saw("consumed: permission denied"),
             other => saw(format!("{other:?}")),
         }
@@ -303,7 +303,7 @@ mod non_leader_set {
 
     #[when_not("test.done")]
     fn set() -> Result<()> {
-        match secrets::set(&id(OWNED), SecretUpdate::content(content(SENTINEL))) {
+        match secrets::set(id(OWNED), SecretUpdate::content(content(SENTINEL))) {
             Err(e @ SecretError::NotLeader { .. }) => saw(e.to_string()),
             other => saw(format!("{other:?}")),
         }
@@ -332,7 +332,7 @@ mod remove {
     #[when_not("test.done")]
     fn remove() -> Result<()> {
         secrets::remove(SecretRef::label("old-revs"), Revisions::One(1))?;
-        secrets::remove(&id(CONSUMED), Revisions::All)?;
+        secrets::remove(id(CONSUMED), Revisions::All)?;
         set_flag("test.done");
         Ok(())
     }
@@ -487,8 +487,8 @@ mod failing {
     #[when_not("test.done")]
     fn change_then_fail() -> Result<()> {
         secrets::add(NewSecret::new(content(SENTINEL)).owner(Scope::Unit))?;
-        secrets::set(&id(OWNED), SecretUpdate::content(content(SENTINEL)))?;
-        secrets::get(&id(CONSUMED), SecretRead::Refresh)?;
+        secrets::set(id(OWNED), SecretUpdate::content(content(SENTINEL)))?;
+        secrets::get(id(CONSUMED), SecretRead::Refresh)?;
         anyhow::bail!("the handler fails after changing secrets")
     }
 }
@@ -631,10 +631,7 @@ mod leaky {
             SecretUpdate::content(content(&format!("{SENTINEL}-2"))),
         )?;
         let errors = [
-            secrets::set(
-                &self::id(CONSUMED),
-                SecretUpdate::content(content(SENTINEL)),
-            ),
+            secrets::set(self::id(CONSUMED), SecretUpdate::content(content(SENTINEL))),
             secrets::add(NewSecret::new(SecretContent::from([("X", SENTINEL)]))).map(drop),
             secrets::get(SecretRef::label("missing"), SecretRead::Tracked).map(drop),
         ];

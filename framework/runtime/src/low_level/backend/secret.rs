@@ -131,7 +131,7 @@ impl fmt::Debug for SecretId {
 /// use charms_reactive::secrets::SecretContent;
 /// let content = SecretContent::from([("password", "s3cret")]);
 /// assert_eq!(content.get("password"), Some("s3cret"));
-/// assert_eq!(format!("{content:?}"), r#"SecretContent { "password": "…" }"#);
+/// assert_eq!(format!("{content:?}"), r#"SecretContent {"password": "…"}"#);
 /// ```
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct SecretContent(BTreeMap<String, String>);
