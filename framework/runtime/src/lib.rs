@@ -53,6 +53,16 @@
 //! * [`guide`]: the charm author's guide, from an empty folder to deployed units.
 //! * [`differences`]: what this framework does differently from charms.reactive.
 //!
+//! # Automatic flags
+//!
+//! The framework sets these for the duration of one hook (they are never stored):
+//! `config.changed`, `config.changed.<option>`, `config.set.<option>` and
+//! `config.default.<option>` when the configuration changed, is set, or is at its
+//! default; and in the secret hooks `secret.changed.<label>`, `secret.rotate.<label>`,
+//! `secret.expired.<label>` or `secret.remove.<label>` (see [`secrets`]; `<label>` is the
+//! secret's unique id when this unit gave it no label). Endpoints set their own flags
+//! ([`endpoint`]).
+//!
 //! # Errors
 //!
 //! Handlers return [`anyhow::Result`] (the prelude's `Result`): the error chain of a
