@@ -39,6 +39,7 @@ pub fn machine_main(argv0: &str, args: Vec<String>) -> i32 {
         "enter" => crate::enter::main(rest),
         "service" => crate::service_cli::main(rest),
         "apt-get" => crate::apt::shim_main(rest),
+        "listen-exec" => crate::systemd::sockets::listen_exec_main(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             0

@@ -680,3 +680,42 @@ fn journalctl_shows_a_units_output_and_dependencies_start_first() {
     let none = stdout(&t.run("sd-9", "journalctl", &["-u", "never-ran"]));
     assert_eq!(none, "-- No entries --\n");
 }
+
+#[test]
+fn a_socket_unit_listens_and_passes_its_socket_to_its_service() {
+    let Some(_lock) = machines_test("systemd-socket") else {
+        return;
+    };
+    let t = TestFleet::with_machines("sd-socket", &["sd-10"]);
+    write(
+        &t,
+        "sd-10",
+        "/etc/systemd/system/greeter.socket",
+        "[Socket]\nListenStream=/run/greeter.sock\n",
+    );
+    // The service answers on the socket it was given, as Debian's epmd does with
+    // `epmd -systemd`, and checks what sd_listen_fds() checks.
+    write(
+        &t,
+        "sd-10",
+        "/etc/systemd/system/greeter.service",
+        "[Unit]\nRequires=greeter.socket\n[Service]\nUser=nobody\n\
+         ExecStart=/usr/bin/python3 -c \"import os,socket; assert os.environ['LISTEN_PID'] == str(os.getpid()), 'LISTEN_PID'; assert os.environ['LISTEN_FDS'] == '1'; s = socket.socket(fileno=3); c, _ = s.accept(); c.sendall(b'hello ' + os.environ['LISTEN_FDNAMES'].encode()); c.close(); import time; time.sleep(1000)\"\n",
+    );
+    ok(&t, "sd-10", &["start", "greeter.socket"]);
+    assert_eq!(prop(&t, "sd-10", "greeter.socket", "SubState"), "listening");
+    assert_eq!(
+        ok(&t, "sd-10", &["is-active", "greeter.service"]),
+        "active\n"
+    );
+    let answer = t.sh_ok(
+        "sd-10",
+        "/usr/bin/python3 -c \"import socket; s = socket.socket(socket.AF_UNIX); s.connect('/run/greeter.sock'); print(s.recv(100).decode())\"",
+    );
+    assert_eq!(answer, "hello greeter.socket\n");
+    // Stopping the service leaves the socket listening; stopping the socket removes it.
+    ok(&t, "sd-10", &["stop", "greeter.service"]);
+    assert_eq!(prop(&t, "sd-10", "greeter.socket", "ActiveState"), "active");
+    ok(&t, "sd-10", &["stop", "greeter.socket"]);
+    assert!(!t.sh("sd-10", "test -e /run/greeter.sock").status.success());
+}

@@ -113,6 +113,7 @@ const SUPPORTED: &[(&str, &[&str])] = &[
         "Socket",
         &[
             "ListenStream",
+            "BindIPv6Only",
             "Service",
             "Accept",
             "SocketMode",
@@ -248,6 +249,10 @@ pub(crate) struct UnitConfig {
     pub exec: ExecConfig,
     /// A `.socket` unit's service (`Service=`, else the same name with `.service`).
     pub socket_service: Option<String>,
+    /// A `.socket` unit's `ListenStream=` values.
+    pub listen_stream: Vec<String>,
+    /// A `.socket` unit's `SocketMode=` for file system sockets.
+    pub socket_mode: u32,
     /// Unsupported or invalid directives: what to log (once) about each.
     pub problems: Vec<String>,
 }
@@ -767,6 +772,15 @@ pub(crate) fn interpret(found: &Found, hostname: &str) -> UnitConfig {
             limits,
         },
         socket_service,
+        listen_stream: s
+            .all("Socket", "ListenStream")
+            .iter()
+            .map(|v| expand_specifiers(v, &ctx))
+            .collect(),
+        socket_mode: s
+            .last("Socket", "SocketMode")
+            .and_then(|v| u32::from_str_radix(v, 8).ok())
+            .unwrap_or(0o666),
         problems,
     }
 }

@@ -113,6 +113,8 @@ pub(crate) struct Launch<'a> {
     pub extra_env: Vec<(String, String)>,
     /// The unit's journal file.
     pub journal: &'a Path,
+    /// Listening sockets to pass (descriptors from 3, `LISTEN_FDS`), with their names.
+    pub listen_fds: Vec<(std::os::fd::RawFd, String)>,
 }
 
 fn open_output(output: &Output, journal: &Path) -> Result<Option<File>, String> {
@@ -209,6 +211,11 @@ pub(crate) fn spawn(table: &ProcTable, launch: Launch<'_>) -> Result<i32, String
         env.push(("SHELL".into(), i.shell.clone()));
     }
     env.extend(launch.extra_env.iter().cloned());
+    if !launch.listen_fds.is_empty() {
+        env.push(("LISTEN_FDS".into(), launch.listen_fds.len().to_string()));
+        let names: Vec<&str> = launch.listen_fds.iter().map(|(_, n)| n.as_str()).collect();
+        env.push(("LISTEN_FDNAMES".into(), names.join(":")));
+    }
     env.extend(exec.environment.iter().cloned());
     for (path, optional) in &exec.environment_files {
         match read_environment_file(path) {
@@ -268,10 +275,34 @@ pub(crate) fn spawn(table: &ProcTable, launch: Launch<'_>) -> Result<i32, String
         limits.into_iter().map(|(l, r)| (l.resource, r)).collect();
     let umask = exec.umask as libc::mode_t;
 
-    let mut cmd = Command::new(&program);
-    cmd.arg0(&argv[0])
-        .args(&argv[1..])
-        .env_clear()
+    // Passed sockets go to 3, 4, … in the child; copies far above first, so placing one
+    // cannot overwrite another.
+    let mut high: Vec<std::os::fd::OwnedFd> = Vec::new();
+    for (fd, _) in &launch.listen_fds {
+        // SAFETY: F_DUPFD_CLOEXEC on a descriptor the manager keeps open.
+        let copy = unsafe { libc::fcntl(*fd, libc::F_DUPFD_CLOEXEC, 1000) };
+        if copy == -1 {
+            return Err(format!(
+                "Failed to pass sockets: {}",
+                std::io::Error::last_os_error()
+            ));
+        }
+        // SAFETY: a fresh descriptor we own.
+        high.push(unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(copy) });
+    }
+    let passed: Vec<std::os::fd::RawFd> =
+        high.iter().map(std::os::fd::AsRawFd::as_raw_fd).collect();
+    let mut cmd = if passed.is_empty() {
+        let mut cmd = Command::new(&program);
+        cmd.arg0(&argv[0]).args(&argv[1..]);
+        cmd
+    } else {
+        // The helper sets LISTEN_PID to the process's own PID, then runs the program.
+        let mut cmd = Command::new(Path::new(crate::MACHINE_BIN_DIR).join("reactive-machine"));
+        cmd.arg("listen-exec").arg(&program).args(&argv);
+        cmd
+    };
+    cmd.env_clear()
         .envs(merged.iter().map(|(k, v)| (k, v)))
         .current_dir(&dir)
         .stdin(Stdio::null())
@@ -281,6 +312,11 @@ pub(crate) fn spawn(table: &ProcTable, launch: Launch<'_>) -> Result<i32, String
     // fork.
     unsafe {
         cmd.pre_exec(move || {
+            for (i, fd) in passed.iter().enumerate() {
+                if libc::dup2(*fd, 3 + i as libc::c_int) == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
             for (resource, limit) in &limits {
                 if libc::setrlimit(*resource, limit) == -1 {
                     return Err(std::io::Error::last_os_error());
@@ -303,9 +339,11 @@ pub(crate) fn spawn(table: &ProcTable, launch: Launch<'_>) -> Result<i32, String
             Ok(())
         });
     }
-    table
+    let pid = table
         .spawn(&mut cmd)
-        .map_err(|e| format!("Failed to execute {}: {e}", program.display()))
+        .map_err(|e| format!("Failed to execute {}: {e}", program.display()));
+    drop(high);
+    pid
 }
 
 /// Creates the unit's `RuntimeDirectory=` (and state, cache, logs, configuration

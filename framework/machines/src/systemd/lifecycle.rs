@@ -134,6 +134,8 @@ pub(crate) struct Manager {
     jobs: Mutex<()>,
     logged: Mutex<HashSet<String>>,
     notify_sockets: Mutex<HashMap<String, PathBuf>>,
+    /// Listening sockets of active socket units, by socket unit.
+    listeners: Mutex<HashMap<String, Vec<std::os::fd::OwnedFd>>>,
 }
 
 fn relock<T>(result: std::sync::LockResult<MutexGuard<'_, T>>) -> MutexGuard<'_, T> {
@@ -198,6 +200,7 @@ impl Manager {
             jobs: Mutex::new(()),
             logged: Mutex::new(HashSet::new()),
             notify_sockets: Mutex::new(HashMap::new()),
+            listeners: Mutex::new(HashMap::new()),
         }
     }
 
@@ -445,19 +448,36 @@ impl Manager {
             }
         }
         if let Some(service) = &config.socket_service {
-            // A socket unit: its service is started now rather than on the first connection.
-            let r = self.start_locked(service, stack);
-            let mut units = relock(self.units.lock());
-            if let Some(unit) = units.get_mut(name) {
-                match r {
-                    Ok(()) => unit.set(ActiveState::Active, "running"),
-                    Err(_) => {
-                        unit.set(ActiveState::Failed, "failed");
-                        unit.result = "service-start-limit-hit";
+            // A socket unit listens, and its service is started at once with the sockets
+            // rather than on the first connection.
+            if !relock(self.listeners.lock()).contains_key(name) {
+                match super::sockets::listen(config) {
+                    Ok(fds) => {
+                        relock(self.listeners.lock()).insert(name.to_string(), fds);
+                    }
+                    Err(e) => {
+                        self.journal(name, &format!("{name}: {e}"));
+                        self.update(name, |u| {
+                            u.set(ActiveState::Failed, "failed");
+                            u.result = "resources";
+                        });
+                        self.journal(name, &format!("{name}: Failed with result 'resources'."));
+                        return Err(JobError::Failed("resources"));
                     }
                 }
             }
-            return r.map_err(|_| JobError::Failed("resources"));
+            self.update(name, |u| {
+                u.set(ActiveState::Active, "listening");
+                u.result = "success";
+            });
+            self.journal(name, &format!("Listening on {}.", title(config)));
+            if let Err(e) = self.start_locked(service, stack) {
+                self.journal(
+                    name,
+                    &format!("{name}: its service {service} failed to start ({e:?})."),
+                );
+            }
+            return Ok(());
         }
 
         // The start rate limit.
@@ -542,7 +562,8 @@ impl Manager {
                         }
                     }
                 }
-                let pid = match self.spawn(name, config, cmd, env) {
+                let fds = self.listen_fds_for(name);
+                let pid = match self.spawn_with(name, config, cmd, env, fds) {
                     Ok(pid) => pid,
                     Err(e) => {
                         self.journal(name, &format!("{name}: {e}"));
@@ -752,6 +773,17 @@ impl Manager {
         cmd: &ExecCommand,
         env: Vec<(String, String)>,
     ) -> Result<i32, String> {
+        self.spawn_with(name, config, cmd, env, Vec::new())
+    }
+
+    fn spawn_with(
+        &self,
+        name: &str,
+        config: &UnitConfig,
+        cmd: &ExecCommand,
+        env: Vec<(String, String)>,
+        listen_fds: Vec<(std::os::fd::RawFd, String)>,
+    ) -> Result<i32, String> {
         exec::spawn(
             &self.table,
             Launch {
@@ -759,8 +791,31 @@ impl Manager {
                 command: cmd,
                 extra_env: env,
                 journal: &self.journal_path(name),
+                listen_fds,
             },
         )
+    }
+
+    /// The listening sockets of the socket units whose service `name` is, to pass to its
+    /// main process (the manager keeps them open).
+    fn listen_fds_for(&self, name: &str) -> Vec<(std::os::fd::RawFd, String)> {
+        use std::os::fd::AsRawFd;
+        let sockets: Vec<String> = relock(self.units.lock())
+            .iter()
+            .filter(|(_, u)| u.config.socket_service.as_deref() == Some(name))
+            .map(|(n, _)| n.clone())
+            .collect();
+        let listeners = relock(self.listeners.lock());
+        sockets
+            .iter()
+            .flat_map(|socket| {
+                listeners
+                    .get(socket)
+                    .into_iter()
+                    .flatten()
+                    .map(move |fd| (fd.as_raw_fd(), socket.clone()))
+            })
+            .collect()
     }
 
     /// Runs a control command (`ExecStartPre=`, `ExecStop=`, a oneshot's `ExecStart=`, …)
@@ -972,6 +1027,9 @@ impl Manager {
         }
         let kind = units::kind(name);
         if kind != "service" {
+            if relock(self.listeners.lock()).remove(name).is_some() {
+                super::sockets::unlink(&unit.config);
+            }
             self.update(name, |u| u.set(ActiveState::Inactive, "dead"));
             return Ok(());
         }

@@ -25,6 +25,7 @@ pub(crate) mod journal;
 pub(crate) mod lifecycle;
 pub(crate) mod notify;
 pub(crate) mod procs;
+pub(crate) mod sockets;
 pub(crate) mod systemctl;
 pub(crate) mod unit_file;
 pub(crate) mod units;

@@ -603,7 +603,7 @@ fn status(manager: &Arc<Manager>, names: &[String], o: &Options, out: &mut Out) 
                     super::lifecycle::describe_exit(status).trim_start_matches("code=")
                 ));
             }
-            if let Some(text) = &u.status_text {
+            if let Some(text) = u.status_text.as_ref().filter(|t| !t.is_empty()) {
                 out.out(format!("     Status: \"{text}\""));
             }
         }
