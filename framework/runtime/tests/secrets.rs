@@ -672,3 +672,30 @@ fn content_never_shows_in_debug_logs_records_or_errors() {
         Some(format!("{SENTINEL}-2").as_str())
     );
 }
+
+mod secret_config {
+    use super::*;
+    use charms_reactive::secrets;
+
+    #[when_not("test.done")]
+    fn read() -> Result<()> {
+        let id: SecretId = config::get("tls")?;
+        let tls = secrets::get(&id, SecretRead::Tracked)?;
+        saw(tls.get("password").unwrap_or_default());
+        set_flag("test.done");
+        Ok(())
+    }
+}
+
+#[test]
+fn a_secret_config_option_reads_as_a_secret_id() {
+    let state = State::default()
+        .with_config("tls", format!("secret:{CONSUMED}"))
+        .with_secret(Secret::consumed(id(CONSUMED), content("pem")));
+    harness("secret_config")
+        .config_yaml("options:\n  tls: {type: secret}\n")
+        .unwrap()
+        .run("config-changed", &state)
+        .unwrap_or_else(|f| panic!("{:#}", f.error));
+    assert_eq!(seen(), ["pem"]);
+}

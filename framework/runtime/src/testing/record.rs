@@ -2,7 +2,8 @@
 
 use crate::backend::{LogLevel, Settings, StatusInfo};
 
-/// One hook-tool call: the tool and its arguments (values of settings left out).
+/// One hook-tool call: the tool and its arguments (values of settings left out; secret
+/// content shown as `key#file=…`, as the real tools receive it but without the path).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ToolCall {
     /// Tool name, e.g. `relation-set`.

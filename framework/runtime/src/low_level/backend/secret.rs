@@ -116,6 +116,21 @@ impl fmt::Display for SecretId {
     }
 }
 
+/// As its URI string, so a config option of type `secret` reads as a `SecretId`
+/// (`config::get::<SecretId>("tls")`) and an id can travel in relation data.
+impl serde::Serialize for SecretId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SecretId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<SecretId, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 impl fmt::Debug for SecretId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "SecretId({self})")
@@ -1114,6 +1129,21 @@ mod tests {
             let err = bad.parse::<SecretId>().unwrap_err();
             assert_eq!(err.to_string(), format!("secret URI {bad:?} not valid"));
         }
+    }
+
+    #[test]
+    fn ids_read_and_write_as_uri_strings() {
+        let id: SecretId = serde_json::from_str("\"secret:9m4e2mr0ui3e8a215n4g\"").unwrap();
+        assert_eq!(
+            serde_json::to_string(&id).unwrap(),
+            "\"secret:9m4e2mr0ui3e8a215n4g\""
+        );
+        let err = serde_json::from_str::<SecretId>("\"secret:x\"").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("secret URI \"secret:x\" not valid"),
+            "{err}"
+        );
     }
 
     #[test]
