@@ -115,7 +115,7 @@ impl SecretError {
             SecretError::NotLeader { secret, source }
         } else if text.contains("permission denied") {
             SecretError::PermissionDenied { secret, source }
-        } else if text.contains("not found") {
+        } else if text.contains("not found") && !text.contains("relation not found") {
             SecretError::NotFound { secret, source }
         } else {
             SecretError::Tool { secret, source }

@@ -384,6 +384,11 @@ mod grants {
             Err(SecretError::Tool { source, .. }) => saw(source.to_string()),
             other => saw(format!("{other:?}")),
         }
+        // A missing relation is the tool's error, not a missing secret.
+        match secrets::grant(&id, "db:9", None) {
+            Err(SecretError::Tool { .. }) => saw("db:9: tool error"),
+            other => saw(format!("{other:?}")),
+        }
         set_flag("test.done");
         Ok(())
     }
@@ -421,7 +426,7 @@ fn grant_and_revoke_over_relations() {
         seen(),
         [format!(
             "`secret-grant secret:{OWNED} --relation=db:1 --unit=other/0` failed (exit status: 2): ERROR cannot specify unit \"other/0\" in relation to application \"pg\""
-        )]
+        ), "db:9: tool error".to_string()]
     );
     assert_eq!(
         calls(&out, "secret-revoke"),
