@@ -146,6 +146,18 @@ fn type_simple_start_restart_stop_and_exit_codes() {
     let stop = systemctl(&t, "sd-0", &["stop", "nosuch"]);
     assert_eq!(stop.status.code(), Some(5), "{}", text(&stop));
     assert_eq!(prop(&t, "sd-0", "nosuch", "LoadState"), "not-found");
+
+    // As systemd says of Type=simple: `start` reports success even if the program cannot
+    // be run; the unit is failed afterwards.
+    write(
+        &t,
+        "sd-0",
+        "/etc/systemd/system/ghost.service",
+        "[Service]\nExecStart=/no/such/program\n",
+    );
+    let start = systemctl(&t, "sd-0", &["start", "ghost"]);
+    assert_eq!(start.status.code(), Some(0), "{}", text(&start));
+    assert_eq!(ok(&t, "sd-0", &["is-failed", "ghost"]), "failed\n");
 }
 
 #[test]

@@ -567,7 +567,13 @@ impl Manager {
                     Ok(pid) => pid,
                     Err(e) => {
                         self.journal(name, &format!("{name}: {e}"));
-                        return self.fail_start(name, generation, "resources");
+                        let failed = self.fail_start(name, generation, "exit-code");
+                        // `systemctl start` of a simple service reports success even if
+                        // its program cannot be run; the unit is failed afterwards.
+                        return match config.service_type {
+                            ServiceType::Simple => Ok(()),
+                            _ => failed,
+                        };
                     }
                 };
                 self.update(name, |u| {
@@ -999,23 +1005,7 @@ impl Manager {
             };
         };
         match unit.active {
-            ActiveState::Inactive | ActiveState::Failed => {
-                // Cancels a pending automatic restart.
-                self.update(name, |u| {
-                    if u.sub == "auto-restart" {
-                        u.generation += 1;
-                        u.set(
-                            u.active,
-                            if u.active == ActiveState::Failed {
-                                "failed"
-                            } else {
-                                "dead"
-                            },
-                        );
-                    }
-                });
-                return Ok(());
-            }
+            ActiveState::Inactive | ActiveState::Failed => return Ok(()),
             _ => {}
         }
         if unit.sub == "auto-restart" {
@@ -1162,7 +1152,7 @@ impl Manager {
     /// After `RestartSec=`, starts the unit again unless a job touched it meanwhile.
     fn schedule_restart(self: &Arc<Self>, name: &str, generation: u64) {
         let Some(delay) = self.update(name, |u| {
-            u.set(u.active, "auto-restart");
+            u.set(ActiveState::Activating, "auto-restart");
             u.config.restart_sec
         }) else {
             return;
