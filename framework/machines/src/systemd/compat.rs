@@ -46,6 +46,21 @@ fn unit_exists(unit: &str) -> bool {
         .is_ok_and(|(_, out)| out.trim() != "not-found")
 }
 
+/// Whether an init script is enabled: a start link `/etc/rc{S,2,3,4,5}.d/S<NN><id>`.
+fn has_start_link(id: &str) -> bool {
+    ["S", "2", "3", "4", "5"].iter().any(|level| {
+        std::fs::read_dir(format!("/etc/rc{level}.d")).is_ok_and(|entries| {
+            entries.flatten().any(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.len() == id.len() + 3
+                    && name.starts_with('S')
+                    && name[1..3].bytes().all(|b| b.is_ascii_digit())
+                    && name.ends_with(id)
+            })
+        })
+    })
+}
+
 /// `service <name> <action> [args]`, `service --status-all`.
 pub(crate) fn service_main(args: Vec<String>) -> i32 {
     let mut args = args.into_iter();
@@ -154,7 +169,11 @@ pub(crate) fn invoke_rc_d_main(args: Vec<String>) -> i32 {
     // Local policy: start/restart only what is enabled (or already running).
     let mut rc = 104;
     if matches!(action.as_str(), "start" | "restart" | "try-restart") {
-        let enabled = systemctl(&["--quiet", "is-enabled", &unit]).is_ok_and(|(c, _)| c == 0);
+        let enabled = if native {
+            systemctl(&["--quiet", "is-enabled", &unit]).is_ok_and(|(c, _)| c == 0)
+        } else {
+            has_start_link(&id)
+        };
         let active = systemctl(&["--quiet", "is-active", &unit]).is_ok_and(|(c, _)| c == 0);
         if !enabled && !active {
             rc = 101;
