@@ -1,15 +1,17 @@
 //! What a hook can see and what its tools changed: the per-hook context, held by the
 //! unit agent while the hook runs, and the status and port types the model's state
-//! shares with it. Bottom layer (vocabulary): depends on no other module of the crate.
+//! shares with it. Bottom layer (vocabulary): depends only on [`crate::secret`].
 //!
 //! Databags (relation data, leader settings, unit state) are the facts crate's
 //! [`Settings`], changed with its merge rule (an empty value deletes a key).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use charms_reactive_juju::settings::Settings;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use crate::secret::{Grant, GrantTarget, Owner, SecretContent};
 
 /// The relation of a relation hook.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,6 +129,132 @@ pub enum Transactional {
     OpenPort { port: PortRange },
     /// `close-port`.
     ClosePort { port: PortRange },
+    /// A secret tool's change (`secret-add`, `secret-set`, …, and the tracking moved by
+    /// `secret-get`).
+    Secret { change: SecretChange },
+}
+
+/// A change to the model's secrets, made by a hook and committed only if it succeeds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "kebab-case")]
+pub enum SecretChange {
+    /// `secret-add`: a new secret at revision 1.
+    Create {
+        /// Its id (the xid).
+        id: String,
+        /// Its owner.
+        owner: Owner,
+        /// The owner's label.
+        label: Option<String>,
+        /// Its description.
+        description: Option<String>,
+        /// Its rotate policy.
+        rotate: Option<String>,
+        /// When revision 1 expires (model clock, seconds).
+        expire: Option<i64>,
+        /// Revision 1's content.
+        content: SecretContent,
+    },
+    /// `secret-set`: new metadata, and a new revision when the content changed.
+    Update {
+        /// The secret's id.
+        id: String,
+        /// A new owner's label.
+        label: Option<String>,
+        /// A new description.
+        description: Option<String>,
+        /// A new rotate policy.
+        rotate: Option<String>,
+        /// When the latest (or new) revision expires.
+        expire: Option<i64>,
+        /// New content: a new revision.
+        content: Option<SecretContent>,
+    },
+    /// `secret-remove`: the whole secret, or one revision.
+    Remove {
+        /// The secret's id.
+        id: String,
+        /// Only this revision.
+        revision: Option<u32>,
+    },
+    /// `secret-grant`.
+    Grant {
+        /// The secret's id.
+        id: String,
+        /// The access given.
+        grant: Grant,
+    },
+    /// `secret-revoke`.
+    Revoke {
+        /// The secret's id.
+        id: String,
+        /// Whose access ends.
+        target: GrantTarget,
+    },
+    /// `secret-get`: the revision this unit tracks from now on, and its label for the
+    /// secret (a consumer's label).
+    Track {
+        /// The secret's id.
+        id: String,
+        /// The tracked revision.
+        revision: u32,
+        /// The consumer label set with `--label`.
+        label: Option<String>,
+    },
+}
+
+/// One secret as a hook's unit sees it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretView {
+    /// Its owner.
+    pub owner: Option<Owner>,
+    /// This unit may change it: it owns it, or leads the application that owns it.
+    pub manage: bool,
+    /// This unit may read it: it owns it, its application owns it, or it was granted.
+    pub readable: bool,
+    /// The owner's label.
+    pub label: Option<String>,
+    /// The description.
+    pub description: Option<String>,
+    /// The rotate policy, as given.
+    pub rotate: Option<String>,
+    /// When it rotates next (model clock).
+    pub next_rotate: Option<i64>,
+    /// The latest revision.
+    pub latest: u32,
+    /// When the latest revision expires.
+    pub latest_expire: Option<i64>,
+    /// Its grants (shown to a unit that manages it).
+    pub grants: Vec<Grant>,
+    /// The revision this unit tracks, and its consumer label.
+    pub tracked: Option<u32>,
+    /// This unit's label for it, as a consumer.
+    pub consumer_label: Option<String>,
+    /// Content of the revisions it may read now (tracked and latest).
+    pub contents: BTreeMap<u32, SecretContent>,
+    /// Content set by `secret-set` in this hook (the next revision, once committed).
+    pub pending: Option<SecretContent>,
+    /// Created by `secret-add` in this hook.
+    pub created_here: bool,
+}
+
+/// What the secret tools of a hook see: the model clock, the secrets this unit owns,
+/// may read or tracks, and every secret id of the model (so that an id the unit may
+/// not read is told from one that does not exist).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretsView {
+    /// The model clock (seconds since the Unix epoch).
+    pub now: i64,
+    /// The hook's sequence number: new secret ids are drawn from it.
+    pub seq: u64,
+    /// Secrets created so far in this hook.
+    pub created: u32,
+    /// Every secret id in the model.
+    pub known: BTreeSet<String>,
+    /// The secrets this unit sees, by id.
+    pub secrets: BTreeMap<String, SecretView>,
+    /// Relation tags by relation id (`relation-web.database#kv.db`), for grants.
+    pub relation_tags: BTreeMap<u32, String>,
 }
 
 /// Everything a hook's tools need, and what they did.
@@ -169,6 +297,9 @@ pub struct HookContextData {
     pub action: Option<ActionData>,
     /// The model's UUID.
     pub model_uuid: String,
+    /// The secrets this unit sees.
+    #[serde(default)]
+    pub secrets: SecretsView,
     /// Effects applied whatever the outcome, in order.
     #[serde(default)]
     pub immediate: Vec<Immediate>,

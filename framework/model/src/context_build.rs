@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 
 use charms_reactive_juju::hooks::RelationHook;
 
-use crate::context::{CurrentRelation, HookContextData, RelationView};
+use crate::context::{CurrentRelation, HookContextData, RelationView, SecretView, SecretsView};
 use crate::hook::Hook;
-use crate::state::{unit_order, ModelState};
+use crate::secret::Owner;
+use crate::state::{unit_order, ModelState, Relation};
 
 fn relation_view(
     model: &ModelState,
@@ -129,7 +130,105 @@ pub fn build_context(
         state: unit.state.clone(),
         action: None,
         model_uuid: model.uuid.clone(),
+        secrets: secrets_view(model, unit_name, &unit.app),
         immediate: Vec::new(),
         transactional: Vec::new(),
     })
+}
+
+/// A relation's Juju tag: its key (requirer end first, then provider, as Juju orders
+/// endpoints; `web:database kv:db`) with `:` as `.` and the space as `#`.
+fn relation_tag(model: &ModelState, rel: &Relation) -> String {
+    let role_order = |app: &str, ep: &str| {
+        let role = model
+            .applications
+            .get(app)
+            .and_then(|a| a.charm.endpoints.get(ep))
+            .map_or("", |e| e.role.as_str());
+        match role {
+            "requires" => 0,
+            "provides" => 1,
+            _ => 2,
+        }
+    };
+    let mut ends: Vec<(u8, String)> = rel
+        .ends
+        .iter()
+        .map(|(a, e)| (role_order(a, e), format!("{a}:{e}")))
+        .collect();
+    ends.sort();
+    let key: Vec<String> = ends.into_iter().map(|(_, e)| e).collect();
+    format!(
+        "relation-{}",
+        key.join(" ").replace(':', ".").replace(' ', "#")
+    )
+}
+
+/// The secrets `unit_name` (of `app`) sees: those it or its application owns, those it
+/// may read, and those it tracks; with the content of the revisions it may read now.
+fn secrets_view(model: &ModelState, unit_name: &str, app: &str) -> SecretsView {
+    let leader = model
+        .applications
+        .get(app)
+        .and_then(|a| a.leader.as_deref())
+        == Some(unit_name);
+    let mut secrets = std::collections::BTreeMap::new();
+    for (id, s) in &model.secrets.secrets {
+        let manage = match &s.owner {
+            Owner::Unit(u) => u == unit_name,
+            Owner::Application(a) => a == app && leader,
+        };
+        let readable = model.secrets.readable(id, unit_name, app);
+        let consumer = s.consumers.get(unit_name);
+        if !manage && !readable && consumer.is_none() {
+            continue;
+        }
+        let mut contents = std::collections::BTreeMap::new();
+        if readable {
+            for rev in [Some(s.latest), consumer.map(|c| c.tracked)]
+                .into_iter()
+                .flatten()
+            {
+                if let Some(c) = model.secret_contents.get(id, rev) {
+                    contents.insert(rev, c.clone());
+                }
+            }
+        }
+        // The owner's label is known to the owner's units only.
+        let own_app = match &s.owner {
+            Owner::Unit(u) => u == unit_name,
+            Owner::Application(a) => a == app,
+        };
+        secrets.insert(
+            id.clone(),
+            SecretView {
+                owner: Some(s.owner.clone()),
+                manage,
+                readable,
+                label: if own_app { s.label.clone() } else { None },
+                description: s.description.clone(),
+                rotate: s.rotate.clone(),
+                next_rotate: s.next_rotate,
+                latest: s.latest,
+                latest_expire: s.revisions.get(&s.latest).and_then(|r| r.expire),
+                grants: if manage { s.grants.clone() } else { Vec::new() },
+                tracked: consumer.map(|c| c.tracked),
+                consumer_label: consumer.and_then(|c| c.label.clone()),
+                contents,
+                pending: None,
+                created_here: false,
+            },
+        );
+    }
+    SecretsView {
+        now: model.clock,
+        seq: model.hooks_run,
+        created: 0,
+        known: model.secrets.secrets.keys().cloned().collect(),
+        secrets,
+        relation_tags: model
+            .relations_of(app)
+            .map(|r| (r.id, relation_tag(model, r)))
+            .collect(),
+    }
 }

@@ -80,7 +80,7 @@ pub fn apply_immediate(
 }
 
 /// Applies the effects that need the hook or action to succeed: relation data, unit
-/// state and ports.
+/// state, ports and secrets (changes, grants, and the tracking `secret-get` moved).
 pub fn apply_transactional(model: &mut ModelState, unit_name: &str, ctx: &HookContextData) {
     let Some(app_name) = model.units.get(unit_name).map(|u| u.app.clone()) else {
         return;
@@ -132,6 +132,11 @@ pub fn apply_transactional(model: &mut ModelState, unit_name: &str, ctx: &HookCo
                 if let Some(u) = model.units.get_mut(unit_name) {
                     u.opened_ports.retain(|p| p != port);
                 }
+            }
+            Transactional::Secret { change } => {
+                model
+                    .secrets
+                    .apply(&mut model.secret_contents, unit_name, model.clock, change)
             }
         }
     }

@@ -15,6 +15,24 @@ pub struct Hook {
     pub remote_unit: Option<String>,
     /// Departing unit, for `-relation-departed`.
     pub departing_unit: Option<String>,
+    /// The secret of a secret hook.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<SecretHook>,
+}
+
+/// What a secret hook (`secret-changed`, `secret-rotate`, `secret-expired`,
+/// `secret-remove`) is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretHook {
+    /// The secret's id (`JUJU_SECRET_ID` is `secret:<id>`).
+    pub id: String,
+    /// Its label as this unit knows it (`JUJU_SECRET_LABEL`).
+    pub label: String,
+    /// `JUJU_SECRET_REVISION`: the new revision (`secret-changed`), or the revision
+    /// concerned (`secret-expired`, `secret-remove`).
+    pub revision: Option<u32>,
+    /// The secret's latest revision when the hook was chosen.
+    pub latest: u32,
 }
 
 impl Hook {
@@ -25,6 +43,15 @@ impl Hook {
             relation: None,
             remote_unit: None,
             departing_unit: None,
+            secret: None,
+        }
+    }
+
+    /// A secret hook (`secret-<kind>`).
+    pub fn secret(name: &str, secret: SecretHook) -> Hook {
+        Hook {
+            secret: Some(secret),
+            ..Hook::plain(name)
         }
     }
 
@@ -37,14 +64,23 @@ impl Hook {
             departing_unit: (kind == "departed")
                 .then(|| remote_unit.map(String::from))
                 .flatten(),
+            secret: None,
         }
     }
 
-    /// How the hook log shows it: `name` or `name(remote)`.
+    /// How the hook log shows it: `name`, `name(remote)`, or for a secret hook
+    /// `name(secret:<id>)` (`name(secret:<id>/<revision>)` for `secret-expired` and
+    /// `secret-remove`, as Juju writes a revision).
     pub fn label(&self) -> String {
-        match &self.remote_unit {
-            Some(u) => format!("{}({u})", self.name),
-            None => self.name.clone(),
+        match (&self.remote_unit, &self.secret) {
+            (Some(u), _) => format!("{}({u})", self.name),
+            (None, Some(s)) => match (self.name.as_str(), s.revision) {
+                ("secret-expired" | "secret-remove", Some(r)) => {
+                    format!("{}(secret:{}/{r})", self.name, s.id)
+                }
+                _ => format!("{}(secret:{})", self.name, s.id),
+            },
+            (None, None) => self.name.clone(),
         }
     }
 }

@@ -136,6 +136,14 @@ pub fn hook_vars(hook: &Hook, ctx: &HookContextData) -> Vars {
             vars.push((env::DEPARTING_UNIT, d.clone()));
         }
     }
+    // Juju sets the revision only when there is one (not for secret-rotate).
+    if let Some(secret) = &hook.secret {
+        vars.push((env::SECRET_ID, format!("secret:{}", secret.id)));
+        vars.push((env::SECRET_LABEL, secret.label.clone()));
+        if let Some(r) = secret.revision.filter(|r| *r > 0) {
+            vars.push((env::SECRET_REVISION, r.to_string()));
+        }
+    }
     vars
 }
 

@@ -14,10 +14,13 @@
 //!
 //! 1. Vocabulary and layout: [`gostr`] (Go's spellings the tools reproduce), [`hook`]
 //!    (a hook and what it is about), [`charm`] (what a built charm declares),
+//!    [`secret`] (secret URIs, owners, grants, rotate policies, the model clock's times,
+//!    content that never shows in `Debug`),
 //!    [`context`] (what a hook sees and what it changed), `logs` (appending to and
 //!    reading the hook and debug logs), `paths` (the model directory's layout),
 //!    `provider` (where units run: the host or machines).
-//! 2. State: [`state`], the model on disk.
+//! 2. State: [`secret_store`] (the secrets as the controller keeps them; their content
+//!    in `secrets.json`, mode 0600) and [`state`], the model on disk.
 //! 3. The uniter's bookkeeping: [`resolver`] (which hook a unit runs next) and
 //!    `uniter` (what a unit has seen, moving it on after a hook, removing units,
 //!    electing leaders).
@@ -62,8 +65,10 @@
 //!   directory and unit state, and a loopback address of its own. The `machines`
 //!   provider gives each unit a namespace machine instead (`provider`); the host's
 //!   kernel, users and packages installed before the machine was made are shared.
-//! * Secrets, storage, payloads, k8s specs and resources are not modelled; their tools
-//!   say so (see [`tools`]).
+//! * Time is the model's clock, which moves only with `reactive model tick --advance`:
+//!   secret rotation and expiry fire when it passes their time.
+//! * Storage, payloads, k8s specs and resources are not modelled; their tools say so
+//!   (see [`tools`]).
 
 // In layer order (blank lines keep rustfmt from sorting them).
 pub mod gostr;
@@ -71,6 +76,8 @@ pub mod gostr;
 pub mod hook;
 
 pub mod charm;
+
+pub mod secret;
 
 pub mod context;
 
@@ -80,6 +87,7 @@ pub(crate) mod paths;
 
 pub(crate) mod provider;
 
+pub mod secret_store;
 pub mod state;
 
 pub mod resolver;

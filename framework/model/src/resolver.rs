@@ -10,9 +10,12 @@
 //! `-departed` for members gone, `-broken` when dying (non-peer), app-level `-changed`,
 //! `-joined` for new members in name order, `-changed` for members whose data moved);
 //! a dying unit tears down (departed/broken for every relation, `stop`, `remove`);
-//! `update-status` last, when a tick is due.
+//! `update-status` last, when a tick is due. Secret hooks come right after leadership,
+//! as Juju's secrets resolver does (`internal/worker/uniter/secrets/resolver.go`):
+//! `secret-expired`, then `secret-rotate`, then `secret-changed`, then `secret-remove`.
 
-use crate::hook::Hook;
+use crate::hook::{Hook, SecretHook};
+use crate::secret::Owner;
 use crate::state::{unit_order, ModelState, Relation};
 
 /// The next hook of `unit`, or `None` when it is idle.
@@ -38,6 +41,14 @@ pub fn next_hook(model: &ModelState, unit_name: &str) -> Option<Hook> {
     }
     if !is_leader && seen.leader_settings < app.leader_settings.version.max(1) {
         return Some(Hook::plain("leader-settings-changed"));
+    }
+    // Juju's secrets resolver runs only when no hook is queued: not between the first
+    // config-changed and start, nor between upgrade-charm and its config-changed.
+    let queued = (seen.config >= 1 && !seen.started) || (seen.config == 0 && seen.started);
+    if !queued {
+        if let Some(h) = secret_hook(model, unit_name) {
+            return Some(h);
+        }
     }
     if seen.charm_revision < app.charm_revision {
         return Some(Hook::plain("upgrade-charm"));
@@ -164,4 +175,76 @@ fn teardown(model: &ModelState, unit_name: &str) -> Option<Hook> {
         return Some(Hook::plain("stop"));
     }
     Some(Hook::plain("remove"))
+}
+
+/// The next secret hook of an installed, live unit, in Juju's order: an expired
+/// revision (owner), a due rotation (owner), a newer revision than the one it tracks
+/// (consumer), an old revision nobody tracks (owner). The owner of an application's
+/// secret is its leader.
+fn secret_hook(model: &ModelState, unit_name: &str) -> Option<Hook> {
+    let unit = model.units.get(unit_name)?;
+    let app = model.applications.get(&unit.app)?;
+    let leader = app.leader.as_deref() == Some(unit_name);
+    let now = model.clock;
+    let store = &model.secrets;
+    let owns = |owner: &Owner| match owner {
+        Owner::Unit(u) => u == unit_name,
+        Owner::Application(a) => *a == unit.app && leader,
+    };
+    let hook = |name: &str, id: &str, label: Option<&String>, revision, latest| {
+        Hook::secret(
+            name,
+            SecretHook {
+                id: id.to_string(),
+                label: label.cloned().unwrap_or_default(),
+                revision,
+                latest,
+            },
+        )
+    };
+    for (id, s) in store.secrets.iter().filter(|(_, s)| owns(&s.owner)) {
+        for (rev, r) in &s.revisions {
+            if r.expire_due.is_some_and(|due| due <= now) {
+                return Some(hook(
+                    "secret-expired",
+                    id,
+                    s.label.as_ref(),
+                    Some(*rev),
+                    s.latest,
+                ));
+            }
+        }
+    }
+    for (id, s) in store.secrets.iter().filter(|(_, s)| owns(&s.owner)) {
+        if s.next_rotate.is_some_and(|due| due <= now) {
+            return Some(hook("secret-rotate", id, s.label.as_ref(), None, s.latest));
+        }
+    }
+    for (id, s) in store.secrets.iter().filter(|(_, s)| !owns(&s.owner)) {
+        let Some(c) = s.consumers.get(unit_name) else {
+            continue;
+        };
+        if s.latest > c.tracked && s.latest > c.notified && store.readable(id, unit_name, &unit.app)
+        {
+            // Units of the owning application know it by the owner's label.
+            let label = match (&c.label, &s.owner) {
+                (Some(l), _) => Some(l),
+                (None, Owner::Application(a)) if *a == unit.app => s.label.as_ref(),
+                _ => None,
+            };
+            return Some(hook("secret-changed", id, label, Some(s.latest), s.latest));
+        }
+    }
+    for (id, s) in store.secrets.iter().filter(|(_, s)| owns(&s.owner)) {
+        if let Some(rev) = s.obsolete().first() {
+            return Some(hook(
+                "secret-remove",
+                id,
+                s.label.as_ref(),
+                Some(*rev),
+                s.latest,
+            ));
+        }
+    }
+    None
 }

@@ -14,6 +14,8 @@ use charms_reactive_juju::settings::Settings;
 
 use crate::context::{PortRange, Status};
 pub use crate::provider::Provider;
+use crate::secret::MODEL_EPOCH;
+use crate::secret_store::{SecretContents, SecretStore};
 
 /// A versioned databag: the version goes up on every committed change.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -214,6 +216,20 @@ pub struct ModelState {
     /// Every action run, oldest first.
     #[serde(default)]
     pub actions: Vec<ActionRecord>,
+    /// The model clock: seconds since the Unix epoch (UTC). It starts at
+    /// [`MODEL_EPOCH`] and moves only with `reactive model tick --advance`.
+    #[serde(default = "model_epoch")]
+    pub clock: i64,
+    /// The secrets' metadata, revisions, grants and tracking (no content).
+    #[serde(default)]
+    pub secrets: SecretStore,
+    /// The secrets' content: kept out of `model.json`, in `secrets.json` (mode 0600).
+    #[serde(skip)]
+    pub secret_contents: SecretContents,
+}
+
+fn model_epoch() -> i64 {
+    MODEL_EPOCH
 }
 
 /// One action run and its outcome.
@@ -253,11 +269,16 @@ impl ModelState {
         let text = std::fs::read_to_string(&path).map_err(|e| {
             anyhow::anyhow!("{}: {e} (run `reactive model init` first?)", path.display())
         })?;
-        serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+        let mut state: ModelState =
+            serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        state.secret_contents = SecretContents::load(dir)?;
+        Ok(state)
     }
 
-    /// Writes it atomically.
+    /// Writes it atomically: `model.json`, and the secrets' content in `secrets.json`
+    /// (mode 0600).
     pub fn save(&self, dir: &Path) -> anyhow::Result<()> {
+        self.secret_contents.save(dir)?;
         let path = dir.join(STATE_FILE);
         let tmp = dir.join(format!("{STATE_FILE}.tmp"));
         std::fs::write(&tmp, serde_json::to_string_pretty(self)?)

@@ -7,6 +7,7 @@
 use charms_reactive_juju::hooks::RelationHook;
 
 use crate::hook::Hook;
+use crate::secret::{next_rotate, EXPIRE_RETRY_DELAY, ROTATE_RETRY_DELAY};
 use crate::state::{unit_order, ModelState, Versioned};
 
 /// Records that the unit handled `hook` (the uniter's state moves on).
@@ -85,6 +86,10 @@ pub fn advance_observed(model: &mut ModelState, unit_name: &str, hook: &Hook, ob
         app_version,
     } = observed.clone();
     let kind = RelationHook::parse(&hook.name).map_or("", |h| h.kind);
+    if let Some(secret) = &hook.secret {
+        advance_secret(model, unit_name, &hook.name, secret);
+        return;
+    }
     if hook.name == "install" {
         // Entering scope: Juju fills the unit's bag in every relation.
         let ids: Vec<u32> = model.relations_of(&app).map(|r| r.id).collect();
@@ -151,12 +156,57 @@ pub fn advance_observed(model: &mut ModelState, unit_name: &str, hook: &Hook, ob
     }
 }
 
+/// After a secret hook succeeded: the consumer was told of the revision; the next
+/// rotation is scheduled (by the policy if the charm made a new revision, else 5 minutes
+/// on, as Juju retries); an expired revision's hook runs again 5 minutes on unless the
+/// revision was removed; an old revision's `secret-remove` ran once.
+fn advance_secret(
+    model: &mut ModelState,
+    unit_name: &str,
+    name: &str,
+    secret: &crate::hook::SecretHook,
+) {
+    let now = model.clock;
+    let Some(s) = model.secrets.secrets.get_mut(&secret.id) else {
+        return;
+    };
+    match (name, secret.revision) {
+        ("secret-changed", _) => {
+            if let Some(c) = s.consumers.get_mut(unit_name) {
+                c.notified = c.notified.max(secret.latest);
+            }
+        }
+        ("secret-rotate", _) => {
+            let last = s.next_rotate.unwrap_or(now);
+            s.next_rotate = match s.rotate.as_deref().and_then(|p| next_rotate(p, last, now)) {
+                // No new revision: Juju asks again after RotateRetryDelay (from when the
+                // hook ran here: the model clock may have jumped past several periods).
+                Some(_) if s.latest == secret.latest => Some(last.max(now) + ROTATE_RETRY_DELAY),
+                other => other,
+            };
+        }
+        ("secret-expired", Some(rev)) => {
+            if let Some(r) = s.revisions.get_mut(&rev) {
+                r.expire_due = Some(now + EXPIRE_RETRY_DELAY);
+            }
+        }
+        ("secret-remove", Some(rev)) => {
+            s.obsolete_notified.insert(rev);
+        }
+        _ => {}
+    }
+}
+
 /// Drops a unit that ran `remove`; a leader's application elects the lowest remaining
 /// unit.
 fn remove_unit(model: &mut ModelState, unit_name: &str) {
     let Some(unit) = model.units.remove(unit_name) else {
         return;
     };
+    // Its own secrets, grants and tracking go with it, as in Juju.
+    model
+        .secrets
+        .forget_unit(&mut model.secret_contents, unit_name);
     // Its relation data stays readable for the life of the relation: Juju keeps a
     // departed unit's settings until the relation is removed.
     let had_leader = model
@@ -226,5 +276,7 @@ pub fn cleanup_relations(model: &mut ModelState) {
         .collect();
     for id in gone {
         model.relations.remove(&id);
+        // A grant ends with the relation it was made in.
+        model.secrets.forget_relation(id);
     }
 }

@@ -10,9 +10,10 @@ use std::path::{Path, PathBuf};
 use charms_reactive_juju::settings::Settings;
 use charms_reactive_model::agent::{tool_main_with_env, ToolServer};
 use charms_reactive_model::context::{
-    ActionData, CurrentRelation, HookContextData, Immediate, PortRange, RelationView, Status,
-    Transactional,
+    ActionData, CurrentRelation, HookContextData, Immediate, PortRange, RelationView, SecretChange,
+    SecretView, SecretsView, Status, Transactional,
 };
+use charms_reactive_model::secret::{Grant, GrantTarget, Owner, SecretContent, MODEL_EPOCH};
 use charms_reactive_model::tools::{run_tool, ToolOutput, TOOL_NAMES};
 use serde_json::json;
 
@@ -148,6 +149,7 @@ fn sample(v: V) -> HookContextData {
         state: bag(&[("counter", "3")]),
         action: None,
         model_uuid: MODEL_UUID.into(),
+        secrets: secrets(matches!(v, Leader)),
         immediate: vec![],
         transactional: vec![],
     };
@@ -245,6 +247,99 @@ fn sample(v: V) -> HookContextData {
         }
     }
     ctx
+}
+
+/// Secret ids of the sample: `SECRET_A` owned by application kv (label `db-password`, hourly
+/// rotation, revisions 1 and 2, granted to web over `db:1`; kv/1 tracks revision 1);
+/// `SECRET_B` owned by unit kv/1 (label `tls`, expiring a day after the model epoch); `SECRET_C` owned
+/// by web and granted to kv (kv/1 tracks revision 3 of 4 under its label `web-token`);
+/// `SECRET_D` owned by cache, not granted.
+const SECRET_A: &str = "d0a1b2c3d4e5f6g7h8i0";
+const SECRET_B: &str = "d0a1b2c3d4e5f6g7h8jg";
+const SECRET_C: &str = "c9bu7j9ap04b2k3f5hs0";
+const SECRET_D: &str = "c9bu7j9ap04b2k3f5ht0";
+
+/// Content as Juju stores it: base64-encoded values.
+fn content(pairs: &[(&str, &str)]) -> SecretContent {
+    SecretContent(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    )
+}
+
+/// What kv/1 sees of the model's secrets (see [`SECRET_A`]); as leader it manages
+/// `SECRET_A`.
+fn secrets(leader: bool) -> SecretsView {
+    let web_grant = Grant {
+        target: GrantTarget::Application("web".into()),
+        relation: 1,
+        scope: "relation-web.database#kv.db".into(),
+    };
+    let a = SecretView {
+        owner: Some(Owner::Application("kv".into())),
+        manage: leader,
+        readable: true,
+        label: Some("db-password".into()),
+        rotate: Some("hourly".into()),
+        next_rotate: Some(MODEL_EPOCH + 3600),
+        latest: 2,
+        grants: if leader { vec![web_grant] } else { vec![] },
+        tracked: Some(1),
+        contents: [
+            (1, content(&[("password", "czNjcmV0LTE=")])),
+            (2, content(&[("password", "czNjcmV0LTI=")])),
+        ]
+        .into(),
+        ..SecretView::default()
+    };
+    let b = SecretView {
+        owner: Some(Owner::Unit("kv/1".into())),
+        manage: true,
+        readable: true,
+        label: Some("tls".into()),
+        description: Some("tls key".into()),
+        latest: 1,
+        latest_expire: Some(MODEL_EPOCH + 86_400),
+        contents: [(1, content(&[("cert", "Q0VSVA=="), ("key", "S0VZ")]))].into(),
+        ..SecretView::default()
+    };
+    let c = SecretView {
+        owner: Some(Owner::Application("web".into())),
+        readable: true,
+        latest: 4,
+        tracked: Some(3),
+        consumer_label: Some("web-token".into()),
+        contents: [
+            (3, content(&[("token", "b2xk")])),
+            (4, content(&[("token", "bmV3")])),
+        ]
+        .into(),
+        ..SecretView::default()
+    };
+    SecretsView {
+        now: MODEL_EPOCH,
+        seq: 42,
+        created: 0,
+        known: [SECRET_A, SECRET_B, SECRET_C, SECRET_D]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        secrets: [(SECRET_A, a), (SECRET_B, b), (SECRET_C, c)]
+            .into_iter()
+            .map(|(id, v)| (id.to_string(), v))
+            .collect(),
+        relation_tags: [
+            (0, "relation-kv.cluster"),
+            (1, "relation-web.database#kv.db"),
+            (2, "relation-other.db#kv.db"),
+            (10, "relation-cache.db#kv.db"),
+        ]
+        .into_iter()
+        .map(|(id, t)| (id, t.to_string()))
+        .collect(),
+    }
 }
 
 fn run_in(
@@ -545,7 +640,7 @@ const CASES: &[Row] = &[
     (Base, "storage-list", &["--format=json"], None, E("[]\n"), E(""), 0),
     (Base, "juju-reboot", &[], None, E(""), E("ERROR juju-reboot is not supported by the local model\n"), 1),
     (Action, "juju-reboot", &["--now"], None, E(""), E("ERROR juju-reboot is not supported when running an action.\n"), 1),
-    (Base, "secret-get", &["secret:abc"], None, E(""), E("ERROR secret-get is not supported by the local model\n"), 1),
+    (Base, "secret-get", &["secret:abc"], None, E(""), E("ERROR secret URI \"secret:abc\" not valid\n"), 2),
     (Base, "secret-add", &["--help"], None, C("Usage: secret-add"), E(""), 0),
     (Base, "storage-get", &["-s", "data/0"], None, E(""), E("ERROR storage-get is not supported by the local model\n"), 1),
     (Base, "add-metric", &[], None, E(""), E("ERROR no metrics specified\n"), 2),
@@ -554,6 +649,111 @@ const CASES: &[Row] = &[
     (Base, "pod-spec-set", &["--file", "x"], None, E(""), E("ERROR pod-spec-set is not supported by the local model\n"), 1),
     (Base, "payload-register", &["-h"], None, C("Usage: payload-register"), E(""), 0),
     (Base, "no-such-tool", &[], None, E(""), E("ERROR bad request: unknown hook command: no-such-tool\n"), 1),
+];
+
+/// The secret tools' cases (ids: see [`SECRET_A`]). Expected outputs follow Juju 3.6's
+/// `jujuc` secret commands: `secret-get` and `secret-info-get` print yaml (default) or
+/// json only, `secret-ids` smart/yaml/json; argument errors exit 2, refusals 1.
+#[rustfmt::skip]
+const SECRET_CASES: &[Row] = &[
+    // ---- secret-get: arguments ----
+    (Base, "secret-get", &[], None, E(""), E("ERROR require either a secret URI or label\n"), 2),
+    (Base, "secret-get", &["bogus"], None, E(""), E("ERROR secret URI \"bogus\" not valid\n"), 2),
+    (Base, "secret-get", &["secret:d0a1b2c3d4e5f6g7h8i0", "--peek", "--refresh"], None, E(""), E("ERROR specify one of --peek or --refresh but not both\n"), 2),
+    (Base, "secret-get", &["secret:d0a1b2c3d4e5f6g7h8i0", "a", "b"], None, E(""), E("ERROR unrecognized args: [\"b\"]\n"), 2),
+    (Base, "secret-get", &["secret:d0a1b2c3d4e5f6g7h8i0", "--format=smart"], None, E(""), E("ERROR invalid value \"smart\" for option --format: unknown format \"smart\"\n"), 2),
+    // ---- secret-get: tracked revision, --peek, --refresh, keys, labels ----
+    (Base, "secret-get", &["secret:d0a1b2c3d4e5f6g7h8i0"], None, E("password: s3cret-1\n"), E(""), 0),
+    (Base, "secret-get", &["secret:d0a1b2c3d4e5f6g7h8i0", "--format=json"], None, E("{\"password\":\"s3cret-1\"}\n"), E(""), 0),
+    (Base, "secret-get", &["secret:d0a1b2c3d4e5f6g7h8i0", "--peek"], None, E("password: s3cret-2\n"), E(""), 0),
+    (Base, "secret-get", &["secret:d0a1b2c3d4e5f6g7h8i0", "--refresh", "--format", "json"], None, E("{\"password\":\"s3cret-2\"}\n"), E(""), 0),
+    (Base, "secret-get", &["secret:d0a1b2c3d4e5f6g7h8i0", "password"], None, E("s3cret-1\n"), E(""), 0),
+    (Base, "secret-get", &["d0a1b2c3d4e5f6g7h8i0", "password", "--format=json"], None, E("\"s3cret-1\"\n"), E(""), 0),
+    (Base, "secret-get", &["d0a1b2c3d4e5f6g7h8i0", "password#base64"], None, E("czNjcmV0LTE=\n"), E(""), 0),
+    (Base, "secret-get", &["secret:d0a1b2c3d4e5f6g7h8i0", "missing"], None, E(""), E("ERROR secret key value \"missing\" not found\n"), 1),
+    (Base, "secret-get", &["--label", "db-password"], None, E("password: s3cret-1\n"), E(""), 0),
+    (Base, "secret-get", &["--label=web-token"], None, E("token: old\n"), E(""), 0),
+    (Base, "secret-get", &["--label=web-token", "--peek"], None, E("token: new\n"), E(""), 0),
+    (Base, "secret-get", &["secret://f2f0e0c1-5d5e-4c6e-9d21-6f1f4b7e9a10/c9bu7j9ap04b2k3f5hs0"], None, E("token: old\n"), E(""), 0),
+    (Base, "secret-get", &["--label", "nope"], None, E(""), E("ERROR consumer label \"nope\" not found\n"), 1),
+    (Base, "secret-get", &["secret:d0a1b2c3d4e5f6g7h8jg"], None, E("cert: CERT\nkey: KEY\n"), E(""), 0),
+    (Base, "secret-get", &["secret:c9bu7j9ap04b2k3f5ht0"], None, E(""), E("ERROR permission denied\n"), 1),
+    (Base, "secret-get", &["secret:c9bu7j9ap04b2k3f5hu0"], None, E(""), E("ERROR secret \"c9bu7j9ap04b2k3f5hu0\" not found\n"), 1),
+    (Base, "secret-get", &["foo:d0a1b2c3d4e5f6g7h8i0"], None, E(""), E("ERROR secret URI \"foo:d0a1b2c3d4e5f6g7h8i0\" not valid\n"), 2),
+    // ---- secret-add ----
+    (Base, "secret-add", &[], None, E(""), E("ERROR missing secret value or filename\n"), 2),
+    (Base, "secret-add", &["=x"], None, E(""), E("ERROR key value \"=x\" not valid\n"), 2),
+    (Base, "secret-add", &["ab=x"], None, E(""), E("ERROR key \"ab\" not valid\n"), 2),
+    (Base, "secret-add", &["--rotate", "sometimes", "a-key=x"], None, E(""), E("ERROR rotate policy \"sometimes\" not valid\n"), 2),
+    (Base, "secret-add", &["--owner", "model", "a-key=x"], None, E(""), E("ERROR secret owner \"model\" not valid\n"), 2),
+    (Base, "secret-add", &["--expire", "-1h", "a-key=x"], None, E(""), E("ERROR negative expire duration \"-1h\" not valid\n"), 2),
+    (Base, "secret-add", &["--expire", "soon", "a-key=x"], None, E(""), E("ERROR expire time or duration \"soon\" not valid\n"), 2),
+    (Base, "secret-add", &["--file", "missing.yaml"], None, E(""), E("ERROR open /nonexistent-cwd/missing.yaml: no such file or directory\n"), 2),
+    (Base, "secret-add", &["--owner=unit", "key#file=missing.txt"], None, E(""), E("ERROR reading content for secret key \"key\": open /nonexistent-cwd/missing.txt: no such file or directory\n"), 2),
+    (Base, "secret-add", &["token=s3cret"], None, E(""), E("ERROR this unit is not the leader\n"), 1),
+    (Base, "secret-add", &["--owner", "unit", "--label", "tls", "token=s3cret"], None, E(""), E("ERROR secret with label \"tls\" already exists\n"), 1),
+    (Base, "secret-add", &["--owner", "unit", "token=s3cret"], None, C("secret:"), E(""), 0),
+    (Leader, "secret-add", &["--rotate", "monthly", "--expire", "24h", "token=s3cret"], None, C("secret:"), E(""), 0),
+    (Leader, "secret-add", &["--expire", "2025-01-01T06:06:06", "cert#base64=AA=="], None, C("secret:"), E(""), 0),
+    // ---- secret-set ----
+    (Base, "secret-set", &[], None, E(""), E("ERROR missing secret URI\n"), 2),
+    (Base, "secret-set", &["bad"], None, E(""), E("ERROR secret URI \"bad\" not valid\n"), 2),
+    (Base, "secret-set", &["secret:d0a1b2c3d4e5f6g7h8jg", "--rotate", "sometimes"], None, E(""), E("ERROR rotate policy \"sometimes\" not valid\n"), 2),
+    (Base, "secret-set", &["secret:d0a1b2c3d4e5f6g7h8i0", "password=x"], None, E(""), E("ERROR this unit is not the leader\n"), 1),
+    (Base, "secret-set", &["secret:c9bu7j9ap04b2k3f5hs0", "token=x"], None, E(""), E("ERROR permission denied\n"), 1),
+    (Base, "secret-set", &["secret:c9bu7j9ap04b2k3f5hu0", "token=x"], None, E(""), E("ERROR secret \"c9bu7j9ap04b2k3f5hu0\" not found\n"), 1),
+    (Base, "secret-set", &["secret:d0a1b2c3d4e5f6g7h8jg", "--label", "db-password"], None, E(""), E("ERROR secret with label \"db-password\" already exists\n"), 1),
+    (Base, "secret-set", &["secret:d0a1b2c3d4e5f6g7h8jg", "--rotate", "daily", "--description", "new"], None, E(""), E(""), 0),
+    (Leader, "secret-set", &["secret:d0a1b2c3d4e5f6g7h8i0", "password=n3w"], None, E(""), E(""), 0),
+    // ---- secret-remove ----
+    (Base, "secret-remove", &[], None, E(""), E("ERROR missing secret URI\n"), 2),
+    (Base, "secret-remove", &["secret:d0a1b2c3d4e5f6g7h8jg", "extra"], None, E(""), E("ERROR unrecognized args: [\"extra\"]\n"), 2),
+    (Base, "secret-remove", &["secret:d0a1b2c3d4e5f6g7h8jg", "--revision", "x"], None, E(""), E("ERROR invalid value \"x\" for option --revision: strconv.ParseInt: parsing \"x\": invalid syntax\n"), 2),
+    (Base, "secret-remove", &["secret:d0a1b2c3d4e5f6g7h8i0"], None, E(""), E("ERROR this unit is not the leader\n"), 1),
+    (Base, "secret-remove", &["secret:c9bu7j9ap04b2k3f5hu0"], None, E(""), E("ERROR secret \"c9bu7j9ap04b2k3f5hu0\" not found\n"), 1),
+    (Leader, "secret-remove", &["secret:d0a1b2c3d4e5f6g7h8i0", "--revision", "1"], None, E(""), E(""), 0),
+    (Base, "secret-remove", &["secret:d0a1b2c3d4e5f6g7h8jg"], None, E(""), E(""), 0),
+    // ---- secret-grant ----
+    (Base, "secret-grant", &[], None, E(""), E("ERROR missing secret URI\n"), 2),
+    (Base, "secret-grant", &["secret:d0a1b2c3d4e5f6g7h8jg"], None, E(""), E("ERROR no relation id specified\n"), 2),
+    (Base, "secret-grant", &["secret:d0a1b2c3d4e5f6g7h8jg", "-r", "9"], None, E(""), E("ERROR invalid value \"9\" for option -r: relation not found\n"), 2),
+    (Base, "secret-grant", &["secret:d0a1b2c3d4e5f6g7h8jg", "-r", "1", "--unit", "web"], None, E(""), E("ERROR unit \"web\" not valid\n"), 2),
+    (Base, "secret-grant", &["secret:d0a1b2c3d4e5f6g7h8jg", "-r", "1", "--unit", "cache/0"], None, E(""), E("ERROR cannot specify unit \"cache/0\" in relation to application \"web\"\n"), 2),
+    (Base, "secret-grant", &["secret:d0a1b2c3d4e5f6g7h8jg", "-r", "1", "x"], None, E(""), E("ERROR unrecognized args: [\"x\"]\n"), 2),
+    (Base, "secret-grant", &["secret:d0a1b2c3d4e5f6g7h8i0", "-r", "1"], None, E(""), E("ERROR secret \"d0a1b2c3d4e5f6g7h8i0\" not found\n"), 1),
+    (Base, "secret-grant", &["secret:d0a1b2c3d4e5f6g7h8jg", "--relation", "db:1"], None, E(""), E(""), 0),
+    (Leader, "secret-grant", &["secret:d0a1b2c3d4e5f6g7h8i0", "-r", "1", "--unit", "web/0"], None, E(""), E(""), 0),
+    (RelHook, "secret-grant", &["secret:d0a1b2c3d4e5f6g7h8jg", "--unit", "web/0"], None, E(""), E(""), 0),
+    // ---- secret-revoke ----
+    (Base, "secret-revoke", &[], None, E(""), E("ERROR missing secret URI\n"), 2),
+    (Base, "secret-revoke", &["secret:d0a1b2c3d4e5f6g7h8jg"], None, E(""), E("ERROR missing relation or application or unit\n"), 2),
+    (Base, "secret-revoke", &["secret:d0a1b2c3d4e5f6g7h8jg", "--app", "web", "--unit", "web/0"], None, E(""), E("ERROR specify only one of application or unit\n"), 2),
+    (Base, "secret-revoke", &["secret:d0a1b2c3d4e5f6g7h8jg", "--app", "Web"], None, E(""), E("ERROR application \"Web\" not valid\n"), 2),
+    (Base, "secret-revoke", &["secret:d0a1b2c3d4e5f6g7h8jg", "--unit", "web"], None, E(""), E("ERROR unit \"web\" not valid\n"), 2),
+    (Base, "secret-revoke", &["secret:d0a1b2c3d4e5f6g7h8jg", "-r", "1", "--app", "web"], None, E(""), E("ERROR do not specify both relation and app\n"), 2),
+    (RelHook, "secret-revoke", &["secret:d0a1b2c3d4e5f6g7h8jg", "--app", "web"], None, E(""), E("ERROR do not specify both relation and app\n"), 2),
+    (Base, "secret-revoke", &["secret:d0a1b2c3d4e5f6g7h8i0", "--app", "web"], None, E(""), E("ERROR this unit is not the leader\n"), 1),
+    (Base, "secret-revoke", &["secret:d0a1b2c3d4e5f6g7h8jg", "--application", "web"], None, E(""), E(""), 0),
+    (Base, "secret-revoke", &["secret:d0a1b2c3d4e5f6g7h8jg", "--unit", "web/0"], None, E(""), E(""), 0),
+    (Leader, "secret-revoke", &["secret:d0a1b2c3d4e5f6g7h8i0", "-r", "1"], None, E(""), E(""), 0),
+    // ---- secret-ids ----
+    (Base, "secret-ids", &[], None, E("d0a1b2c3d4e5f6g7h8jg\n"), E(""), 0),
+    (Base, "secret-ids", &["--format=json"], None, E("[\"d0a1b2c3d4e5f6g7h8jg\"]\n"), E(""), 0),
+    (Leader, "secret-ids", &[], None, E("d0a1b2c3d4e5f6g7h8i0\nd0a1b2c3d4e5f6g7h8jg\n"), E(""), 0),
+    (Leader, "secret-ids", &["--format=yaml"], None, E("- d0a1b2c3d4e5f6g7h8i0\n- d0a1b2c3d4e5f6g7h8jg\n"), E(""), 0),
+    (Base, "secret-ids", &["x"], None, E(""), E("ERROR unrecognized args: [\"x\"]\n"), 2),
+    // ---- secret-info-get ----
+    (Base, "secret-info-get", &[], None, E(""), E("ERROR require either a secret URI or label\n"), 2),
+    (Base, "secret-info-get", &["secret:d0a1b2c3d4e5f6g7h8jg", "--label", "tls"], None, E(""), E("ERROR specify either a secret URI or label but not both\n"), 2),
+    (Base, "secret-info-get", &["nope"], None, E(""), E("ERROR secret URI \"nope\" not valid\n"), 2),
+    (Base, "secret-info-get", &["secret:d0a1b2c3d4e5f6g7h8jg", "x"], None, E(""), E("ERROR unrecognized args: [\"x\"]\n"), 2),
+    (Base, "secret-info-get", &["secret:d0a1b2c3d4e5f6g7h8jg"], None, E("d0a1b2c3d4e5f6g7h8jg:\n  revision: 1\n  label: tls\n  owner: unit\n  description: tls key\n  expiry: 2025-01-02T00:00:00Z\n"), E(""), 0),
+    (Base, "secret-info-get", &["--label", "tls", "--format=json"], None, E("{\"d0a1b2c3d4e5f6g7h8jg\":{\"revision\":1,\"label\":\"tls\",\"owner\":\"unit\",\"description\":\"tls key\",\"expiry\":\"2025-01-02T00:00:00Z\"}}\n"), E(""), 0),
+    (Base, "secret-info-get", &["secret:d0a1b2c3d4e5f6g7h8i0"], None, E(""), E("ERROR secret \"d0a1b2c3d4e5f6g7h8i0\" not found\n"), 1),
+    (Base, "secret-info-get", &["--label", "nope"], None, E(""), E("ERROR secret \"nope\" not found\n"), 1),
+    (Leader, "secret-info-get", &["secret:d0a1b2c3d4e5f6g7h8i0"], None, E("d0a1b2c3d4e5f6g7h8i0:\n  revision: 2\n  label: db-password\n  owner: application\n  rotation: hourly\n  rotates: 2025-01-01T01:00:00Z\n  access:\n  - target: application-web\n    scope: relation-web.database#kv.db\n    role: view\n"), E(""), 0),
+    (Leader, "secret-info-get", &["--label=db-password", "--format", "json"], None, E("{\"d0a1b2c3d4e5f6g7h8i0\":{\"revision\":2,\"label\":\"db-password\",\"owner\":\"application\",\"rotation\":\"hourly\",\"rotates\":\"2025-01-01T01:00:00Z\",\"access\":[{\"target\":\"application-web\",\"scope\":\"relation-web.database#kv.db\",\"role\":\"view\"}]}}\n"), E(""), 0),
+    (Base, "secret-info-get", &["--help"], None, C("Usage: secret-info-get [options] <ID>"), E(""), 0),
 ];
 
 fn matches(expected: Out, got: &str) -> bool {
@@ -566,7 +766,9 @@ fn matches(expected: Out, got: &str) -> bool {
 #[test]
 fn golden_cases() {
     let mut failures = Vec::new();
-    for (i, (v, tool, args, stdin, stdout, stderr, code)) in CASES.iter().enumerate() {
+    for (i, (v, tool, args, stdin, stdout, stderr, code)) in
+        CASES.iter().chain(SECRET_CASES).enumerate()
+    {
         let mut ctx = sample(*v);
         let out = run_in(&mut ctx, Path::new(CWD), tool, args, stdin.unwrap_or(""));
         let (got_out, got_err) = (text(&out.stdout), text(&out.stderr));
@@ -1021,4 +1223,132 @@ fn tool_calls_go_through_the_agent_socket_and_check_the_context_id() {
     );
     assert!(!socket.exists(), "the socket is removed when the hook ends");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn secret_changes_are_transactional_and_visible_in_the_hook() {
+    let mut ctx = sample(Leader);
+    let out = run(&mut ctx, "secret-add", &["--label", "api-key", "token=v1"]);
+    assert_eq!(out.code, 0, "{}", text(&out.stderr));
+    let printed = text(&out.stdout);
+    let id = printed
+        .trim_end()
+        .strip_prefix("secret:")
+        .unwrap_or_default()
+        .to_string();
+    // Juju's ids are xids: 20 characters of lowercase base32hex.
+    assert!(
+        id.len() == 20
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'v').contains(&b)),
+        "{printed:?}"
+    );
+    assert_eq!(printed, format!("secret:{id}\n"));
+    // Read back by label and by id, changed, listed: all within the hook.
+    assert_eq!(
+        text(&run(&mut ctx, "secret-get", &["--label", "api-key"]).stdout),
+        "token: v1\n"
+    );
+    assert_eq!(run(&mut ctx, "secret-set", &[&id, "token=v2"]).code, 0);
+    assert_eq!(
+        text(&run(&mut ctx, "secret-get", &[&id, "token"]).stdout),
+        "v2\n"
+    );
+    assert!(text(&run(&mut ctx, "secret-ids", &[]).stdout).contains(&id));
+    // --refresh moves the tracked revision of A to its latest.
+    assert_eq!(
+        text(&run(&mut ctx, "secret-get", &[SECRET_A, "--refresh"]).stdout),
+        "password: s3cret-2\n"
+    );
+    assert_eq!(
+        text(&run(&mut ctx, "secret-get", &[SECRET_A]).stdout),
+        "password: s3cret-2\n"
+    );
+    // Everything is transactional; the update of the new secret changed its creation.
+    assert!(ctx.immediate.is_empty());
+    let changes: Vec<&SecretChange> = ctx
+        .transactional
+        .iter()
+        .map(|t| match t {
+            Transactional::Secret { change } => change,
+            other => panic!("not a secret change: {other:?}"),
+        })
+        .collect();
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    match changes[0] {
+        SecretChange::Create {
+            id: created,
+            owner,
+            label,
+            content,
+            ..
+        } => {
+            assert_eq!(created, &id);
+            assert_eq!(owner, &Owner::Application("kv".into()));
+            assert_eq!(label.as_deref(), Some("api-key"));
+            assert_eq!(content.key_value("token"), Ok("v2".into()));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        changes[1],
+        &SecretChange::Track {
+            id: SECRET_A.into(),
+            revision: 2,
+            label: None
+        }
+    );
+    // A secret's value (here base64-encoded, as stored) never shows in Debug output.
+    let debug = format!("{ctx:?}");
+    for stored in ["djI=", "czNjcmV0LTE=", "czNjcmV0LTI="] {
+        assert!(!debug.contains(stored), "{stored} in {debug}");
+    }
+}
+
+#[test]
+fn secret_ids_of_a_unit_owning_nothing() {
+    let mut ctx = sample(Base);
+    ctx.secrets.secrets.remove(SECRET_B);
+    assert_eq!(text(&run(&mut ctx, "secret-ids", &[]).stdout), "");
+    assert_eq!(
+        text(&run(&mut ctx, "secret-ids", &["--format=json"]).stdout),
+        "null\n"
+    );
+    assert_eq!(
+        text(&run(&mut ctx, "secret-ids", &["--format=yaml"]).stdout),
+        "[]\n"
+    );
+}
+
+#[test]
+fn a_consumer_label_given_with_the_id_is_recorded() {
+    let mut ctx = sample(Base);
+    let out = run(
+        &mut ctx,
+        "secret-get",
+        &[SECRET_C, "--label", "their-token"],
+    );
+    assert_eq!(text(&out.stdout), "token: old\n");
+    assert_eq!(
+        ctx.transactional,
+        vec![Transactional::Secret {
+            change: SecretChange::Track {
+                id: SECRET_C.into(),
+                revision: 3,
+                label: Some("their-token".into())
+            }
+        }]
+    );
+    assert_eq!(
+        text(
+            &run(
+                &mut ctx,
+                "secret-get",
+                &["--label", "their-token", "--peek"]
+            )
+            .stdout
+        ),
+        "token: new\n"
+    );
 }

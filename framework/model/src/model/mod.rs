@@ -154,6 +154,7 @@ impl Model {
             seed,
             rng: seed,
             jobs: options.jobs,
+            clock: crate::secret::MODEL_EPOCH,
             ..ModelState::default()
         };
         // Checked before anything is written: a host that cannot make machines gets a
@@ -229,6 +230,7 @@ impl Model {
         }
         for file in [
             dir.join(STATE_FILE),
+            dir.join(crate::secret_store::SECRETS_FILE),
             paths.hook_log(),
             paths.debug_log(),
             dir.join(LOCK_FILE),

@@ -18,6 +18,8 @@ pub(crate) enum Kind {
     Format(&'static [&'static str]),
     /// `-r`/`--relation`: a relation id known to the context.
     Relation,
+    /// A Go `int` (`strconv.ParseInt`, base 10 here).
+    Int,
 }
 
 /// One option; all its names share one value.
@@ -59,6 +61,11 @@ impl Parsed {
             Some(Value::Str(s)) => Some(s),
             _ => None,
         }
+    }
+
+    /// An int option's value, if given.
+    pub(crate) fn int(&self, name: &str) -> Option<i64> {
+        self.string(name).and_then(|s| s.parse().ok())
     }
 
     /// A relation option's id, if given.
@@ -167,6 +174,9 @@ pub(crate) fn parse(
                 }
             }
             Kind::Relation => relation_id(ctx, &value).map(Value::Relation),
+            Kind::Int => gostr::atoi(&value)
+                .map(|n| Value::Str(n.to_string()))
+                .map_err(|e| e.replace("strconv.Atoi", "strconv.ParseInt")),
         };
         match set {
             Ok(v) => {

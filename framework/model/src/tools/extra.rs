@@ -1,6 +1,6 @@
 //! The less common tools: `goal-state`, `credential-get`,
-//! `resource-get`, `storage-list` and `juju-reboot` with minimal behaviour; the
-//! secret tools, `storage-add` and `storage-get` unsupported.
+//! `resource-get`, `storage-list` and `juju-reboot` with minimal behaviour;
+//! `storage-add` and `storage-get` unsupported.
 
 use super::args::{Kind, Opt, Parsed};
 use super::cmd::{check_empty, unsupported, Body, Fail, Io, Spec, Tool};
@@ -74,14 +74,6 @@ pub(super) const TOOLS: &[Tool] = &[
         },
         body: Body::Run(juju_reboot),
     },
-    unsupported("secret-add", "Add a new secret."),
-    unsupported("secret-set", "Update an existing secret."),
-    unsupported("secret-remove", "Remove an existing secret."),
-    unsupported("secret-get", "Get the content of a secret."),
-    unsupported("secret-info-get", "Get a secret's metadata info."),
-    unsupported("secret-grant", "Grant access to a secret."),
-    unsupported("secret-revoke", "Revoke access to a secret."),
-    unsupported("secret-ids", "Print secret IDs."),
     unsupported("storage-add", "Add storage instances."),
     unsupported("storage-get", "Print information for the storage instance with the specified ID."),
 ];

@@ -17,7 +17,7 @@ fn write_node(out: &mut String, node: &Node) {
         Node::Int(i) => out.push_str(&i.to_string()),
         Node::Uint(u) => out.push_str(&u.to_string()),
         Node::Float(f) => out.push_str(&float(*f)),
-        Node::Str(s) => string(out, s),
+        Node::Str(s) | Node::Plain(s) => string(out, s),
         Node::Strings(items) => {
             out.push('[');
             for (i, s) in items.iter().enumerate() {

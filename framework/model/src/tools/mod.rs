@@ -11,6 +11,10 @@
 //! `open-port`, `close-port`) go to `ctx.transactional`, and the first three also
 //! update the in-hook view (Juju's own-bag and state reads see the hook's writes).
 //! `opened-ports` shows committed ports only. Action tools record into `ctx.action`.
+//! The secret tools (`secret-add`, `secret-get`, `secret-set`, `secret-remove`,
+//! `secret-grant`, `secret-revoke`, `secret-ids`, `secret-info-get`) read
+//! `ctx.secrets` and record every change, and the tracking `secret-get` moves, as
+//! transactional.
 //!
 //! Tools outside the common set, and what the local model does for them:
 //! * minimal behaviour: `add-metric` (validates, then fails as Juju does outside
@@ -23,9 +27,8 @@
 //!   `storage-list` (no storage: empty list), `juju-reboot` (refused inside an action
 //!   as Juju does, otherwise not supported);
 //! * not supported (`ERROR <tool> is not supported by the local model`, exit 1;
-//!   `--help` still works): `secret-add`, `secret-set`, `secret-remove`,
-//!   `secret-get`, `secret-info-get`, `secret-grant`, `secret-revoke`, `secret-ids`,
-//!   `storage-add`, `storage-get`, and the legacy `payload-register`,
+//!   `--help` still works): `storage-add`, `storage-get`, and the legacy
+//!   `payload-register`,
 //!   `payload-unregister`, `payload-status-set`, `k8s-spec-set`, `k8s-spec-get`,
 //!   `k8s-raw-set`, `k8s-raw-get`, `pod-spec-set`, `pod-spec-get`.
 
@@ -43,6 +46,7 @@ mod node;
 mod output;
 mod ports;
 mod relation;
+mod secret;
 mod state;
 mod status;
 mod unit;
@@ -129,6 +133,7 @@ const FAMILIES: &[&[cmd::Tool]] = &[
     log::TOOLS,
     ports::TOOLS,
     relation::TOOLS,
+    secret::TOOLS,
     state::TOOLS,
     status::TOOLS,
     unit::TOOLS,

@@ -20,6 +20,9 @@ pub(crate) enum Node {
     Float(f64),
     /// A string.
     Str(String),
+    /// A value Go's YAML encoder writes unquoted though it is not a string to YAML (a
+    /// `time.Time`: `2025-01-01T00:00:00Z`); a string in JSON.
+    Plain(String),
     /// A Go `[]string`: the smart format joins it with newlines.
     Strings(Vec<String>),
     /// Any other Go slice.

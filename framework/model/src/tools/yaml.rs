@@ -87,6 +87,7 @@ impl Emitter {
             Node::Uint(u) => self.scalar(&u.to_string(), Style::Plain, ctx),
             Node::Float(f) => self.scalar(&format_float(*f), Style::Plain, ctx),
             Node::Str(s) => self.scalar(s, string_style(s), ctx),
+            Node::Plain(s) => self.scalar(s, Style::Plain, ctx),
         }
     }
 
