@@ -1,5 +1,8 @@
 //! Automatic flags: configuration changes, series upgrades and secret hooks.
 //!
+//! Layers add their own hook-lifetime flags with
+//! [`crate::low_level::set_flag_for_this_hook`] (the base layer's `hook.<name>`).
+//!
 //! In a secret hook, `secret.<kind>.<name>` (`kind` being `changed`, `rotate`,
 //! `expired` or `remove`, `name` the secret's label or, without one, its unique id) is
 //! set for the duration of the hook, like the config flags below.
@@ -55,7 +58,7 @@ fn same_value(a: &Value, b: &Value) -> bool {
 }
 
 /// Sets a hook-lifetime flag and remembers to remove it at hook end.
-fn set_for_this_hook(ctx: &Context, flag: String) {
+pub(crate) fn set_for_this_hook(ctx: &Context, flag: String) {
     set_in(ctx, &flag, Value::Null);
     ctx.hook_lifetime_flags.borrow_mut().push(flag);
 }

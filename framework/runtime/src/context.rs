@@ -75,6 +75,16 @@ pub(crate) struct Context {
     pub logs: RefCell<Vec<(LogLevel, String)>>,
     /// Ids of the handlers invoked so far, in order.
     pub invoked: RefCell<Vec<String>>,
+    /// The layer (crate) order from the build, first layer first (set after
+    /// [`Context::new`]; empty when unknown).
+    pub layers: Vec<String>,
+    /// The id of the handler or startup function running now.
+    pub current_handler: RefCell<Option<String>>,
+    /// The status policy a layer installed for this hook (see
+    /// [`crate::low_level::status_policy`]).
+    pub status_policy: RefCell<Option<Rc<dyn crate::low_level::status_policy::StatusPolicy>>>,
+    /// The built `layer.yaml`'s `options`, read on first use.
+    pub layer_options: std::cell::OnceCell<Result<serde_yaml::Mapping, String>>,
 }
 
 impl Context {
@@ -108,6 +118,10 @@ impl Context {
             callback_errors: RefCell::default(),
             logs: RefCell::default(),
             invoked: RefCell::default(),
+            layers: Vec::new(),
+            current_handler: RefCell::default(),
+            status_policy: RefCell::default(),
+            layer_options: std::cell::OnceCell::new(),
         }
     }
 }

@@ -223,11 +223,13 @@ fn invoke(ctx: &Context, handler: &Handler) -> anyhow::Result<()> {
     tracing::info!("Invoking reactive handler: {}", handler.id);
     ctx.invoked.borrow_mut().push(handler.id.clone());
     *ctx.current_endpoint.borrow_mut() = handler.endpoint.clone();
+    *ctx.current_handler.borrow_mut() = Some(handler.id.clone());
     let result = match catch_unwind(AssertUnwindSafe(handler.def.func)) {
         Ok(result) => result,
         Err(panic) => Err(anyhow!("panicked: {}", panic_message(&panic))),
     };
     *ctx.current_endpoint.borrow_mut() = None;
+    *ctx.current_handler.borrow_mut() = None;
     let callback_error = ctx.callback_errors.borrow_mut().drain(..).next();
     result
         .and(callback_error.map_or(Ok(()), Err))

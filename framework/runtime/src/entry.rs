@@ -83,6 +83,7 @@ fn run_from_env(layers: &[&str]) -> anyhow::Result<()> {
         kv,
     );
     ctx.secret = secret_from_env()?;
+    ctx.layers = layers.iter().map(|l| l.to_string()).collect();
     let ctx = Rc::new(ctx);
     let handlers = handler::handlers(layers, &|_| true, &ctx.metadata)?;
     let startups = handler::startups(layers, &|_| true);

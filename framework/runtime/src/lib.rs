@@ -47,6 +47,7 @@
 //! * [`status`], [`config`], [`leadership`], [`endpoint`], [`triggers`], [`secrets`]:
 //!   what handlers use.
 //! * [`service`]: start and stop the workload's services.
+//! * [`layer_options`]: the layer options of the built charm (`layer.yaml`).
 //! * `testing` (feature `testing`): run hooks in-process against a described state.
 //! * [`low_level`]: the hook tools themselves, the unit state, logging, hook and
 //!   metadata parsing; for tools and tests more than for charms.
@@ -61,7 +62,8 @@
 //! default; and in the secret hooks `secret.changed.<label>`, `secret.rotate.<label>`,
 //! `secret.expired.<label>` or `secret.remove.<label>` (see [`secrets`]; `<label>` is the
 //! secret's unique id when this unit gave it no label). Endpoints set their own flags
-//! ([`endpoint`]).
+//! ([`endpoint`]); layers may add hook-lifetime flags of their own
+//! ([`low_level::set_flag_for_this_hook`]; the base layer's `hook.<name>`).
 //!
 //! # Errors
 //!
@@ -96,6 +98,7 @@ mod helpers;
 mod hook;
 mod hook_pattern;
 mod kv;
+pub mod layer_options;
 pub mod leadership;
 pub mod low_level;
 mod metadata;

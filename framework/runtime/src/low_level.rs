@@ -14,6 +14,7 @@
 
 pub mod backend;
 pub mod logging;
+pub mod status_policy;
 pub mod unit_state;
 
 pub use crate::dispatch::MAX_ITERATIONS;
@@ -39,4 +40,29 @@ pub fn current_hook() -> HookInfo {
 /// The charm's metadata.
 pub fn metadata() -> Metadata {
     context::current().metadata.clone()
+}
+
+/// Runs `f` on the running hook's unit state (the key-value store committed only when
+/// the hook succeeds): for layers that keep their own records, under a prefix of their
+/// own (e.g. `apt.`), beside flags and `data_changed` hashes.
+///
+/// ```no_run
+/// use charms_reactive::low_level::with_unit_state;
+/// # fn f() {
+/// let queued: Vec<String> =
+///     with_unit_state(|kv| kv.keys_with_prefix("apt.install_queue.").map(String::from).collect());
+/// # }
+/// ```
+pub fn with_unit_state<R>(f: impl FnOnce(&mut Kv) -> R) -> R {
+    let ctx = context::current();
+    let mut kv = ctx.kv.borrow_mut();
+    f(&mut kv)
+}
+
+/// Sets `flag` for the rest of the running hook only: it is removed at the end of the
+/// hook, before the unit state is committed, without firing clear-triggers (as the
+/// automatic `config.*` flags are). For layers that add automatic flags of their own,
+/// from a `#[startup]` function (the base layer's `hook.<name>`).
+pub fn set_flag_for_this_hook(flag: &str) {
+    crate::auto_flags::set_for_this_hook(&context::current(), flag.to_string());
 }

@@ -13,6 +13,7 @@ use crate::dispatch::{dispatch, panic_message};
 use crate::endpoint;
 use crate::handler::{Handler, StartupDef};
 use crate::logging;
+use crate::low_level::status_policy;
 
 /// Runs startup functions, automatic flags and the dispatch. On success the caller
 /// commits `ctx.kv`; on error it must discard it. Logs are flushed to `juju-log` either
@@ -45,8 +46,10 @@ fn run_phases(
     let restricted = ctx.hook.is_restricted();
     if !restricted {
         for (id, startup) in startups {
+            *ctx.current_handler.borrow_mut() = Some(id.clone());
             let result = catch_unwind(AssertUnwindSafe(startup.func))
                 .unwrap_or_else(|p| Err(anyhow!("panicked: {}", panic_message(&p))));
+            *ctx.current_handler.borrow_mut() = None;
             let callback_error = ctx.callback_errors.borrow_mut().drain(..).next();
             result
                 .and(callback_error.map_or(Ok(()), Err))
@@ -62,6 +65,9 @@ fn run_phases(
     if restricted {
         endpoint::refuse_publish_in_restricted(ctx)?;
     } else {
+        // Statuses a layer kept for the end of the hook, while the hook-lifetime flags
+        // still exist and before anything is committed.
+        status_policy::end_of_hook(ctx).context("setting the hook's final status")?;
         auto_flags::on_end(ctx);
         endpoint::flush(ctx)?;
     }

@@ -1,7 +1,13 @@
 //! The workload status `juju status` shows for this unit or its application.
 //!
 //! Every status goes through [`set`], so a layer that wants to rank statuses (e.g. keep
-//! a `blocked` from being overwritten by a later `active`) has one place to do it.
+//! a `blocked` from being overwritten by a later `active`) has one place to do it: it
+//! installs a [`StatusPolicy`](crate::low_level::status_policy::StatusPolicy) for the
+//! hook, which receives every request with the layer that made it. Without one (a
+//! charm without the base layer) a status is set at once. With the base layer
+//! (`layer:base`), `maintenance` is set at once and the others are decided at the end
+//! of the hook: `blocked` over `waiting` over `active`, ties to the higher layer, then to
+//! the latest call.
 //!
 //! ```no_run
 //! use charms_reactive::prelude::*;
@@ -18,14 +24,30 @@
 
 use crate::backend::ToolError;
 use crate::context::current;
+use crate::low_level::status_policy::{calling_layer_in, StatusRequest};
 use crate::Scope;
 
 pub use crate::backend::{StatusInfo, WorkloadStatus};
 
 /// Sets the status of this unit ([`Scope::Unit`]) or of its application ([`Scope::App`],
-/// leader only). Juju applies it at once, even if the hook fails later.
+/// leader only). Juju applies it at once, even if the hook fails later; a status policy
+/// installed by a layer (the base layer's) may instead keep it until the hook ends.
 pub fn set(scope: Scope, status: WorkloadStatus, message: &str) -> Result<(), ToolError> {
-    current().backend.status_set(scope, status, message)
+    let ctx = current();
+    let policy = ctx.status_policy.borrow().clone();
+    match policy {
+        Some(policy) => {
+            let (layer, rank) = calling_layer_in(&ctx);
+            policy.request(StatusRequest {
+                scope,
+                status,
+                message: message.to_string(),
+                layer,
+                rank,
+            })
+        }
+        None => ctx.backend.status_set(scope, status, message),
+    }
 }
 
 /// Reads the status of this unit or of its application (leader only).

@@ -113,6 +113,7 @@ pub struct Harness {
     prefixes: Vec<String>,
     level: LevelFilter,
     failing: Vec<String>,
+    layer_yaml: Option<String>,
 }
 
 impl Default for Harness {
@@ -132,6 +133,7 @@ impl Harness {
             prefixes: Vec::new(),
             level: LevelFilter::DEBUG,
             failing: Vec::new(),
+            layer_yaml: None,
         }
     }
 
@@ -146,6 +148,14 @@ impl Harness {
         let defaults = parse_config_defaults(yaml).context("config.yaml")?;
         self.defaults = defaults.into_iter().collect();
         Ok(self)
+    }
+
+    /// Uses this text as the built charm's `layer.yaml`, whose `options` (one section
+    /// per layer, as `reactive build` writes them) [`crate::layer_options`] reads.
+    /// Without it, the `layer.yaml` of the charm directory is read.
+    pub fn layer_yaml(mut self, yaml: &str) -> Harness {
+        self.layer_yaml = Some(yaml.to_string());
+        self
     }
 
     /// The charm directory (for `#[when_file_changed]` paths); default the temp dir.
@@ -329,6 +339,13 @@ impl Harness {
             kv,
         );
         ctx.secret = secret;
+        ctx.layers = self.layers.clone();
+        if let Some(text) = &self.layer_yaml {
+            let _ = ctx.layer_options.set(crate::layer_options::parse(
+                text,
+                "layer.yaml (Harness::layer_yaml)",
+            ));
+        }
         let ctx = Rc::new(ctx);
         let layers: Vec<&str> = self.layers.iter().map(String::as_str).collect();
         let select = |id: &str| self.selected(id);

@@ -1,0 +1,1 @@
+//! The apt layer (in progress).
