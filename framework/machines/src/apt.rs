@@ -1,15 +1,17 @@
 //! Package installs in machines that have no route off the host.
 //!
 //! The machine's init opened a handle on the host's network namespace before it moved into
-//! its own. The `apt-get` shim (the multi-call binary called as `apt-get`, linked from
-//! [`crate::MACHINE_BIN_DIR`]) sends `update`/`install`-like commands to the init over
-//! [`CONTROL_SOCKET`], with its stdin/stdout/stderr attached. The init then, holding the
+//! its own. The shim (the multi-call binary called as `apt-get` or `apt`) is the machine's
+//! `/usr/bin/apt-get` and `/usr/bin/apt` (links to [`crate::MACHINE_BIN_DIR`], as for
+//! systemctl), so it runs whatever `PATH` a hook or maintainer script has; the real programs
+//! stay reachable at [`REAL_APT_DIR`]. It sends `update`/`install`-like commands to the init
+//! over [`CONTROL_SOCKET`], with its stdin/stdout/stderr attached. The init then, holding the
 //! fleet's package lock:
 //!
-//! 1. runs the real `/usr/bin/apt-get` step that needs the network in the machine's mount,
-//!    UTS and PID namespaces but the host's network namespace: the whole command for
-//!    `update`, `download`, `source` and `changelog`; `--download-only` for `install`,
-//!    `upgrade`, `dist-upgrade`, `full-upgrade` and `build-dep`. Downloads land in
+//! 1. runs the real program's step that needs the network in the machine's mount, UTS and PID
+//!    namespaces but the host's network namespace: the whole command for `update`,
+//!    `download`, `source` and `changelog`; `--download-only` for `install`, `reinstall`,
+//!    `upgrade`, `dist-upgrade`, `full-upgrade`, `build-dep` and `satisfy`. Downloads land in
 //!    `/var/cache/apt/archives`, a directory shared by every machine of the fleet.
 //! 2. for the install-like verbs, runs the real command again with `--no-download` in the
 //!    machine's own network namespace, so package scripts see the machine's network.
@@ -18,8 +20,9 @@
 //! lock fails at once instead of waiting, and `apt-get clean` would delete a lock file kept in
 //! the cache). A machine that must wait says so on the caller's stderr, naming the holder.
 //! Every other verb runs in the machine under the same lock (`clean` would empty the shared
-//! cache under another machine's install); a call with no verb (`--version`), or outside a
-//! machine, runs `/usr/bin/apt-get` directly.
+//! cache under another machine's install), so nothing touches the shared cache outside the
+//! lock; a call with no verb (`--version`), or outside a machine, runs the real program
+//! directly.
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom, Write};
@@ -38,8 +41,24 @@ use crate::reaper::{self, ProcTable};
 
 /// The init's control socket, inside the machine.
 pub const CONTROL_SOCKET: &str = "/run/reactive/machine.sock";
-/// The real apt-get.
-pub const REAL_APT_GET: &str = "/usr/bin/apt-get";
+/// Where the machine keeps the real `apt-get` and `apt` (bound from the host's
+/// `/usr/bin`), since its `/usr/bin/apt-get` and `/usr/bin/apt` are the shim.
+pub const REAL_APT_DIR: &str = "/usr/local/lib/reactive-machine/real";
+/// The programs the shim stands in for, by the name it is called as.
+pub const PROGRAMS: [&str; 2] = ["apt-get", "apt"];
+/// Where those programs are on Debian and Ubuntu; inside a machine these are the shim.
+pub const SYSTEM_PATHS: [&str; 2] = ["/usr/bin/apt-get", "/usr/bin/apt"];
+
+/// The real `program` (`apt-get` or `apt`): the machine's kept copy inside a machine, the
+/// system's own elsewhere.
+pub(crate) fn real_program(program: &str) -> std::path::PathBuf {
+    let kept = Path::new(REAL_APT_DIR).join(program);
+    if kept.exists() || Path::new(CONTROL_SOCKET).exists() {
+        kept
+    } else {
+        Path::new("/usr/bin").join(program)
+    }
+}
 /// File in every machine that stops apt from emptying the shared download cache.
 pub const KEEP_DEBS_CONF: &str = "/etc/apt/apt.conf.d/zz-keep-debs";
 /// Its contents: drop the image's `docker-clean` hooks that delete downloaded debs.
@@ -86,9 +105,10 @@ pub(crate) fn plan(args: &[String]) -> AptPlan {
     }
     match verb {
         Some("update" | "download" | "source" | "changelog") => AptPlan::HostNetwork,
-        Some("install" | "upgrade" | "dist-upgrade" | "full-upgrade" | "build-dep") => {
-            AptPlan::DownloadThenInstall
-        }
+        Some(
+            "install" | "reinstall" | "upgrade" | "dist-upgrade" | "full-upgrade" | "build-dep"
+            | "satisfy",
+        ) => AptPlan::DownloadThenInstall,
         Some(_) => AptPlan::Locked,
         None => AptPlan::Passthrough,
     }
@@ -98,12 +118,20 @@ pub(crate) fn plan(args: &[String]) -> AptPlan {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub(crate) enum ControlRequest {
-    /// Run apt-get as described in the module docs; stdin, stdout and stderr come attached.
+    /// Run apt-get (or apt) as described in the module docs; stdin, stdout and stderr come
+    /// attached.
     Apt {
+        /// `apt-get` or `apt` (absent from older shims: `apt-get`).
+        #[serde(default = "apt_get")]
+        program: String,
         args: Vec<String>,
         env: Vec<(String, String)>,
         cwd: String,
     },
+}
+
+fn apt_get() -> String {
+    "apt-get".into()
 }
 
 /// The init's answer.
@@ -113,33 +141,35 @@ pub(crate) struct ControlResponse {
     pub error: Option<String>,
 }
 
-/// The shim's entry point (argv0 `apt-get`).
-pub(crate) fn shim_main(args: Vec<String>) -> i32 {
+/// The shim's entry point: `program` is `apt-get` or `apt` (the name it was called as).
+pub(crate) fn shim_main(program: &str, args: Vec<String>) -> i32 {
     let plan = plan(&args);
     if plan == AptPlan::Passthrough || !Path::new(CONTROL_SOCKET).exists() {
-        let err = Command::new(REAL_APT_GET)
-            .arg0("apt-get")
-            .args(&args)
-            .exec();
-        eprintln!("apt-get (reactive shim): cannot run {REAL_APT_GET}: {err}");
+        let real = real_program(program);
+        let err = Command::new(&real).arg0(program).args(&args).exec();
+        eprintln!(
+            "{program} (reactive shim): cannot run {}: {err}",
+            real.display()
+        );
         return 100;
     }
-    match ask_init(args) {
+    match ask_init(program, args) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("apt-get (reactive shim): {e:#}");
+            eprintln!("{program} (reactive shim): {e:#}");
             100
         }
     }
 }
 
-fn ask_init(args: Vec<String>) -> anyhow::Result<i32> {
+fn ask_init(program: &str, args: Vec<String>) -> anyhow::Result<i32> {
     let stream = UnixStream::connect(CONTROL_SOCKET)
         .with_context(|| format!("cannot reach the machine's init at {CONTROL_SOCKET}"))?;
     let cwd = std::env::current_dir()
         .map(|d| d.display().to_string())
         .unwrap_or_else(|_| "/".to_string());
     let request = ControlRequest::Apt {
+        program: program.to_string(),
         args,
         env: std::env::vars().collect(),
         cwd,
@@ -174,8 +204,17 @@ impl AptRunner {
 
     fn handle(&self, mut stream: UnixStream) {
         let response = match protocol::receive_with_fds::<ControlRequest>(&stream) {
-            Ok((ControlRequest::Apt { args, env, cwd }, fds)) => {
-                match self.apt(&args, &env, &cwd, fds) {
+            Ok((
+                ControlRequest::Apt {
+                    program,
+                    args,
+                    env,
+                    cwd,
+                },
+                fds,
+            )) => {
+                let program = if program == "apt" { "apt" } else { "apt-get" };
+                match self.apt(program, &args, &env, &cwd, fds) {
                     Ok(code) => ControlResponse {
                         exit: Some(code),
                         error: None,
@@ -196,6 +235,7 @@ impl AptRunner {
 
     fn apt(
         &self,
+        program: &str,
         args: &[String],
         env: &[(String, String)],
         cwd: &str,
@@ -251,14 +291,14 @@ impl AptRunner {
                 _ => args.to_vec(),
             };
             let host_network = plan != AptPlan::Locked;
-            let code = self.run(&first, env, cwd, stdio()?, host_network)?;
+            let code = self.run(program, &first, env, cwd, stdio()?, host_network)?;
             if code != 0 || plan != AptPlan::DownloadThenInstall {
                 return Ok(code);
             }
             let second: Vec<String> = std::iter::once("--no-download".to_string())
                 .chain(args.iter().cloned())
                 .collect();
-            self.run(&second, env, cwd, stdio()?, false)
+            self.run(program, &second, env, cwd, stdio()?, false)
         })();
 
         let _ = write_holder(&mut lock, "");
@@ -266,17 +306,19 @@ impl AptRunner {
         result
     }
 
-    /// Runs the real apt-get, in the host's network namespace if `host_net`, and waits.
+    /// Runs the real `program`, in the host's network namespace if `host_net`, and waits.
     fn run(
         &self,
+        program: &str,
         args: &[String],
         env: &[(String, String)],
         cwd: &str,
         (stdin, stdout, stderr): (Stdio, Stdio, Stdio),
         host_net: bool,
     ) -> anyhow::Result<i32> {
-        let mut cmd = Command::new(REAL_APT_GET);
-        cmd.arg0("apt-get")
+        let real = real_program(program);
+        let mut cmd = Command::new(&real);
+        cmd.arg0(program)
             .args(args)
             .env_clear()
             .envs(env.iter().map(|(k, v)| (k, v)))
@@ -295,10 +337,10 @@ impl AptRunner {
         let pid = self
             .table
             .spawn(&mut cmd)
-            .with_context(|| format!("starting {REAL_APT_GET} in machine {}", self.machine))?;
+            .with_context(|| format!("starting {} in machine {}", real.display(), self.machine))?;
         let status = self.table.wait(pid, None);
         self.table.forget(pid);
-        let status = status.with_context(|| format!("lost track of apt-get (pid {pid})"))?;
+        let status = status.with_context(|| format!("lost track of {program} (pid {pid})"))?;
         Ok(reaper::exit_code(status))
     }
 }
@@ -344,6 +386,12 @@ mod tests {
         assert_eq!(plan(&args("-qq update")), AptPlan::HostNetwork);
         assert_eq!(plan(&args("-o install remove hello")), AptPlan::Locked);
         assert_eq!(plan(&args("remove -y hello")), AptPlan::Locked);
+        assert_eq!(plan(&args("reinstall hello")), AptPlan::DownloadThenInstall);
+        assert_eq!(
+            plan(&args("satisfy 'hello (>= 1)'")),
+            AptPlan::DownloadThenInstall
+        );
+        assert_eq!(plan(&args("search hello")), AptPlan::Locked);
         // `clean` empties the shared cache another machine may be installing from.
         assert_eq!(plan(&args("clean")), AptPlan::Locked);
         assert_eq!(plan(&args("--version")), AptPlan::Passthrough);

@@ -34,10 +34,12 @@
 //!   `/dev/shm`, tmpfs `/run` and `/tmp`;
 //! * bind-mounts the fleet's shared apt download cache at `/var/cache/apt/archives` (and
 //!   writes [`apt::KEEP_DEBS_CONF`] so apt does not empty it), the helper binary at
-//!   [`MACHINE_BIN_DIR`]`/reactive-machine` with links `apt-get`, `reactive-service` and
-//!   systemd's and Debian's service tools ([`systemd::PROGRAMS`]) next to it, those tools
-//!   also at their usual paths ([`systemd::SYSTEM_PATHS`]), `/run/systemd/system`, no
-//!   `/usr/sbin/policy-rc.d`, and the spec's `binds` (the inside path is created if missing);
+//!   [`MACHINE_BIN_DIR`]`/reactive-machine` with links `apt-get`, `apt`, `reactive-service`
+//!   and systemd's and Debian's service tools ([`systemd::PROGRAMS`]) next to it, those
+//!   tools and the apt shim also at their usual paths ([`systemd::SYSTEM_PATHS`],
+//!   [`apt::SYSTEM_PATHS`]; the real `apt-get` and `apt` are kept in
+//!   [`apt::REAL_APT_DIR`]), `/run/systemd/system`, no `/usr/sbin/policy-rc.d`, and the
+//!   spec's `binds` (the inside path is created if missing);
 //! * hides the fleet's base directory (other machines' upper directories) and
 //!   [`FleetConfig::hidden`] under empty read-only tmpfs;
 //! * `pivot_root`s into the overlay and drops the old root, so no host mount is left inside;
@@ -67,8 +69,9 @@
 //!
 //! * Run a hook with `fleet.command_in(machine, "/path/inside/to/dispatch", charm_dir)?`,
 //!   add `JUJU_*` and other variables with `.env(…)` (the environment starts clean), put
-//!   [`MACHINE_BIN_DIR`] first on `PATH` so `apt-get` and `reactive-service` are the
-//!   machine's, and spawn it with the stdio you want. Exit code 125 means the machine could
+//!   [`MACHINE_BIN_DIR`] on `PATH` for `reactive-service` (`apt-get`, `apt` and systemd's
+//!   tools are the machine's at their usual paths anyway), and spawn it with the stdio you
+//!   want. Exit code 125 means the machine could
 //!   not be entered or the program not started (the reason is on stderr).
 //! * Whatever the hook needs from the host goes in [`MachineSpec::binds`]: the unit's charm
 //!   and state directories, and the *directory* holding the hook-tool socket (not the socket
@@ -113,7 +116,8 @@
 //! # Installing packages (`apt-get` shim)
 //!
 //! Machines cannot reach the archive, but the init kept a handle on the host's network
-//! namespace. The `apt-get` link in [`MACHINE_BIN_DIR`] sends `update`/`install`-like commands
+//! namespace. The machine's `/usr/bin/apt-get` and `/usr/bin/apt` are the shim whatever
+//! `PATH` says (links to [`MACHINE_BIN_DIR`]); it sends `update`/`install`-like commands
 //! to the init, which downloads in the host's network namespace into the cache shared by all
 //! machines, then installs offline in the machine, streaming apt's output to the caller and
 //! returning apt's exit code. Machines take turns on a fleet-wide lock and say

@@ -5,21 +5,21 @@ use std::path::Path;
 const USAGE: &str = "usage: reactive-machine enter|service|apt-get|init …
   enter --machine NAME --pid PID --start-time TICKS [--wd DIR] -- PROGRAM [ARGS...]
   service …        the reactive-service client (see `reactive-machine service --help`)
-  apt-get …        the apt-get shim
+  apt-get|apt …    the apt-get and apt shim
   init CONFIG      a machine's init (started by the fleet)
-Called as `reactive-service`, `apt-get`, `systemctl`, `journalctl`, `systemd-notify`,
+Called as `reactive-service`, `apt-get`, `apt`, `systemctl`, `journalctl`, `systemd-notify`,
 `service`, `invoke-rc.d` or `deb-systemd-invoke` (through a link), it is that program.";
 
 /// The multi-call entry point of the `reactive-machine` binary: dispatches on the base name
-/// of `argv0` (`apt-get`, `reactive-service`), else on the first argument (`init`, `enter`,
-/// `service`, `apt-get`). `args` excludes `argv0`. Returns the process exit code.
+/// of `argv0` (`apt-get`, `apt`, `reactive-service`, systemd's tools), else on the first
+/// argument (`init`, `enter`, `service`, `apt-get`, `apt`). `args` excludes `argv0`. Returns the process exit code.
 pub fn machine_main(argv0: &str, args: Vec<String>) -> i32 {
     let name = Path::new(argv0)
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or(argv0);
     match name {
-        "apt-get" => return crate::apt::shim_main(args),
+        "apt-get" | "apt" => return crate::apt::shim_main(name, args),
         "reactive-service" => return crate::service_cli::main(args),
         "systemctl" | "journalctl" => return crate::systemd::client::main(name, args),
         "systemd-notify" => return crate::systemd::notify::systemd_notify_main(args),
@@ -38,7 +38,7 @@ pub fn machine_main(argv0: &str, args: Vec<String>) -> i32 {
         "init" => crate::init::main(rest),
         "enter" => crate::enter::main(rest),
         "service" => crate::service_cli::main(rest),
-        "apt-get" => crate::apt::shim_main(rest),
+        "apt-get" | "apt" => crate::apt::shim_main(&command, rest),
         "listen-exec" => crate::systemd::sockets::listen_exec_main(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");

@@ -3,7 +3,8 @@
 //! An overlay of the host's `/` (lower) with a per-machine upper directory; fresh `/proc`
 //! (the machine's PID namespace), `/sys` (its network namespace), a recursive bind of `/dev`
 //! with a private `/dev/shm`, tmpfs `/run` and `/tmp`; the fleet's shared apt download cache;
-//! the helper binary and its links; the caller's binds; empty read-only tmpfs over hidden
+//! the helper binary and its links (also at the usual paths of systemd's tools, `apt-get` and
+//! `apt`, whose real programs are kept in [`crate::apt::REAL_APT_DIR`]); the caller's binds; empty read-only tmpfs over hidden
 //! paths (at least the fleet's base directory, which holds the other machines' upper
 //! directories). Then `pivot_root` into it and a lazy unmount of the old root, so the machine
 //! holds no copy of any host mount (not even other machines' namespace files).
@@ -171,8 +172,21 @@ pub(crate) fn build(cfg: &InitConfig) -> anyhow::Result<()> {
     let helper = bin_dir.join("reactive-machine");
     make_mount_point(&cfg.helper_binary, &helper)?;
     bind(&cfg.helper_binary, &helper, false)?;
-    for link in ["apt-get", "reactive-service"]
+    // The real apt-get and apt, kept where the shim finds them, before their usual paths
+    // become the shim (the host's files, bound: nothing copied per machine).
+    let real_dir = under(root, Path::new(crate::apt::REAL_APT_DIR));
+    for (program, path) in crate::apt::PROGRAMS.iter().zip(crate::apt::SYSTEM_PATHS) {
+        let host = Path::new(path);
+        if !host.is_file() {
+            continue;
+        }
+        let kept = real_dir.join(program);
+        make_mount_point(host, &kept)?;
+        bind(host, &kept, false)?;
+    }
+    for link in ["reactive-service"]
         .into_iter()
+        .chain(crate::apt::PROGRAMS)
         .chain(crate::systemd::PROGRAMS)
     {
         let path = bin_dir.join(link);
@@ -181,12 +195,14 @@ pub(crate) fn build(cfg: &InitConfig) -> anyhow::Result<()> {
                 .with_context(|| format!("linking {}", path.display()))?;
         }
     }
-    // systemd's and Debian's tools at their usual paths are the machine's, whatever `PATH`
-    // a maintainer script or hook has. Replacing a host file leaves a whiteout over it.
-    for (program, path) in crate::systemd::PROGRAMS
+    // systemd's and Debian's tools, apt-get and apt at their usual paths are the machine's,
+    // whatever `PATH` a maintainer script or hook has. Replacing a host file leaves a
+    // whiteout over it.
+    let system_paths = crate::systemd::PROGRAMS
         .iter()
         .zip(crate::systemd::SYSTEM_PATHS)
-    {
+        .chain(crate::apt::PROGRAMS.iter().zip(crate::apt::SYSTEM_PATHS));
+    for (program, path) in system_paths {
         let target = under(root, Path::new(path));
         let wanted = Path::new(crate::MACHINE_BIN_DIR).join(program);
         if fs::read_link(&target).is_ok_and(|t| t == wanted) {
