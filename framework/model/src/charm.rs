@@ -190,6 +190,12 @@ impl CharmInfo {
                 .map(Value::Number)
                 .ok_or_else(bad)?,
             "boolean" => Value::Bool(crate::gostr::parse_bool(value).map_err(|_| bad())?),
+            // Juju 3.4+: a secret's URI, which the charm may read once the secret is
+            // granted to its application.
+            "secret" => {
+                crate::secret::parse_uri(value).map_err(|_| bad())?;
+                Value::String(value.to_string())
+            }
             _ => Value::String(value.to_string()),
         })
     }

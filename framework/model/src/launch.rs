@@ -70,6 +70,8 @@ impl Launch {
         let Some(exe) = executable(&unit.charm_dir, program)? else {
             return Ok(None);
         };
+        crate::juju_files::prepare_unit(paths, model, unit_name, unit)
+            .map_err(LaunchError::Machine)?;
         let view = UnitView::of(paths, unit_name, unit.machine.as_deref());
         let mut cmd = view
             .command(paths, &model.provider, &view.inside(&unit.charm_dir, &exe))
@@ -213,10 +215,13 @@ fn base_env(
         .env(env::AGENT_SOCKET_NETWORK, "unix")
         .env(env::API_ADDRESSES, "127.0.0.1:17070")
         .env(env::SLA, "unsupported")
-        .env(env::MACHINE_ID, "0")
+        .env(
+            env::MACHINE_ID,
+            crate::juju_files::machine_id(model, unit_name).to_string(),
+        )
         .env(env::PRINCIPAL_UNIT, "")
         .env(env::AVAILABILITY_ZONE, "")
-        .env(env::VERSION, "3.6.4")
+        .env(env::VERSION, crate::juju_files::JUJU_VERSION)
         .env("CLOUD_API_VERSION", "")
         .env("APT_LISTCHANGES_FRONTEND", "none")
         .env("DEBIAN_FRONTEND", "noninteractive")

@@ -12,15 +12,16 @@
 //! Each module uses only modules declared before it below (`tests/module_cycles.rs`
 //! checks that every import points up this list, so there is no cycle):
 //!
-//! 1. Vocabulary and layout: [`gostr`] (Go's spellings the tools reproduce), [`hook`]
-//!    (a hook and what it is about), [`charm`] (what a built charm declares),
-//!    [`secret`] (secret URIs, owners, grants, rotate policies, the model clock's times,
-//!    content that never shows in `Debug`),
-//!    [`context`] (what a hook sees and what it changed), `logs` (appending to and
+//! 1. Vocabulary and layout: [`gostr`] (Go's spellings the tools reproduce), [`secret`]
+//!    (secret URIs, owners, grants, rotate policies, the model clock's times, content
+//!    that never shows in `Debug`), [`hook`] (a hook and what it is about), [`charm`]
+//!    (what a built charm declares), [`context`] (what a hook sees and what it changed), `logs` (appending to and
 //!    reading the hook and debug logs), `paths` (the model directory's layout),
 //!    `provider` (where units run: the host or machines).
 //! 2. State: [`secret_store`] (the secrets as the controller keeps them; their content
-//!    in `secrets.json`, mode 0600) and [`state`], the model on disk.
+//!    in `secrets.json`, mode 0600) and [`state`], the model on disk; `juju_files`
+//!    (Juju's agent tools directories, `jujud`, the charm's `revision` file, machine
+//!    numbers and the model's UUID).
 //! 3. The uniter's bookkeeping: [`resolver`] (which hook a unit runs next) and
 //!    `uniter` (what a unit has seen, moving it on after a hook, removing units,
 //!    electing leaders).
@@ -73,11 +74,11 @@
 // In layer order (blank lines keep rustfmt from sorting them).
 pub mod gostr;
 
+pub mod secret;
+
 pub mod hook;
 
 pub mod charm;
-
-pub mod secret;
 
 pub mod context;
 
@@ -89,6 +90,8 @@ pub(crate) mod provider;
 
 pub mod secret_store;
 pub mod state;
+
+pub(crate) mod juju_files;
 
 pub mod resolver;
 pub(crate) mod uniter;

@@ -450,6 +450,21 @@ fn swap_back(dir: &Path, old: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Moves the model clock on by `duration` (Go's duration syntax; whole seconds count).
+pub fn advance_clock(model: &mut ModelState, duration: &str) -> anyhow::Result<()> {
+    let nanos = crate::secret::parse_duration(duration).ok_or_else(|| {
+        anyhow::anyhow!("invalid duration {duration:?} (use Go's syntax: 1h, 90m, 24h)")
+    })?;
+    anyhow::ensure!(nanos >= 0, "the model clock cannot go back ({duration:?})");
+    let secs = i64::try_from(nanos / 1_000_000_000)
+        .map_err(|_| anyhow::anyhow!("duration {duration:?} is too long"))?;
+    model.clock = model
+        .clock
+        .checked_add(secs)
+        .ok_or_else(|| anyhow::anyhow!("duration {duration:?} is too long"))?;
+    Ok(())
+}
+
 /// An `update-status` tick on every unit.
 pub fn tick(model: &mut ModelState) {
     for u in model.units.values_mut() {

@@ -5,7 +5,7 @@
 //!   (`charms-reactive-machines`): its own hostname (`<app>-<n>`), address on the
 //!   model's bridge, filesystem (an overlay of the host's `/`), processes and services.
 //!   Inside, the unit's directory is `/var/lib/juju/agents/unit-<app>-<n>` and the hook
-//!   tools are in `/var/lib/juju/tools`, as on a Juju machine.
+//!   tools are in `/var/lib/juju/tools/unit-<app>-<n>`, as on a Juju machine.
 //!
 //! Layer: paths and layout (it depends only on [`crate::paths`]; the model's state
 //! records which provider it has).
@@ -132,7 +132,8 @@ pub fn place_unit(
     }
 }
 
-/// Paths as a unit's hooks see them, and how to start a program there.
+/// Paths as a unit's hooks see them, and how to start a program there. `PATH` starts with
+/// the unit's agent tools directory, `<tools>/unit-<app>-<n>`, as Juju's does.
 pub struct UnitView {
     /// The charm directory.
     pub charm_dir: PathBuf,
@@ -151,10 +152,11 @@ impl UnitView {
         match machine {
             None => {
                 let dir = paths.agent_dir(unit_name);
+                let tools = paths.tools_dir().join(unit_dir_name(unit_name));
                 UnitView {
                     charm_dir: dir.join("charm"),
                     socket: dir.join("agent.socket"),
-                    path: format!("{}:{SYSTEM_PATH}", paths.tools_dir().display()),
+                    path: format!("{}:{SYSTEM_PATH}", tools.display()),
                     machine: None,
                 }
             }
@@ -163,7 +165,10 @@ impl UnitView {
                 UnitView {
                     charm_dir: dir.join("charm"),
                     socket: dir.join("agent.socket"),
-                    path: format!("{TOOLS_INSIDE}:{MACHINE_BIN_DIR}:{SYSTEM_PATH}"),
+                    path: format!(
+                        "{TOOLS_INSIDE}/{}:{MACHINE_BIN_DIR}:{SYSTEM_PATH}",
+                        unit_dir_name(unit_name)
+                    ),
                     machine: Some(m.to_string()),
                 }
             }

@@ -226,6 +226,13 @@ pub struct ModelState {
     /// The secrets' content: kept out of `model.json`, in `secrets.json` (mode 0600).
     #[serde(skip)]
     pub secret_contents: SecretContents,
+    /// With the machines provider, each unit's machine number (`JUJU_MACHINE_ID`), given
+    /// in creation order by `juju_files`.
+    #[serde(default)]
+    pub machine_ids: BTreeMap<String, u32>,
+    /// The next machine number: numbers are never reused.
+    #[serde(default)]
+    pub next_machine_id: u32,
 }
 
 fn model_epoch() -> i64 {

@@ -15,6 +15,7 @@ mod helpers;
 mod location;
 mod lock;
 mod logs;
+mod secrets;
 mod ssh;
 mod status;
 mod tool_links;
@@ -28,6 +29,9 @@ use self::action_params::action_params;
 pub use self::helpers::{hook_tool_beside, Helpers, HOOK_TOOL_BINARY, MACHINE_HELPER_BINARY};
 pub use self::location::MODEL_VAR;
 use self::lock::{lock_model, LOCK_FILE};
+pub use self::secrets::{
+    user_friendly_duration, AccessDetails, Revealed, RevisionDetails, SecretDetails, ShowSecret,
+};
 use self::status::status_of;
 pub use self::status::{
     AgentStatus, ApplicationStatus, ModelStatus, Status, StatusValue, UnitStatus,
@@ -96,7 +100,8 @@ impl ModelView {
     /// Opens the model in `dir` to read it: no lock, the hook tools left alone.
     pub fn open(dir: &Path, helpers: &Helpers) -> anyhow::Result<ModelView> {
         let dir = std::path::absolute(dir)?;
-        let state = ModelState::load(&dir)?;
+        let mut state = ModelState::load(&dir)?;
+        crate::juju_files::upgrade_state(&mut state);
         Ok(ModelView {
             paths: paths_of(&dir, helpers),
             state,
@@ -147,10 +152,7 @@ impl Model {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "default".into()),
-            uuid: format!(
-                "{:032x}",
-                seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) as u128 ^ 0x5eed
-            ),
+            uuid: crate::juju_files::new_model_uuid()?,
             seed,
             rng: seed,
             jobs: options.jobs,
@@ -201,7 +203,8 @@ impl Model {
             ModelState::load(&dir)?;
         }
         let lock = lock_model(&dir, waiting)?;
-        let state = ModelState::load(&dir)?;
+        let mut state = ModelState::load(&dir)?;
+        crate::juju_files::upgrade_state(&mut state);
         let paths = paths_of(&dir, helpers);
         link_hook_tools(&paths, &helpers.hook_tool)?;
         Ok(Model {
@@ -250,12 +253,20 @@ impl Model {
         app: Option<&str>,
         n: u32,
     ) -> anyhow::Result<String> {
-        self.all_or_nothing(|state, paths| ops::deploy(state, paths, charm_dir, app, n))
+        self.all_or_nothing(|state, paths| {
+            let app = ops::deploy(state, paths, charm_dir, app, n)?;
+            crate::juju_files::assign_machine_ids(state);
+            Ok(app)
+        })
     }
 
     /// Adds `n` units to `app`; returns their names.
     pub fn add_unit(&mut self, app: &str, n: u32) -> anyhow::Result<Vec<String>> {
-        self.all_or_nothing(|state, paths| ops::add_unit(state, paths, app, n))
+        self.all_or_nothing(|state, paths| {
+            let units = ops::add_unit(state, paths, app, n)?;
+            crate::juju_files::assign_machine_ids(state);
+            Ok(units)
+        })
     }
 
     /// Marks `unit` dying: it departs its relations, stops and is removed as hooks run.
@@ -325,6 +336,15 @@ impl Model {
     /// Queues an update-status hook on every unit.
     pub fn tick(&mut self) {
         ops::tick(&mut self.view.state)
+    }
+
+    /// Moves the model clock on by `duration` (Go's duration syntax: `1h`, `90m`,
+    /// `24h`), then queues an update-status hook on every unit; secret rotations and
+    /// expiries whose time has come fire as the model settles.
+    pub fn tick_advance(&mut self, duration: &str) -> anyhow::Result<()> {
+        self.all_or_nothing(|state, _| ops::advance_clock(state, duration))?;
+        self.tick();
+        Ok(())
     }
 
     /// Saves the model, then runs hooks until every unit is idle or in error (at most

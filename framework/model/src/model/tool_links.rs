@@ -1,5 +1,6 @@
 //! The hook-tool links: a copy of the tool binary in `<model>/tools` and one link per
-//! tool name to it.
+//! tool name to it, there and in the agent binaries' directory Juju has
+//! (`<model>/tools/<version>/`, see `juju_files`).
 
 use anyhow::Context;
 use std::path::Path;
@@ -28,6 +29,7 @@ pub(crate) fn link_hook_tools(paths: &Paths, binary: &Path) -> anyhow::Result<()
         copied.with_context(|| format!("copying {} to {}", binary.display(), tmp.display()))?;
         std::fs::rename(&tmp, &copy).with_context(|| copy.display().to_string())?;
     }
+    crate::juju_files::ensure_agent_binaries(paths, HOOK_TOOL_BINARY, tools::TOOL_NAMES)?;
     for name in tools::TOOL_NAMES {
         let link = tools_dir.join(name);
         if std::fs::read_link(&link).ok().as_deref() != Some(Path::new(HOOK_TOOL_BINARY)) {
