@@ -66,3 +66,15 @@ pub fn with_unit_state<R>(f: impl FnOnce(&mut Kv) -> R) -> R {
 pub fn set_flag_for_this_hook(flag: &str) {
     crate::auto_flags::set_for_this_hook(&context::current(), flag.to_string());
 }
+
+/// In a relation hook, the remote unit it is about (`JUJU_REMOTE_UNIT`); `None` elsewhere
+/// and for `-created`, `-broken` and application-level `-changed`.
+pub fn remote_unit() -> Option<String> {
+    context::current().relation.as_ref()?.remote_unit.clone()
+}
+
+/// In a `-relation-departed` hook, the unit leaving (`JUJU_DEPARTING_UNIT`): this unit
+/// itself when it is the one being removed.
+pub fn departing_unit() -> Option<String> {
+    context::current().relation.as_ref()?.departing_unit.clone()
+}
