@@ -5,7 +5,9 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use charms_reactive_model::model::DEFAULT_SEED;
+use charms_reactive_model::model::{
+    user_friendly_duration, SecretDetails, ShowSecret, DEFAULT_SEED,
+};
 use charms_reactive_model::{Helpers, InitOptions, Model, ModelView, Resolve};
 use clap::Subcommand;
 
@@ -48,6 +50,29 @@ pub enum ReadCommand {
     ShowUnit {
         /// The unit (`app/n`).
         unit: String,
+    },
+    /// The model's secrets, like `juju secrets` (content is never shown).
+    Secrets {
+        /// `tabular`, `yaml` or `json`.
+        #[arg(long, default_value = "tabular")]
+        format: String,
+    },
+    /// One secret's details, like `juju show-secret`: by id, `secret:` URI or label.
+    ShowSecret {
+        /// The secret: its id, `secret:<id>` URI, or its owner's label.
+        id: String,
+        /// Show the content too.
+        #[arg(long)]
+        reveal: bool,
+        /// Show every revision's metadata.
+        #[arg(long)]
+        revisions: bool,
+        /// Show this revision (with --reveal: its content) instead of the latest.
+        #[arg(long, short = 'r')]
+        revision: Option<u32>,
+        /// `yaml` or `json`.
+        #[arg(long, default_value = "yaml")]
+        format: String,
     },
     /// The hooks' logs.
     DebugLog {
@@ -138,8 +163,14 @@ pub enum ChangeCommand {
         /// The new build's directory.
         charm_dir: PathBuf,
     },
-    /// Run an update-status tick on every unit.
-    Tick,
+    /// Run an update-status tick on every unit; with --advance, move the model clock
+    /// first (secret rotations and expiries that fall due fire).
+    Tick {
+        /// How far to move the model clock, in Go's duration syntax (`1h`, `90m`,
+        /// `24h`).
+        #[arg(long)]
+        advance: Option<String>,
+    },
 }
 
 /// The model directory: `--model`, else the model crate's default ([`Model::default_dir`]).
@@ -207,6 +238,22 @@ fn read(model: &ModelView, cmd: ReadCommand) -> anyhow::Result<ExitCode> {
         ReadCommand::ShowUnit { unit } => {
             println!("{}", serde_json::to_string_pretty(model.unit(&unit)?)?);
         }
+        ReadCommand::Secrets { format } => print_secrets(model, &format)?,
+        ReadCommand::ShowSecret {
+            id,
+            reveal,
+            revisions,
+            revision,
+            format,
+        } => {
+            let how = ShowSecret {
+                reveal,
+                revisions,
+                revision,
+            };
+            let shown = model.show_secret(&id, how)?;
+            print!("{}", by_id(&[shown], &format)?);
+        }
         ReadCommand::DebugLog { unit } => {
             for line in model.debug_log(unit.as_deref())? {
                 println!("{line}");
@@ -271,7 +318,10 @@ fn change(mut model: Model, cmd: ChangeCommand) -> anyhow::Result<ExitCode> {
             model.resolve(&unit, how)?
         }
         ChangeCommand::Upgrade { app, charm_dir } => model.upgrade(&app, &charm_dir)?,
-        ChangeCommand::Tick => model.tick(),
+        ChangeCommand::Tick { advance: None } => model.tick(),
+        ChangeCommand::Tick {
+            advance: Some(duration),
+        } => model.tick_advance(&duration)?,
     }
     let done = model.settle()?;
     eprintln!(
@@ -289,6 +339,67 @@ fn change(mut model: Model, cmd: ChangeCommand) -> anyhow::Result<ExitCode> {
         anyhow::bail!(f);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Secrets keyed by id, as `juju secrets` and `juju show-secret` print them in yaml or
+/// json (compact, as Juju's).
+fn by_id(secrets: &[SecretDetails], format: &str) -> anyhow::Result<String> {
+    let map: std::collections::BTreeMap<&str, &SecretDetails> =
+        secrets.iter().map(|s| (s.id.as_str(), s)).collect();
+    match format {
+        "yaml" => Ok(serde_yaml::to_string(&map)?),
+        "json" => Ok(format!("{}\n", serde_json::to_string(&map)?)),
+        other => anyhow::bail!("unknown format {other:?}: use yaml or json"),
+    }
+}
+
+/// `juju secrets`: a table (ID, Name, Owner, Rotation, Revision, Last updated), sorted
+/// by owner then newest revision first, or yaml/json keyed by id.
+fn print_secrets(m: &ModelView, format: &str) -> anyhow::Result<()> {
+    let mut secrets = m.secrets();
+    if format != "tabular" {
+        print!("{}", by_id(&secrets, format)?);
+        return Ok(());
+    }
+    secrets.sort_by(|a, b| a.owner.cmp(&b.owner).then(b.revision.cmp(&a.revision)));
+    let mut rows = vec![[
+        "ID".to_string(),
+        "Name".into(),
+        "Owner".into(),
+        "Rotation".into(),
+        "Revision".into(),
+        "Last updated".into(),
+    ]];
+    for s in &secrets {
+        rows.push([
+            s.id.clone(),
+            // Charm secrets have labels, not names.
+            "-".into(),
+            s.owner.clone(),
+            s.rotation.clone().unwrap_or_else(|| "never".into()),
+            s.revision.to_string(),
+            user_friendly_duration(s.updated_at, m.clock()),
+        ]);
+    }
+    let widths: Vec<usize> = (0..6)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    for row in rows {
+        let mut line = String::new();
+        for (c, cell) in row.iter().enumerate() {
+            let w = widths[c];
+            if c == 5 {
+                line.push_str(cell);
+            } else if c == 4 {
+                // Juju right-aligns the revision.
+                line.push_str(&format!("{cell:>w$}  "));
+            } else {
+                line.push_str(&format!("{cell:<w$}  "));
+            }
+        }
+        println!("{}", line.trim_end());
+    }
+    Ok(())
 }
 
 fn print_status(m: &ModelView, format: &str) -> anyhow::Result<()> {

@@ -408,3 +408,117 @@ fn without_an_override_the_hook_tool_is_the_one_beside_reactive_else_reactive_it
     }
     assert_eq!(test_support::read(&marker), "status-set\n");
 }
+
+/// A value no status, log, unit or error may show; only `show-secret --reveal` does.
+const SENTINEL: &str = "SENTINEL-5f3a9c";
+
+#[test]
+fn secrets_and_show_secret_print_metadata_and_only_reveal_prints_the_content() {
+    let root = tmp!("cli-model-secrets");
+    // The first tick adds a secret (and makes calls whose errors could echo it); the
+    // next reads it and fails, so the unit shows an error.
+    let dispatch = format!(
+        "#!/bin/sh\nctl=\"$CHARM_DIR/../../..\"\nif [ \"$JUJU_HOOK_NAME\" = update-status ] && [ ! -f \"$ctl/id\" ]; then\n  secret-add --label db-pass --rotate hourly --description 'the password' password={SENTINEL} > \"$ctl/id\" || exit 1\n  secret-get \"$(cat \"$ctl/id\")\" missing\n  secret-set \"$(cat \"$ctl/id\")\" Bad-Key=x\nelif [ \"$JUJU_HOOK_NAME\" = update-status ]; then\n  secret-get \"$(cat \"$ctl/id\")\" > /dev/null\n  exit 1\nfi\nexit 0\n"
+    );
+    let kv = write_charm(&root, "kv", KV, &dispatch);
+    let m = init(&root, 1);
+    m.ok(&["deploy", kv.to_str().unwrap()]);
+    m.ok(&["tick"]);
+    let uri = std::fs::read_to_string(m.dir.join("id")).unwrap();
+    let id = uri.trim().strip_prefix("secret:").unwrap().to_string();
+    assert_eq!(id.len(), 20, "{uri:?}");
+
+    // `juju secrets`: Juju's table (two spaces between columns, the revision
+    // right-aligned), the age from the model clock.
+    let table = m.ok_stdout(&["secrets"]);
+    assert_eq!(
+        table,
+        format!(
+            "{:<20}  {:<4}  {:<5}  {:<8}  {:>8}  Last updated\n{id}  {:<4}  {:<5}  {:<8}  {:>8}  now\n",
+            "ID", "Name", "Owner", "Rotation", "Revision", "-", "kv", "hourly", 1
+        )
+    );
+    // The clock moves with tick --advance (the second tick also fails the hook).
+    m.ok(&["tick", "--advance", "10m"]);
+    assert!(
+        m.ok_stdout(&["secrets"]).ends_with("10 minutes ago\n"),
+        "{}",
+        m.ok_stdout(&["secrets"])
+    );
+    let yaml = m.ok_stdout(&["secrets", "--format", "yaml"]);
+    assert_eq!(
+        yaml,
+        format!("{id}:\n  revision: 1\n  rotation: hourly\n  rotates: 2025-01-01T01:00:00Z\n  owner: kv\n  description: the password\n  label: db-pass\n  created: 2025-01-01T00:00:00Z\n  updated: 2025-01-01T00:00:00Z\n")
+    );
+    let json = m.ok_stdout(&["secrets", "--format", "json"]);
+    assert_eq!(
+        json,
+        format!("{{\"{id}\":{{\"revision\":1,\"rotation\":\"hourly\",\"rotates\":\"2025-01-01T01:00:00Z\",\"owner\":\"kv\",\"description\":\"the password\",\"label\":\"db-pass\",\"created\":\"2025-01-01T00:00:00Z\",\"updated\":\"2025-01-01T00:00:00Z\"}}}}\n")
+    );
+
+    // show-secret by id, URI or label: metadata; --reveal adds the content.
+    for query in [id.as_str(), uri.trim(), "db-pass"] {
+        let shown = m.ok_stdout(&["show-secret", query]);
+        assert!(
+            shown.starts_with(&format!("{id}:\n  revision: 1\n")),
+            "{shown}"
+        );
+        assert!(!shown.contains(SENTINEL), "{shown}");
+    }
+    let revealed = m.ok_stdout(&["show-secret", &id, "--reveal"]);
+    assert!(
+        revealed.ends_with(&format!("  content:\n    password: {SENTINEL}\n")),
+        "{revealed}"
+    );
+    let revealed = m.ok_stdout(&["show-secret", &id, "--reveal", "--format", "json"]);
+    assert!(
+        revealed.contains(&format!("\"content\":{{\"password\":\"{SENTINEL}\"}}")),
+        "{revealed}"
+    );
+    let revisions = m.ok_stdout(&["show-secret", &id, "--revisions"]);
+    assert!(
+        revisions.ends_with("  revisions:\n  - revision: 1\n    created: 2025-01-01T00:00:00Z\n    updated: 2025-01-01T00:00:00Z\n"),
+        "{revisions}"
+    );
+
+    // Errors: Juju's messages, exit code 1, never the content.
+    let mut outputs = Vec::new();
+    for (args, want) in [
+        (vec!["show-secret", "nope"], "secret \"nope\" not found"),
+        (
+            vec!["show-secret", &id, "--reveal", "--revisions"],
+            "specify either --revisions or --reveal but not both",
+        ),
+        (
+            vec!["secrets", "--format", "xml"],
+            "unknown format \"xml\": use yaml or json",
+        ),
+    ] {
+        let o = m.run(&args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        assert!(stderr(&o).contains(want), "{args:?}: {}", stderr(&o));
+        outputs.push(stdout(&o) + &stderr(&o));
+    }
+
+    // Nowhere else: status in every format, show-unit, debug-log, the state file.
+    let status = m.ok_stdout(&["status"]);
+    assert!(
+        status.contains("hook failed: \"update-status\""),
+        "{status}"
+    );
+    for format in ["tabular", "json", "yaml"] {
+        outputs.push(m.ok_stdout(&["status", "--format", format]));
+    }
+    outputs.push(m.ok_stdout(&["show-unit", "kv/0"]));
+    let debug_log = m.ok_stdout(&["debug-log"]);
+    assert!(
+        debug_log.contains("ERROR secret key value \"missing\" not found"),
+        "{debug_log}"
+    );
+    outputs.push(debug_log);
+    outputs.push(m.files().state_text());
+    outputs.push(m.files().log());
+    for text in outputs {
+        assert!(!text.contains(SENTINEL), "{text}");
+    }
+}
