@@ -1,5 +1,10 @@
 //! Layer options: `defines` (a JSON-schema subset: type, default, enum, items,
 //! properties) and `options` set by any layer, validated, with defaults filled in.
+//!
+//! A build fails, naming the `layer.yaml` that set it and the key's line, on options for
+//! a layer not in the build, on an option its layer does not define, and on a value
+//! the layer's schema refuses (type, enum). The runtime reads the result back from the
+//! built `layer.yaml` (`charms_reactive::layer_options`).
 
 use std::path::PathBuf;
 
@@ -171,6 +176,44 @@ pub fn layer_options(layers: &[Layer]) -> Result<Mapping, BuildError> {
         let Some(Value::Mapping(section)) = sections.get_mut(owner.name.as_str()) else {
             continue;
         };
+        // charm-tools lets an option the layer does not define through (its schema has
+        // no `additionalProperties: false`), so a misspelt option silently keeps its
+        // default; here it fails the build at the line that sets it.
+        for opt in section.keys().filter_map(Value::as_str) {
+            if owner.config.defines.contains_key(opt) {
+                continue;
+            }
+            let (path, text) = setters
+                .iter()
+                .rev()
+                .find(|(l, o, _, _)| *l == owner.name && o == opt)
+                .map(|(_, _, path, text)| (path.clone(), text.as_str()))
+                .unwrap_or((owner.dir.join("layer.yaml"), ""));
+            let defined: Vec<&str> = owner
+                .config
+                .defines
+                .keys()
+                .filter_map(Value::as_str)
+                .collect();
+            return Err(BuildError::Invalid {
+                line: {
+                    let options = line_of_key(text, "options", 1).unwrap_or(1);
+                    let section = line_of_key(text, &owner.name, options).unwrap_or(options);
+                    line_of_key(text, opt, section)
+                },
+                path,
+                message: format!(
+                    "option {}.{opt} is not defined by layer {:?} ({})",
+                    owner.name,
+                    owner.name,
+                    if defined.is_empty() {
+                        "it defines no options".to_string()
+                    } else {
+                        format!("it defines: {}", defined.join(", "))
+                    }
+                ),
+            });
+        }
         for (opt, schema) in &owner.config.defines {
             let Some(opt_name) = opt.as_str() else {
                 continue;

@@ -63,6 +63,10 @@
 //!   ([charms.reactive#221](https://github.com/juju-solutions/charms.reactive/issues/221)),
 //!   and an `ignore` pattern matching a generated hook is reported; the hook is still
 //!   generated.
+//! * **An option its layer does not define fails the build**, naming the `layer.yaml`
+//!   and the key's line (charm-tools' schema lets unknown options through, so a misspelt
+//!   option silently kept its default); so does a value of the wrong type, as in
+//!   charm-tools.
 //! * **Interface layers are compiled in**, not copied to `hooks/relations/`.
 //! * **`layer.yaml`'s `includes` lists the layers in merge order** (charm-tools writes
 //!   the union of the includes lists).
