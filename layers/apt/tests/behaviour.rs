@@ -187,3 +187,37 @@ fn install_keys_write_armoured_keys_and_refuse_key_ids() {
         out.state.unit_status.message
     );
 }
+
+#[test]
+fn a_status_of_the_charm_s_layer_wins_a_tie_with_the_apt_layer_s() {
+    use charms_reactive::prelude::*;
+
+    #[when("test.charm_blocked")]
+    fn charm_blocked() -> Result<()> {
+        status::blocked("the charm's own reason")?;
+        Ok(())
+    }
+
+    let machine = FakeMachine::new(tmp!("status-tie"));
+    // The charm's crate (this test binary, `behaviour`) is the top layer.
+    let h = harness("{}")
+        .layers(["layer_base", "layer_apt", "behaviour"])
+        .only(["behaviour::charm_blocked"]);
+    let state = State::default()
+        .with_config("package_status", "frozen")
+        .with_flags(["test.charm_blocked"]);
+    let out = run(&machine, &h, "update-status", &state);
+    assert_eq!(out.state.unit_status.message, "the charm's own reason");
+    // Without the charm's status, the apt layer's shows.
+    let out = run(
+        &machine,
+        &h,
+        "update-status",
+        &State::default().with_config("package_status", "frozen"),
+    );
+    assert!(out
+        .state
+        .unit_status
+        .message
+        .starts_with("Invalid package_status"));
+}
