@@ -48,6 +48,8 @@ pub const PACKAGE_STATUSES: &[&str] = &["install", "hold"];
 
 const STAMP_KEY: &str = "apt.dpkg_stamp";
 const VERSION_KEY: &str = "apt.workload_version";
+/// The packages `packages` and `extra_packages` asked for, sorted.
+const WANTED_KEY: &str = "apt.wanted";
 
 /// What this hook learnt at its start (reset by the layer's startup function).
 #[derive(Debug, Default)]
@@ -308,10 +310,39 @@ fn apt_start() -> Result<()> {
             .split_whitespace()
             .map(String::from),
     );
+    unqueue_unwanted(&packages);
     if let Err(e) = queue_install(&packages) {
         status::blocked(&format!("Cannot queue packages: {e}"))?;
     }
     Ok(())
+}
+
+/// Takes off the queue the packages that `packages`/`extra_packages` asked for in an
+/// earlier hook and no longer do (a misspelt package fixed in the config must not stay
+/// queued, failing every hook); packages queued through the API stay.
+fn unqueue_unwanted(wanted: &[String]) {
+    let wanted_now: BTreeSet<&str> = wanted.iter().map(String::as_str).collect();
+    let before: Vec<String> = with_unit_state(|kv| kv.get(WANTED_KEY))
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default();
+    if before
+        .iter()
+        .map(String::as_str)
+        .eq(wanted_now.iter().copied())
+    {
+        return;
+    }
+    for package in before.iter().filter(|p| !wanted_now.contains(p.as_str())) {
+        let key = format!("{QUEUE_PREFIX}{package}");
+        if with_unit_state(|kv| kv.unset(&key)) {
+            tracing::info!("{package} is no longer asked for: taken off the install queue");
+        }
+    }
+    if queued().is_empty() {
+        clear_flag(QUEUED_INSTALLS);
+    }
+    let now: Vec<&str> = wanted_now.into_iter().collect();
+    with_unit_state(|kv| kv.set(WANTED_KEY, &Value::from(now)));
 }
 
 /// Clears `apt.installed.<pkg>` of packages dpkg no longer has installed, when dpkg's

@@ -221,3 +221,35 @@ fn a_status_of_the_charm_s_layer_wins_a_tie_with_the_apt_layer_s() {
         .message
         .starts_with("Invalid package_status"));
 }
+
+#[test]
+fn a_package_no_longer_asked_for_leaves_the_queue() {
+    let machine = FakeMachine::new(tmp!("unqueue"));
+    let h = harness("{packages: [hello]}");
+    let out = run(
+        &machine,
+        &h,
+        "install",
+        &State::default().with_config("extra_packages", "helo"),
+    );
+    assert_eq!(out.state.unit_status.status, "blocked");
+    assert!(has_flag(&out.state, "apt.queued_installs"));
+    // The operator fixes the typo: the misspelt package is forgotten.
+    machine.clear();
+    let fixed = run(
+        &machine,
+        &h,
+        "config-changed",
+        &out.state.clone().with_config("extra_packages", "cowsay"),
+    );
+    assert!(!has_flag(&fixed.state, "apt.queued_installs"));
+    assert!(
+        has_flag(&fixed.state, "apt.installed.hello")
+            && has_flag(&fixed.state, "apt.installed.cowsay")
+    );
+    assert!(
+        !machine.commands.borrow().iter().any(|c| c.contains("helo")),
+        "{:?}",
+        machine.commands.borrow()
+    );
+}
