@@ -1352,3 +1352,46 @@ fn a_consumer_label_given_with_the_id_is_recorded() {
         "token: new\n"
     );
 }
+
+#[test]
+fn two_updates_in_one_hook_make_one_revision() {
+    let mut ctx = sample(Leader);
+    assert_eq!(
+        run(&mut ctx, "secret-set", &[SECRET_A, "password=n1"]).code,
+        0
+    );
+    assert_eq!(
+        run(
+            &mut ctx,
+            "secret-set",
+            &[SECRET_A, "password=n2", "--description", "d"]
+        )
+        .code,
+        0
+    );
+    // The new content reads with --peek, and the tracked revision without it.
+    assert_eq!(
+        text(&run(&mut ctx, "secret-get", &[SECRET_A, "--peek", "password"]).stdout),
+        "n2\n"
+    );
+    assert_eq!(
+        text(&run(&mut ctx, "secret-get", &[SECRET_A, "password"]).stdout),
+        "s3cret-1\n"
+    );
+    match ctx.transactional.as_slice() {
+        [Transactional::Secret {
+            change:
+                SecretChange::Update {
+                    id,
+                    description,
+                    content: Some(content),
+                    ..
+                },
+        }] => {
+            assert_eq!(id, SECRET_A);
+            assert_eq!(description.as_deref(), Some("d"));
+            assert_eq!(content.key_value("password"), Ok("n2".into()));
+        }
+        other => panic!("{other:?}"),
+    }
+}

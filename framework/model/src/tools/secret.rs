@@ -680,6 +680,36 @@ fn update(ctx: &mut HookContextData, id: &str, change: SecretChange) {
             }
         }
     }
+    // A second update in the same hook joins the first: one new revision at most.
+    for t in ctx.transactional.iter_mut() {
+        if let Transactional::Secret {
+            change:
+                SecretChange::Update {
+                    id: updated,
+                    label: l,
+                    description: d,
+                    rotate: r,
+                    expire: e,
+                    content: c,
+                },
+        } = t
+        {
+            if updated == id {
+                for (slot, new) in [(l, label), (d, description), (r, rotate)] {
+                    if new.is_some() {
+                        slot.clone_from(new);
+                    }
+                }
+                if expire.is_some() {
+                    *e = *expire;
+                }
+                if content.is_some() {
+                    c.clone_from(content);
+                }
+                return;
+            }
+        }
+    }
     ctx.transactional.push(Transactional::Secret { change });
 }
 
