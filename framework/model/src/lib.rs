@@ -45,7 +45,7 @@
 //! Hook order (the uniter's resolver; tests replay Juju's documented sequences), the
 //! hook environment and lookup (`dispatch`, else `hooks/<name>`), the hook tools'
 //! arguments, output formats, error strings and exit codes, transactions (relation-set,
-//! state-set/delete and ports only on exit 0; status-set, leader-set,
+//! state-set/delete, ports and secret changes only on exit 0; status-set, leader-set,
 //! application-version-set and logs at once), a failed hook holding its unit until
 //! `resolve`, data visibility (a write is seen after the writer's hook commits; remote
 //! unit data as of the observer's last hook for that unit). See
