@@ -503,3 +503,53 @@ fn secret_config_options_take_a_secret_uri() -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// Destroys its model when dropped: a failed test must not leave machines running.
+struct Destroyed(Option<charms_reactive_model::Model>);
+
+impl Drop for Destroyed {
+    fn drop(&mut self) {
+        if let Some(m) = self.0.take() {
+            let _ = m.destroy();
+        }
+    }
+}
+
+#[test]
+fn in_a_machine_a_file_named_to_secret_add_is_the_machines_own() -> anyhow::Result<()> {
+    if !test_support::is_root() {
+        eprintln!("skipped: machines need root");
+        return Ok(());
+    }
+    let root = tmp!("secrets-machine");
+    // The machine's /tmp is its own: the host has no such file.
+    let dispatch = "#!/bin/sh\nset -e\nif [ \"$JUJU_HOOK_NAME\" = install ]; then\n  printf 'from-the-machine' > /tmp/secret-value\n  id=$(secret-add --owner unit --label m token#file=/tmp/secret-value)\n  [ \"$(secret-get \"$id\" token)\" = from-the-machine ]\nfi\n";
+    let charm = test_support::charm::write_charm_in(&root.join("m"), KV, dispatch);
+    let options = charms_reactive_model::InitOptions {
+        provider: "machines".into(),
+        ..Default::default()
+    };
+    let mut guard = Destroyed(Some(charms_reactive_model::Model::init(
+        &root.join("model"),
+        &options,
+        &helpers(),
+    )?));
+    let Some(model) = guard.0.as_mut() else {
+        anyhow::bail!("no model");
+    };
+    model.deploy(&charm, None, 1)?;
+    let settled = model.settle()?;
+    assert!(settled.errors.is_empty(), "{:?}", settled.errors);
+    let shown = model.show_secret(
+        "m",
+        charms_reactive_model::model::ShowSecret {
+            reveal: true,
+            ..Default::default()
+        },
+    )?;
+    assert_eq!(
+        shown.content.map(|c| c.0),
+        Some([("token".to_string(), "from-the-machine".to_string())].into())
+    );
+    Ok(())
+}
