@@ -4,7 +4,9 @@
 //! `<marker-dir>/restarts.log`, and the hook that restarted appends
 //! `end <unit> <hook seq> <ns>` when its process exits, so a test can check that no two
 //! restarting hooks overlapped in time. The restart fails while
-//! `<marker-dir>/fail-<unit with / as ->` exists.
+//! `<marker-dir>/fail-<unit with / as ->` exists; and once, on the first follower to
+//! restart, if `<marker-dir>/fail-next-follower` exists (renamed to
+//! `failed-<unit with / as ->`, so the test knows which unit it was).
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -57,6 +59,12 @@ fn restart_service(service: &str) -> anyhow::Result<()> {
     let fail = dir.join(format!("fail-{}", unit.replace('/', "-")));
     if fail.exists() {
         anyhow::bail!("{service} did not restart ({} exists)", fail.display());
+    }
+    // The first follower to restart takes this marker and fails, once.
+    let next = dir.join("fail-next-follower");
+    let taken = dir.join(format!("failed-{}", unit.replace('/', "-")));
+    if next.exists() && !leadership::is_leader()? && std::fs::rename(&next, &taken).is_ok() {
+        anyhow::bail!("{service} did not restart (took {})", next.display());
     }
     let log = dir.join("restarts.log");
     let generation = config::string("generation")?;
