@@ -247,6 +247,12 @@ where
     }
     HOOK.with(|h| h.borrow_mut().version_stale = true);
     remember_dpkg_stamp(system.as_ref());
+    if !is_flag_set(QUEUED_INSTALLS) {
+        // The version shown and the held set follow the purge at once.
+        if let Err(e) = settle() {
+            tracing::warn!("after the purge: {e:#}");
+        }
+    }
     Ok(())
 }
 
@@ -313,6 +319,9 @@ fn apt_start() -> Result<()> {
     unqueue_unwanted(&packages);
     if let Err(e) = queue_install(&packages) {
         status::blocked(&format!("Cannot queue packages: {e}"))?;
+    }
+    if !is_flag_set(QUEUED_INSTALLS) {
+        settle()?;
     }
     Ok(())
 }
@@ -420,13 +429,16 @@ fn update_lists() -> Result<()> {
 #[when("apt.queued_installs")]
 #[when_not("apt.needs_update")]
 fn install() -> Result<()> {
-    install_queued()?;
+    if install_queued()? {
+        settle()?;
+    }
     Ok(())
 }
 
-/// With nothing queued: apply `package_status` to the installed packages when it or
-/// the set changed, and show `version_package`'s version when dpkg's database changed.
-#[when_not("apt.queued_installs")]
+/// With nothing queued: apply `package_status` to the installed packages when it or the
+/// set changed, and show `version_package`'s version when dpkg's database changed. Run
+/// inline (at hook start, after an install, after a purge) rather than as a handler, so
+/// a quiet hook invokes no handler of this layer (and logs nothing).
 fn settle() -> Result<()> {
     if let Some(bad) = HOOK.with(|h| h.borrow().bad_package_status.clone()) {
         tracing::debug!("package_status {bad:?} is invalid: packages are not held nor released");
