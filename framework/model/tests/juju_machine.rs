@@ -5,29 +5,45 @@
 //! tests need root (as CI runs them) and are skipped otherwise; they run one at a time.
 
 use std::collections::BTreeMap;
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use charms_reactive_model::{Helpers, InitOptions, Model};
 use test_support::charm::write_charm_in;
 use test_support::tmp;
 
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
 fn helpers() -> Helpers {
     test_support::model::helpers(env!("CARGO_BIN_EXE_reactive-hook-tool"))
 }
 
 /// For a test that makes machines: `None` (the test is skipped, and says why) unless root;
-/// else the guard that runs such tests one at a time.
-fn machines_test(test: &str) -> Option<std::sync::MutexGuard<'static, ()>> {
+/// else the lock that runs such tests one at a time, across threads and test processes
+/// (the machines crate's tests take the same one): two `cargo test` runs at once must not
+/// compare host-wide state under each other.
+fn machines_test(test: &str) -> Option<std::fs::File> {
     if !test_support::is_root() {
         eprintln!("skipping {test}: machines need root (CI runs these tests as root)");
         return None;
     }
-    Some(ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner()))
+    let path = std::env::temp_dir().join("charms-reactive-machines-tests.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .unwrap_or_else(|e| panic!("opening {}: {e}", path.display()));
+    // SAFETY: plain system call; each open file is its own lock owner.
+    let locked = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
+    assert_eq!(locked, 0, "flock {}", path.display());
+    Some(file)
+}
+
+/// A fresh folder for one test of this process: another `cargo test` run at the same time
+/// has its own.
+fn fresh(name: &str) -> PathBuf {
+    tmp!(format!("{name}-{}", std::process::id()))
 }
 
 /// A model, destroyed when dropped (a failed test must not leave machines running).
@@ -174,7 +190,7 @@ fn item_3_juju_files_and_variables_on_machines() -> anyhow::Result<()> {
     let Some(_one) = machines_test("item 3 on machines") else {
         return Ok(());
     };
-    let root = tmp!("model-juju-files-machines");
+    let root = fresh("model-juju-files-machines");
     let charm = write_charm_in(&root.join("reporter"), REPORTER, REPORTER_DISPATCH);
     let mut m = Deployed::init(&root, "machines")?;
     m.model().deploy(&charm, None, 3)?;
@@ -233,7 +249,7 @@ fn item_3_juju_files_and_variables_on_machines() -> anyhow::Result<()> {
 /// every unit is on machine 0, the host.
 #[test]
 fn item_3_juju_files_and_variables_on_the_local_provider() -> anyhow::Result<()> {
-    let root = tmp!("model-juju-files-local");
+    let root = fresh("model-juju-files-local");
     let charm = write_charm_in(&root.join("reporter"), REPORTER, REPORTER_DISPATCH);
     let mut m = Deployed::init(&root, "local")?;
     m.model().deploy(&charm, None, 2)?;
@@ -256,7 +272,7 @@ fn item_3_juju_files_and_variables_on_the_local_provider() -> anyhow::Result<()>
         assert_eq!(get("tool-link"), "jujuc");
     }
     // Two models never share a UUID.
-    let other = Deployed::init(&tmp!("model-juju-files-local-2"), "local")?;
+    let other = Deployed::init(&fresh("model-juju-files-local-2"), "local")?;
     let other_uuid = other
         .model
         .as_ref()
@@ -277,7 +293,7 @@ fn memcached_from_apt_on_three_machines_runs_under_systemctl() -> anyhow::Result
         return Ok(());
     };
     ensure_package_available("memcached");
-    let root = tmp!("model-memcached");
+    let root = fresh("model-memcached");
     let charm = write_charm_in(&root.join("cache"), CACHE, CACHE_DISPATCH);
     test_support::write_file(charm.join("config.yaml"), CACHE_CONFIG);
     let mut m = Deployed::init(&root, "machines")?;
