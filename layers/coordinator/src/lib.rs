@@ -337,19 +337,27 @@ fn save_own(own: &Locks, rel: Option<&Relation>) -> Result<(), CoordinatorError>
     with_unit_state(|kv| kv.set(OWN_KEY, &value));
     let Some(rel) = rel else { return Ok(()) };
     let raw = dumps_locks(own);
-    let last = with_unit_state(|kv| kv.get(PUBLISHED_KEY));
-    let same_relation = last.as_ref().and_then(|l| l.get("relation")?.as_str()) == Some(rel.id());
-    let last_value = last
-        .as_ref()
-        .filter(|_| same_relation)
-        .and_then(|l| l.get("value")?.as_str().map(str::to_string));
-    let changed = match &last_value {
-        Some(v) => *v != raw,
+    // What was last published on this relation: `Some(None)` if nothing was.
+    let last = with_unit_state(|kv| kv.get(PUBLISHED_KEY))
+        .filter(|l| l.get("relation").and_then(Value::as_str) == Some(rel.id()))
+        .map(|l| l.get("value").and_then(Value::as_str).map(str::to_string));
+    let changed = match &last {
+        Some(Some(published)) => *published != raw,
+        Some(None) => !own.is_empty(),
+        // First time on this relation: a Python charm may have published already.
         None => !own.is_empty() || rel.to_publish_raw().get(KEY)?.is_some(),
     };
     if changed {
         rel.to_publish_raw().set(KEY, &raw)?;
-        with_unit_state(|kv| kv.set(PUBLISHED_KEY, &json!({"relation": rel.id(), "value": raw})));
+    }
+    if changed || last.is_none() {
+        let value = if changed { json!(raw) } else { Value::Null };
+        with_unit_state(|kv| {
+            kv.set(
+                PUBLISHED_KEY,
+                &json!({"relation": rel.id(), "value": value}),
+            )
+        });
     }
     Ok(())
 }

@@ -265,3 +265,65 @@ fn requests_of_a_unit_upgraded_from_a_python_charm_are_kept() {
     let out = h.run("upgrade-charm", &s).unwrap();
     assert!(has(&out.state, "coordinator.granted.restart"));
 }
+
+#[test]
+fn a_quiet_hook_reads_no_peer_data_and_writes_nothing() {
+    let h = harness();
+    let waiting = format!("{{\"restart\": \"{T1}\"}}");
+    for (unit, leader) in [("app/0", true), ("app/3", false)] {
+        let mut s = state(unit, leader, &[("app/1", "{}"), ("app/2", &waiting)], None);
+        s.leader_settings.insert(
+            "coordinator".into(),
+            format!("{{\"app/2\": {{\"restart\": \"{T1}\"}}}}"),
+        );
+        let first = h.run("update-status", &s).unwrap();
+        let out = h.run("update-status", &first.state).unwrap();
+        let calls: Vec<String> = out
+            .record
+            .calls
+            .iter()
+            .filter(|c| {
+                matches!(c.tool.as_str(), "relation-set" | "leader-set")
+                    || (c.tool == "relation-get" && !c.args.iter().any(|a| a == "--app"))
+            })
+            .map(|c| format!("{} {}", c.tool, c.args.join(" ")))
+            .collect();
+        assert!(calls.is_empty(), "{unit}: {calls:?}");
+        assert_eq!(out.state.unit_state, first.state.unit_state, "{unit}");
+    }
+}
+
+#[test]
+fn only_the_peer_a_relation_hook_is_about_is_read_again() {
+    let h = harness();
+    let s = state("app/0", true, &[("app/1", "{}"), ("app/2", "{}")], None);
+    let first = h.run("update-status", &s).unwrap();
+    let mut next = first.state.clone();
+    let rel = next
+        .relations
+        .iter_mut()
+        .find(|r| r.id == RID)
+        .expect("the peer relation");
+    rel.remote_units
+        .get_mut("app/1")
+        .unwrap()
+        .insert("coordinator".into(), format!("{{\"restart\": \"{T1}\"}}"));
+    let out = h
+        .run_relation("coordinator-relation-changed", RID, Some("app/1"), &next)
+        .unwrap();
+    assert_eq!(
+        grants(&out.state),
+        format!("{{\"app/1\": {{\"restart\": \"{T1}\"}}}}")
+    );
+    let peers_read: Vec<String> = out
+        .record
+        .calls
+        .iter()
+        .filter(|c| c.tool == "relation-get" && !c.args.iter().any(|a| a == "--app"))
+        .map(|c| c.args.join(" "))
+        .collect();
+    assert!(
+        peers_read.iter().all(|a| a.contains("app/1")),
+        "{peers_read:?}"
+    );
+}

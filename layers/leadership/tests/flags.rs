@@ -195,3 +195,16 @@ fn leader_set_deletes_with_an_empty_value_and_leader_get_reads() {
     assert!(has(&out.state, "leadership.set.b"));
     assert!(has(&out.state, "leadership.changed.b"));
 }
+
+#[test]
+fn leadership_changed() {
+    let h = harness();
+    let state = State {
+        leader_settings: settings(&[("a", "1")]),
+        ..State::default()
+    };
+    let out = h.run("leader-settings-changed", &state).unwrap();
+    assert!(has(&out.state, "leadership.changed"));
+    let out = h.run("leader-settings-changed", &out.state).unwrap();
+    assert!(!has(&out.state, "leadership.changed"));
+}
