@@ -103,35 +103,94 @@ fn hook_name() -> anyhow::Result<()> {
     Ok(())
 }
 
-#[test]
-fn config_changed() -> anyhow::Result<()> {
-    let h = harness().config_yaml(
-        "options:\n  port: {type: int, default: 80}\n  name: {type: string, default: ''}\n",
-    )?;
-    let first = h.run("config-changed", &State::default().with_config("name", "x"))?;
-    let mut seen: Vec<String> =
-        serde_json::from_value(value(&first.state, "test.config").unwrap_or_default())?;
+fn config_harness() -> Harness {
+    harness()
+        .config_yaml(
+            "options:\n  port: {type: int, default: 80}\n  name: {type: string, default: ''}\n",
+        )
+        .expect("config.yaml")
+}
+
+/// The config.* flags a handler saw during a hook on `state`, sorted (empty if
+/// `config.changed` was not set, so the handler did not run), and the state after.
+fn config_flags(hook: &str, state: &State) -> anyhow::Result<(Vec<String>, State)> {
+    let out = config_harness().run(hook, state)?;
+    let mut seen: Vec<String> = match value(&out.state, "test.config") {
+        Some(v) => serde_json::from_value(v)?,
+        None => Vec::new(),
+    };
     seen.sort();
-    assert_eq!(
-        seen,
-        [
-            "config.changed",
-            "config.changed.name",
-            "config.changed.port",
-            "config.default.port",
-            "config.set.name",
-            "config.set.port"
-        ]
-    );
-    assert!(!first.state.flags().iter().any(|f| f.starts_with("config.")));
-    // Nothing changed: the handler on config.changed does not run again.
-    let mut again = first.state.clone();
-    again.unit_state.remove(&format!(
+    // Gone once the hook is over.
+    assert!(!out.state.flags().iter().any(|f| f.starts_with("config.")));
+    let mut after = out.state.clone();
+    after.unit_state.remove(&format!(
         "{}test.config",
         charms_reactive::low_level::FLAG_PREFIX
     ));
-    let second = h.run("update-status", &again)?;
-    assert_eq!(value(&second.state, "test.config"), None);
+    Ok((seen, after))
+}
+
+#[test]
+fn config_changed() -> anyhow::Result<()> {
+    // The first hook sees every option as changed.
+    let (seen, after) = config_flags("install", &State::default())?;
+    assert!(seen.contains(&"config.changed".to_string()), "{seen:?}");
+    // Nothing changed: no config.changed, so the handler waiting for it does not run.
+    let (seen, after) = config_flags("update-status", &after)?;
+    assert!(seen.is_empty(), "{seen:?}");
+    let (seen, _) = config_flags("config-changed", &after.with_config("name", "x"))?;
+    assert!(seen.contains(&"config.changed".to_string()), "{seen:?}");
+    Ok(())
+}
+
+#[test]
+fn config_changed_option() -> anyhow::Result<()> {
+    let (seen, after) = config_flags("install", &State::default())?;
+    assert!(
+        seen.contains(&"config.changed.port".to_string())
+            && seen.contains(&"config.changed.name".to_string()),
+        "{seen:?}"
+    );
+    let (seen, _) = config_flags("config-changed", &after.with_config("name", "x"))?;
+    assert!(
+        seen.contains(&"config.changed.name".to_string()),
+        "{seen:?}"
+    );
+    assert!(
+        !seen.contains(&"config.changed.port".to_string()),
+        "{seen:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn config_set_option() -> anyhow::Result<()> {
+    let (seen, after) = config_flags("install", &State::default())?;
+    // port has a true default; name is empty.
+    assert!(seen.contains(&"config.set.port".to_string()), "{seen:?}");
+    assert!(!seen.contains(&"config.set.name".to_string()), "{seen:?}");
+    let (seen, _) = config_flags("config-changed", &after.with_config("name", "x"))?;
+    assert!(seen.contains(&"config.set.name".to_string()), "{seen:?}");
+    Ok(())
+}
+
+#[test]
+fn config_default_option() -> anyhow::Result<()> {
+    let (seen, after) = config_flags("install", &State::default())?;
+    assert!(
+        seen.contains(&"config.default.port".to_string())
+            && seen.contains(&"config.default.name".to_string()),
+        "{seen:?}"
+    );
+    let (seen, _) = config_flags("config-changed", &after.with_config("port", 8080))?;
+    assert!(
+        !seen.contains(&"config.default.port".to_string()),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&"config.default.name".to_string()),
+        "{seen:?}"
+    );
     Ok(())
 }
 
