@@ -67,6 +67,8 @@ const OWN_KEY: &str = "coordinator.requests";
 const PEERS_KEY: &str = "coordinator.peers";
 /// Unit state: what this unit last published, `{"relation": id, "value": raw}`.
 const PUBLISHED_KEY: &str = "coordinator.published";
+/// Unit state, on the leader: whether the grants it last wrote or read hold anything.
+const LEADER_GRANTS_KEY: &str = "coordinator.leader-grants";
 /// charmhelpers' local files (in the charm directory) for requests made before the peer
 /// relation existed, one per coordinator class.
 const PYTHON_STATE_FILES: [&str; 2] = [
@@ -108,7 +110,7 @@ pub fn acquire(lock: &str) -> Result<bool, CoordinatorError> {
         tracing::info!("coordinator: requested {lock}");
     }
     if leadership::is_leader()? {
-        let grants = lead(rel.as_ref(), &own)?;
+        let grants = lead(peers_of(rel.as_ref())?, &own)?;
         if let Some(ts) = granted_to_me(&grants, &own, lock) {
             take_grant(lock, &ts, &mut own, rel.as_ref())?;
             return Ok(true);
@@ -141,7 +143,7 @@ pub fn release(lock: &str) -> Result<(), CoordinatorError> {
     if leadership::is_leader()? {
         let rel = peer_relation()?;
         let own = own_requests(rel.as_ref())?;
-        lead(rel.as_ref(), &own)?;
+        lead(peers_of(rel.as_ref())?, &own)?;
     }
     Ok(())
 }
@@ -196,10 +198,20 @@ fn coordinator_start() -> Result<()> {
         own.clear();
         withdraw_published()?;
     }
+    let peers = peers_of(rel.as_ref())?;
+    // With no request anywhere there is nothing to grant nor to release: a quiet hook
+    // asks Juju nothing (a new leader looks at the grants it inherits all the same).
+    let busy = !own.is_empty()
+        || peers.values().any(|locks| !locks.is_empty())
+        || with_unit_state(|kv| kv.contains(LEADER_GRANTS_KEY))
+        || hook.hook_name() == Some("leader-elected");
     // A leader that is leaving decides nothing more: it no longer sees its peers.
-    let grants = if !leaving && leadership::is_leader()? {
-        lead(rel.as_ref(), &own)?
+    let grants = if !busy {
+        Table::new()
+    } else if !leaving && leadership::is_leader()? {
+        lead(peers, &own)?
     } else {
+        with_unit_state(|kv| kv.unset(LEADER_GRANTS_KEY));
         leader_grants()?
     };
     let locks: Vec<String> = own.keys().cloned().collect();
@@ -258,13 +270,10 @@ fn held() -> Locks {
 }
 
 /// The leader's turn: drop the grants that were released or whose unit left, grant what
-/// can be granted, and write the leader settings if that changed anything. `own` is this
-/// unit's requests; the locks it holds in this hook count as still requested.
-fn lead(rel: Option<&Relation>, own: &Locks) -> Result<Table, CoordinatorError> {
-    let mut requests = match rel {
-        Some(rel) => peer_requests(rel)?,
-        None => Table::new(),
-    };
+/// can be granted, and write the leader settings if that changed anything. `requests`
+/// are the peers' requests, `own` this unit's; the locks it holds in this hook count as
+/// still requested.
+fn lead(mut requests: Table, own: &Locks) -> Result<Table, CoordinatorError> {
     let mut mine = own.clone();
     mine.extend(held());
     requests.insert(unit_name(), mine);
@@ -280,6 +289,13 @@ fn lead(rel: Option<&Relation>, own: &Locks) -> Result<Table, CoordinatorError> 
         }
         leadership::set_one(KEY, &dumps_table(&after))?;
     }
+    with_unit_state(|kv| {
+        if after.is_empty() {
+            kv.unset(LEADER_GRANTS_KEY);
+        } else {
+            kv.set(LEADER_GRANTS_KEY, &Value::Bool(true));
+        }
+    });
     Ok(after)
 }
 
@@ -294,6 +310,14 @@ fn leader_grants() -> Result<Table, CoordinatorError> {
         );
         Table::new()
     }))
+}
+
+/// The peers' requests on `rel`, none without it.
+fn peers_of(rel: Option<&Relation>) -> Result<Table, CoordinatorError> {
+    match rel {
+        Some(rel) => peer_requests(rel),
+        None => Ok(Table::new()),
+    }
 }
 
 /// The peer relation, if it exists yet.

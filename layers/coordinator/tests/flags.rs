@@ -327,3 +327,21 @@ fn only_the_peer_a_relation_hook_is_about_is_read_again() {
         "{peers_read:?}"
     );
 }
+
+#[test]
+fn with_no_request_anywhere_a_hook_asks_juju_nothing() {
+    let h = harness();
+    for (unit, leader) in [("app/0", true), ("app/3", false)] {
+        let s = state(unit, leader, &[("app/1", "{}"), ("app/2", "{}")], None);
+        let first = h.run("update-status", &s).unwrap();
+        let out = h.run("update-status", &first.state).unwrap();
+        let asked: Vec<&str> = out
+            .record
+            .calls
+            .iter()
+            .map(|c| c.tool.as_str())
+            .filter(|t| matches!(*t, "is-leader" | "leader-get" | "leader-set"))
+            .collect();
+        assert!(asked.is_empty(), "{unit}: {asked:?}");
+    }
+}
