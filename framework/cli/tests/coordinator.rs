@@ -165,6 +165,15 @@ fn grants(m: &CliModel) -> Value {
     serde_json::from_str(&raw).unwrap_or_else(|e| panic!("grants {raw:?}: {e}"))
 }
 
+/// The unit's workload status message: the test charm shows `leader` or `follower`, as
+/// layer:leadership's `leadership.is_leader` says.
+fn message(m: &CliModel, unit: &str) -> String {
+    state(m)["units"][unit]["status"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
 fn agent(m: &CliModel, unit: &str) -> String {
     state(m)["units"][unit]["agent"]["state"]
         .as_str()
@@ -200,8 +209,14 @@ fn five_units_asked_at_once_each_restart_once_never_two_at_a_time() {
         assert_eq!(counts(&all, "1"), want, "seed {seed}: {all:?}");
         assert_one_at_a_time(&m, &all);
         assert_eq!(grants(&m), serde_json::json!({}), "seed {seed}");
+        let leader = state(&m)["applications"][APP]["leader"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         for u in units(&[0, 1, 2, 3, 4]) {
             assert_eq!(agent(&m, &u), "idle", "seed {seed}: {u}");
+            let role = if u == leader { "leader" } else { "follower" };
+            assert_eq!(message(&m, &u), role, "seed {seed}: {u}");
         }
     }
 }
@@ -264,6 +279,18 @@ fn removing_the_leader_in_the_middle_still_completes_every_restart() {
         .unwrap_or_default()
         .to_string();
     assert!(!new_leader.is_empty() && new_leader != leader);
+    // layer:leadership follows, except on the holder stuck in error (it runs no hook).
+    for u in units(&[0, 1, 2, 3, 4])
+        .into_iter()
+        .filter(|u| *u != leader && *u != holder)
+    {
+        let role = if u == new_leader {
+            "leader"
+        } else {
+            "follower"
+        };
+        assert_eq!(message(&m, &u), role, "{u}");
+    }
     assert_eq!(restarts(&marks).len(), before);
     assert_eq!(grants(&m), held);
 

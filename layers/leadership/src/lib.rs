@@ -110,9 +110,34 @@ fn align_flags(prefix: &str, keep: &BTreeSet<String>) {
     }
 }
 
-/// Hook start: the flags from `is-leader`, `leader-get` and the snapshot.
+/// Unit state: set once this layer has read leadership and the leader settings.
+const READ_KEY: &str = "leadership.read";
+
+/// The hooks where leadership or the leader settings can have changed for this unit:
+/// Juju runs `leader-elected` on a new leader and `leader-settings-changed` on every
+/// other unit (a deposed leader included) after a change; the leader's own changes go
+/// through [`leader_set`]. `install` and `upgrade-charm` start from what Juju says.
+const READ_IN: [&str; 4] = [
+    "install",
+    "leader-elected",
+    "leader-settings-changed",
+    "upgrade-charm",
+];
+
+/// Hook start: the flags from `is-leader`, `leader-get` and the snapshot, in the hooks
+/// where they can have changed ([`READ_IN`], and the first hook this layer sees); in
+/// other hooks the flags stay as they are, except the `changed` ones, which last one
+/// hook.
 #[startup]
 fn leadership_start() -> Result<()> {
+    let hook = charms_reactive::low_level::current_hook();
+    let first = !with_unit_state(|kv| kv.contains(READ_KEY));
+    if !first && !hook.hook_name().is_some_and(|h| READ_IN.contains(&h)) {
+        align_flags(CHANGED_PREFIX, &BTreeSet::new());
+        clear_flag(CHANGED);
+        return Ok(());
+    }
+    with_unit_state(|kv| kv.set(READ_KEY, &Value::Bool(true)));
     toggle_flag(IS_LEADER, leadership::is_leader()?);
     let mut current = leadership::settings()?;
     // An empty value is no value (Juju deletes a key set to "").

@@ -106,3 +106,14 @@ fn ask_for_restart() -> Result<()> {
     }
     Ok(())
 }
+
+/// Every hook: the status says whether layer:leadership takes this unit for the leader.
+#[when_not("coordinated.never")]
+fn show_leadership() -> Result<()> {
+    if is_flag_set("leadership.is_leader") {
+        status::active("leader")?;
+    } else {
+        status::active("follower")?;
+    }
+    Ok(())
+}
