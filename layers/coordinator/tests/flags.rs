@@ -345,3 +345,34 @@ fn with_no_request_anywhere_a_hook_asks_juju_nothing() {
         assert!(asked.is_empty(), "{unit}: {asked:?}");
     }
 }
+
+#[test]
+fn requests_a_python_charm_kept_before_the_peer_relation_existed_are_kept() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("coordinator-python-file");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join(".charmhelpers.coordinator.Serial"),
+        format!("{{\"restart\": \"{T1}\"}}"),
+    )
+    .unwrap();
+    // A lone unit, leader, no peer relation yet: it grants its own request at once.
+    let s = State {
+        unit: "app/0".into(),
+        ..State::default()
+    }
+    .with_leader(true);
+    let out = harness().charm_dir(&dir).run("upgrade-charm", &s).unwrap();
+    assert!(has(&out.state, "coordinator.granted.restart"));
+    assert_eq!(
+        grants(&out.state),
+        format!("{{\"app/0\": {{\"restart\": \"{T1}\"}}}}")
+    );
+    // From now on the unit state is what counts: the file is read once.
+    let out = harness()
+        .charm_dir(&dir)
+        .run("update-status", &out.state)
+        .unwrap();
+    assert!(!has(&out.state, "coordinator.granted.restart"));
+    assert!(!has(&out.state, "coordinator.requested.restart"));
+}

@@ -208,3 +208,39 @@ fn leadership_changed() {
     let out = h.run("leader-settings-changed", &out.state).unwrap();
     assert!(!has(&out.state, "leadership.changed"));
 }
+
+#[test]
+fn a_quiet_hook_asks_juju_nothing() {
+    let h = harness();
+    let state = State {
+        leader_settings: settings(&[("a", "1")]),
+        ..State::default()
+    }
+    .with_leader(true);
+    let first = h.run("install", &state).unwrap();
+    let out = h.run("update-status", &first.state).unwrap();
+    let tools: Vec<&str> = out.record.calls.iter().map(|c| c.tool.as_str()).collect();
+    assert!(
+        !tools
+            .iter()
+            .any(|t| matches!(*t, "is-leader" | "leader-get")),
+        "{tools:?}"
+    );
+    assert!(has(&out.state, "leadership.is_leader") && has(&out.state, "leadership.set.a"));
+}
+
+#[test]
+fn the_snapshot_of_a_python_charm_is_kept() {
+    // layer-leadership's unit state: JSON strings, null for a deleted key.
+    let state = State {
+        leader_settings: settings(&[("a", "1")]),
+        ..State::default()
+    }
+    .with_unit_state("leadership.settings.a", &serde_json::json!("1"))
+    .with_unit_state("leadership.settings.gone", &serde_json::Value::Null);
+    let out = harness().run("upgrade-charm", &state).unwrap();
+    assert!(!has(&out.state, "leadership.changed.a"));
+    assert!(!has(&out.state, "leadership.changed.gone"));
+    assert!(!has(&out.state, "leadership.changed"));
+    assert!(has(&out.state, "leadership.set.a"));
+}
