@@ -2,7 +2,7 @@
 //! unit at a time does something disruptive (restarting a clustered service, upgrading
 //! it). The protocol is charmhelpers' `coordinator.Serial`
 //! ([charm-helpers](https://github.com/juju/charm-helpers/blob/master/charmhelpers/coordinator.py)),
-//! as [layer-coordinator](https://git.launchpad.net/layer-coordinator) gives Python
+//! as [layer-coordinator](https://github.com/stub42/layer-coordinator) gives Python
 //! charms, over the peer relation `coordinator` this layer adds and the leader settings:
 //!
 //! * a unit asks for a lock with [`acquire`]: the request, with its UTC timestamp, goes
