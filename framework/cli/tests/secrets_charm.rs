@@ -134,7 +134,7 @@ fn a_rust_charm_keeps_a_token_in_a_secret_that_every_unit_reads_and_follows() {
     write(
         &charm.join("Cargo.toml"),
         &format!(
-            "[package]\nname = \"secret-demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n\
+            "[package]\nname = \"charm-secret-demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n\
              [dependencies]\nanyhow = \"1\"\ncharms-reactive = {{ path = {:?} }}\n",
             runtime.to_string_lossy()
         ),

@@ -217,6 +217,9 @@ pub fn compile(
     let dir = settings.target_dir.join("crates").join(charm);
     std::fs::create_dir_all(dir.join("src")).map_err(io(&dir))?;
     let bin = format!("charm-{charm}");
+    // The package gets a name no charm crate takes (a charm's own crate is often called
+    // `charm-<name>`, the binary's name), or cargo refuses two packages of one name.
+    let package = format!("reactive-dispatch-{charm}");
     let mut deps = format!(
         "charms-reactive = {{ path = {} }}\n",
         toml_str(&settings.runtime_dir.to_string_lossy())
@@ -236,7 +239,7 @@ pub fn compile(
          # Fast incremental rebuilds over the last few percent of speed; unwinding so a\n\
          # panicking handler fails its hook with a message.\n\
          [profile.release]\nopt-level = \"s\"\ncodegen-units = 16\nincremental = true\nstrip = true\npanic = \"unwind\"\n",
-        toml_str(&bin),
+        toml_str(&package),
         toml_str(&bin),
     );
     let names: Vec<String> = crates.iter().filter_map(|l| l.crate_name()).collect();
