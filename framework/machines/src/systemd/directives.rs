@@ -178,11 +178,20 @@ pub(crate) enum Output {
     },
 }
 
+/// The type of `setrlimit`'s resource number: glibc has a type of its own, musl a plain
+/// `int` (the model's hook tool is built for musl too, and links this crate).
+#[cfg(target_env = "gnu")]
+pub(crate) type RlimitResource = libc::__rlimit_resource_t;
+/// The type of `setrlimit`'s resource number: glibc has a type of its own, musl a plain
+/// `int` (the model's hook tool is built for musl too, and links this crate).
+#[cfg(not(target_env = "gnu"))]
+pub(crate) type RlimitResource = libc::c_int;
+
 /// A resource limit, soft and hard (`None`: infinity).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Limit {
     pub directive: &'static str,
-    pub resource: libc::__rlimit_resource_t,
+    pub resource: RlimitResource,
     pub soft: Option<u64>,
     pub hard: Option<u64>,
 }
@@ -303,7 +312,7 @@ pub(crate) fn signal_name(signal: i32) -> String {
     name.to_string()
 }
 
-fn limit_resource(key: &str) -> Option<(&'static str, libc::__rlimit_resource_t)> {
+fn limit_resource(key: &str) -> Option<(&'static str, RlimitResource)> {
     Some(match key {
         "LimitCPU" => ("LimitCPU", libc::RLIMIT_CPU),
         "LimitFSIZE" => ("LimitFSIZE", libc::RLIMIT_FSIZE),

@@ -271,7 +271,7 @@ pub(crate) fn spawn(table: &ProcTable, launch: Launch<'_>) -> Result<i32, String
         other => open_output(other, launch.journal)?,
     };
     let (limits, _) = effective_limits(unit);
-    let limits: Vec<(libc::__rlimit_resource_t, libc::rlimit)> =
+    let limits: Vec<(super::directives::RlimitResource, libc::rlimit)> =
         limits.into_iter().map(|(l, r)| (l.resource, r)).collect();
     let umask = exec.umask as libc::mode_t;
 

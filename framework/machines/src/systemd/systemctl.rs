@@ -477,9 +477,10 @@ fn not_found(verb: &str, name: &str, out: &mut Out) -> i32 {
 
 /// `Sun 2026-12-06 21:10:48 UTC` in the machine's local time.
 pub(crate) fn format_time(t: SystemTime, format: &str) -> String {
-    let secs = t
+    // `as _`: musl deprecates the name `time_t` (its width changes), not the type.
+    let secs: libc::c_long = t
         .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs() as libc::time_t)
+        .map(|d| d.as_secs() as _)
         .unwrap_or(0);
     // SAFETY: tm is plain data; localtime_r and strftime write within the given buffers.
     unsafe {
