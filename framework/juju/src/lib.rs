@@ -6,7 +6,8 @@
 //! - [`settings`]: the string map relation data and leader settings are made of, and
 //!   Juju's merge rule for it;
 //! - [`endpoint`]: the `{endpoint_name}` placeholder of interface layers and endpoint roles;
-//! - [`ports`]: port ranges as `open-port` takes them.
+//! - [`ports`]: port ranges as `open-port` takes them;
+//! - [`secrets`]: secret URIs and xids, rotate policies, secret times.
 //!
 //! The crate has no dependencies: the proc-macro crate, the runtime linked into every
 //! charm binary, the composer and the local model all use it.
@@ -26,4 +27,5 @@ pub mod env;
 pub mod hooks;
 pub mod names;
 pub mod ports;
+pub mod secrets;
 pub mod settings;

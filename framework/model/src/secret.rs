@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use charms_reactive_juju::secrets::{self, civil_from_days, days_from_civil, SecretUriError};
+
 use crate::gostr::quote;
 
 /// Where a new model's clock starts (2025-01-01T00:00:00Z): fixed, so runs are
@@ -25,15 +27,7 @@ pub const ROTATE_RETRY_DELAY: i64 = 5 * 60;
 pub const EXPIRE_RETRY_DELAY: i64 = 5 * 60;
 
 /// The rotate policies `--rotate` accepts.
-pub const ROTATE_POLICIES: &[&str] = &[
-    "never",
-    "hourly",
-    "daily",
-    "weekly",
-    "monthly",
-    "quarterly",
-    "yearly",
-];
+pub const ROTATE_POLICIES: &[&str] = &secrets::ROTATE_POLICIES;
 
 /// Who owns a secret: an application (managed by its leader, readable by all its units)
 /// or one unit.
@@ -266,146 +260,24 @@ pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// A secret's URI: `secret:<id>`, optionally with the model it comes from
-/// (`secret://<model-uuid>/<id>`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SecretUri {
-    /// The source model's UUID, when given.
-    pub source: Option<String>,
-    /// The 20-character xid.
-    pub id: String,
-}
-
-impl std::fmt::Display for SecretUri {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.source {
-            None => write!(f, "secret:{}", self.id),
-            Some(uuid) => write!(f, "secret://{uuid}/{}", self.id),
-        }
-    }
-}
-
-const XID_CHARS: &[u8; 32] = b"0123456789abcdefghijklmnopqrstuv";
-
-/// An xid's text: 12 bytes in lowercase base32hex, 20 characters.
-pub fn xid_string(bytes: [u8; 12]) -> String {
-    let mut bits: u128 = 0;
-    for b in bytes {
-        bits = (bits << 8) | u128::from(b);
-    }
-    // 96 bits, padded with 4 zero bits to 100 = 20 × 5.
-    bits <<= 4;
-    (0..20)
-        .rev()
-        .map(|i| XID_CHARS[((bits >> (5 * i)) & 31) as usize] as char)
-        .collect()
-}
-
-/// Whether `s` is an xid's text (what `xid.FromString` accepts).
-pub fn is_xid(s: &str) -> bool {
-    s.len() == 20
-        && s.bytes().all(|b| XID_CHARS.contains(&b))
-        // The last character carries one bit and four zero bits of padding.
-        && s.ends_with(['0', 'g'])
-}
-
-fn is_uuid(s: &str) -> bool {
-    let groups: Vec<&str> = s.split('-').collect();
-    groups.len() == 5
-        && groups
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(g, n)| g.len() == n && g.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
-}
+// A secret's URI and its xid are Juju's facts, kept in the facts crate.
+pub use charms_reactive_juju::secrets::{is_xid, xid_string, SecretUri};
 
 /// Juju's `secrets.ParseURI`: `secret:<id>`, `<id>` or `secret://<uuid>/<id>`. The error
 /// is Juju's text (`secret URI "x" not valid`, `secret URI scheme "x" not valid`).
 pub fn parse_uri(text: &str) -> Result<SecretUri, String> {
-    let bad = || format!("secret URI {} not valid", quote(text));
-    // Go's url.Parse: a scheme is a letter then letters, digits, `+`, `-` or `.`.
-    let (scheme, rest) = match text.find(':') {
-        Some(i)
-            if text[..i].starts_with(|c: char| c.is_ascii_alphabetic())
-                && text[..i]
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
-        {
-            (&text[..i], &text[i + 1..])
-        }
-        _ => ("", text),
-    };
-    if !scheme.is_empty() && scheme != "secret" {
-        return Err(format!("secret URI scheme {} not valid", quote(scheme)));
-    }
-    let (host, path) = match rest.strip_prefix("//") {
-        Some(authority) => match authority.find('/') {
-            Some(i) => (&authority[..i], &authority[i..]),
-            None => (authority, ""),
-        },
-        None => ("", rest),
-    };
-    if !host.is_empty() && !is_uuid(host) {
-        return Err(format!("host controller UUID {} not valid", quote(host)));
-    }
-    let id_str = path.trim_start_matches('/');
-    let (source, id) = match id_str.split_once('/') {
-        Some((uuid, id)) if is_uuid(uuid) => (Some(uuid.to_string()), id),
-        Some(_) => return Err(bad()),
-        None => ((!host.is_empty()).then(|| host.to_string()), id_str),
-    };
-    if !is_xid(id) {
-        return Err(bad());
-    }
-    Ok(SecretUri {
-        source,
-        id: id.to_string(),
+    secrets::parse_uri(text).map_err(|e| match e {
+        SecretUriError::Scheme(scheme) => format!("secret URI scheme {} not valid", quote(&scheme)),
+        SecretUriError::Host(host) => format!("host controller UUID {} not valid", quote(&host)),
+        SecretUriError::Invalid => format!("secret URI {} not valid", quote(text)),
     })
 }
 
 // ---- the model clock: seconds since the Unix epoch, UTC ----
 
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (
-        if m <= 2 {
-            yoe + era * 400 + 1
-        } else {
-            yoe + era * 400
-        },
-        m,
-        d,
-    )
-}
-
 /// A time as Go prints a UTC `time.Time` in YAML and JSON (RFC 3339):
 /// `2025-01-01T01:00:00Z`.
-pub fn format_time(secs: i64) -> String {
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
+pub use charms_reactive_juju::secrets::format_time;
 
 /// Go's `AddDate(years, months, days)` on a UTC time: out-of-range days roll over into
 /// the next month, as Go normalises them.

@@ -14,6 +14,7 @@ use std::str::FromStr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use charms_reactive_juju::names::is_secret_key;
+use charms_reactive_juju::secrets;
 use serde_json::Value;
 
 use super::{JujuTools, ToolError};
@@ -56,63 +57,26 @@ impl SecretId {
     }
 }
 
-/// Juju's UUID form: 8-4-4-4-12 lowercase hex digits.
-fn is_uuid(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    parts.len() == 5
-        && parts
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(p, n)| p.len() == n && p.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
-}
-
-/// An `xid` as Juju prints it: 20 characters of base32hex (`0-9`, `a-v`).
-fn is_xid(s: &str) -> bool {
-    s.len() == 20 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'v'))
-}
-
 impl FromStr for SecretId {
     type Err = ParseSecretIdError;
 
     fn from_str(s: &str) -> Result<SecretId, ParseSecretIdError> {
-        let bad = || ParseSecretIdError(s.to_string());
-        let rest = match s.split_once(':') {
-            Some(("secret", rest)) => rest,
-            Some(_) => return Err(bad()),
-            None => s,
-        };
-        // `secret://<uuid>/<id>` (the UUID as host) or `[<uuid>/]<id>`.
-        let (host, path) = match rest.strip_prefix("//") {
-            Some(hosted) => {
-                let (host, path) = hosted.split_once('/').unwrap_or((hosted, ""));
-                (Some(host), path)
-            }
-            None => (None, rest),
-        };
-        let (source, unique) = match path.split_once('/') {
-            Some((uuid, id)) if is_uuid(uuid) => (Some(uuid), id),
-            Some(_) => return Err(bad()),
-            None => (host, path),
-        };
-        if host.is_some_and(|h| !is_uuid(h)) || source.is_some_and(|u| !is_uuid(u)) {
-            return Err(bad());
-        }
-        if !is_xid(unique) {
-            return Err(bad());
-        }
+        let uri = secrets::parse_uri(s).map_err(|_| ParseSecretIdError(s.to_string()))?;
         Ok(SecretId {
-            source: source.map(str::to_string),
-            unique: unique.to_string(),
+            source: uri.source,
+            unique: uri.id,
         })
     }
 }
 
 impl fmt::Display for SecretId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.source {
-            Some(uuid) => write!(f, "secret://{uuid}/{}", self.unique),
-            None => write!(f, "secret:{}", self.unique),
-        }
+        // One spelling of a URI, the facts crate's.
+        let uri = secrets::SecretUri {
+            source: self.source.clone(),
+            id: self.unique.clone(),
+        };
+        uri.fmt(f)
     }
 }
 
@@ -274,15 +238,8 @@ impl RotatePolicy {
 
     /// The word Juju uses.
     pub fn as_str(self) -> &'static str {
-        match self {
-            RotatePolicy::Never => "never",
-            RotatePolicy::Hourly => "hourly",
-            RotatePolicy::Daily => "daily",
-            RotatePolicy::Weekly => "weekly",
-            RotatePolicy::Monthly => "monthly",
-            RotatePolicy::Quarterly => "quarterly",
-            RotatePolicy::Yearly => "yearly",
-        }
+        // The variants are declared in Juju's order, the facts crate's list.
+        secrets::ROTATE_POLICIES[self as usize]
     }
 }
 
@@ -352,52 +309,13 @@ fn go_duration(d: Duration) -> String {
     out
 }
 
-/// Days since 1970-01-01 of a civil date (proleptic Gregorian).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (i64::from(m) + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The civil date of a day count since 1970-01-01.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (
-        if m <= 2 {
-            yoe + era * 400 + 1
-        } else {
-            yoe + era * 400
-        },
-        m,
-        d,
-    )
-}
-
 /// `t` as RFC 3339 in UTC, to the second: `2025-01-01T06:06:06Z`.
 pub(crate) fn format_rfc3339(t: SystemTime) -> String {
     let secs = match t.duration_since(UNIX_EPOCH) {
         Ok(d) => d.as_secs() as i64,
         Err(e) => -(e.duration().as_secs() as i64),
     };
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
+    secrets::format_time(secs)
 }
 
 /// Parses RFC 3339 as Go's JSON encoding of a time prints it: `2025-01-01T06:06:06Z`,
@@ -447,7 +365,7 @@ pub(crate) fn parse_rfc3339(s: &str) -> Option<SystemTime> {
             sign * (oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60)
         }
     };
-    let days = days_from_civil(y, mo as u32, d as u32);
+    let days = secrets::days_from_civil(y, mo, d);
     let secs = days * 86_400 + h * 3600 + mi * 60 + sec - offset;
     let base = if secs >= 0 {
         UNIX_EPOCH + Duration::from_secs(secs as u64)
