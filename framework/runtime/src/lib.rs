@@ -103,7 +103,6 @@ pub mod leadership;
 pub mod low_level;
 mod metadata;
 pub mod prelude;
-mod pyjson;
 mod run;
 mod scope;
 pub mod secrets;
@@ -115,7 +114,7 @@ pub mod triggers;
 pub mod testing;
 
 // Inside the crate the low-level modules keep their short paths (`crate::backend`).
-use low_level::{backend, logging, unit_state};
+use low_level::{backend, logging, pyjson, unit_state};
 
 #[doc = include_str!("../../../docs/differences.md")]
 pub mod differences {}

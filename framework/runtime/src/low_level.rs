@@ -1,5 +1,6 @@
 //! What charm code rarely needs: the hook tools behind the runtime, the unit state
-//! database, the logging layer, hook and metadata parsing, and the dispatcher's limits.
+//! database, the logging layer, JSON as Python writes it ([`pyjson`]), hook and metadata
+//! parsing, and the dispatcher's limits.
 //!
 //! Handlers use [`crate::prelude`] instead; these items are for tools built on the
 //! runtime, tests, and the odd charm that needs a hook tool the runtime has no wrapper
@@ -14,6 +15,7 @@
 
 pub mod backend;
 pub mod logging;
+pub mod pyjson;
 pub mod status_policy;
 pub mod unit_state;
 

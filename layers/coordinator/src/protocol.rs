@@ -13,6 +13,9 @@
 use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use charms_reactive::low_level::pyjson;
+use serde_json::Value;
+
 /// One unit's requests or grants: lock name → request timestamp.
 pub type Locks = BTreeMap<String, String>;
 /// Every unit's requests or grants: unit name → its locks.
@@ -87,7 +90,7 @@ pub fn holds(grants: &Table, unit: &str, lock: &str) -> bool {
 
 /// A unit's requests from their JSON text; `None` if it is not a JSON object of strings.
 pub fn parse_locks(raw: &str) -> Option<Locks> {
-    let value: serde_json::Value = serde_json::from_str(raw).ok()?;
+    let value: Value = serde_json::from_str(raw).ok()?;
     let map = value.as_object()?;
     map.iter()
         .map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
@@ -96,7 +99,7 @@ pub fn parse_locks(raw: &str) -> Option<Locks> {
 
 /// Every unit's grants from their JSON text; `None` if it is not such an object.
 pub fn parse_table(raw: &str) -> Option<Table> {
-    let value: serde_json::Value = serde_json::from_str(raw).ok()?;
+    let value: Value = serde_json::from_str(raw).ok()?;
     let map = value.as_object()?;
     map.iter()
         .map(|(unit, locks)| {
@@ -112,45 +115,25 @@ pub fn parse_table(raw: &str) -> Option<Table> {
 
 /// `json.dumps(locks, sort_keys=True)`.
 pub fn dumps_locks(locks: &Locks) -> String {
-    let items: Vec<String> = locks
-        .iter()
-        .map(|(k, v)| format!("{}: {}", py_str(k), py_str(v)))
-        .collect();
-    format!("{{{}}}", items.join(", "))
+    pyjson::dumps(&locks_value(locks))
 }
 
 /// `json.dumps(table, sort_keys=True)`.
 pub fn dumps_table(table: &Table) -> String {
-    let items: Vec<String> = table
+    let value = table
         .iter()
-        .map(|(unit, locks)| format!("{}: {}", py_str(unit), dumps_locks(locks)))
+        .map(|(unit, locks)| (unit.clone(), locks_value(locks)))
         .collect();
-    format!("{{{}}}", items.join(", "))
+    pyjson::dumps(&Value::Object(value))
 }
 
-/// A JSON string as Python writes it (`ensure_ascii`: everything outside ASCII escaped).
-fn py_str(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (' '..='~').contains(&c) => out.push(c),
-            c => {
-                let mut buf = [0u16; 2];
-                for unit in c.encode_utf16(&mut buf) {
-                    out.push_str(&format!("\\u{unit:04x}"));
-                }
-            }
-        }
-    }
-    out.push('"');
-    out
+fn locks_value(locks: &Locks) -> Value {
+    Value::Object(
+        locks
+            .iter()
+            .map(|(lock, ts)| (lock.clone(), Value::String(ts.clone())))
+            .collect(),
+    )
 }
 
 /// Now, as charmhelpers writes request timestamps: UTC `%Y-%m-%d %H:%M:%S.%fZ`

@@ -4,11 +4,18 @@
 //! hashes `json.dumps(data, sort_keys=True)` for `data_changed`. Writing the same text
 //! keeps a unit's database readable by both and makes `data_changed` hashes carry over
 //! from a Python charm: separators `", "` and `": "`, non-ASCII escaped as `\uXXXX`,
-//! floats in Python's `repr` form.
+//! floats in Python's `repr` form. Layers that share a value with Python charms (e.g.
+//! layer:coordinator's lock tables in leader settings) write it with [`dumps`] too.
 
 use serde_json::Value;
 
 /// Python `json.dumps(value, sort_keys=True)`.
+///
+/// ```
+/// use charms_reactive::low_level::pyjson::dumps;
+/// let value = serde_json::json!({"b": [1, 2.5], "a": "é"});
+/// assert_eq!(dumps(&value), r#"{"a": "\u00e9", "b": [1, 2.5]}"#);
+/// ```
 pub fn dumps(value: &Value) -> String {
     let mut out = String::new();
     write(value, &mut out);
