@@ -40,16 +40,19 @@ pub fn charm_target_dir(dir: &Path) -> PathBuf {
         return PathBuf::from(dir);
     }
     let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    let is_workspace = |a: &Path| {
-        std::fs::read_to_string(a.join("Cargo.toml"))
-            .ok()
-            .and_then(|t| t.parse::<toml::Table>().ok())
-            .is_some_and(|t| t.contains_key("workspace"))
-    };
     dir.ancestors()
-        .find(|a| is_workspace(a))
+        .find(|a| is_workspace_root(a))
         .unwrap_or(&dir)
         .join("target")
+}
+
+/// Whether `dir` is a Cargo workspace root: its `Cargo.toml` has a `[workspace]` table.
+/// An unreadable or unparsable `Cargo.toml` is not one.
+pub fn is_workspace_root(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join("Cargo.toml"))
+        .ok()
+        .and_then(|t| t.parse::<toml::Table>().ok())
+        .is_some_and(|t| t.contains_key("workspace"))
 }
 
 /// The variable that names the `charms-reactive` runtime crate a charm compiles against.

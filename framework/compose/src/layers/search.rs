@@ -51,14 +51,8 @@ impl SearchPath {
 /// a `layers/` directory of its own is not one.
 pub fn workspace_root(dir: &Path) -> Option<PathBuf> {
     let dir = std::fs::canonicalize(dir).ok()?;
-    let is_workspace = |a: &Path| {
-        std::fs::read_to_string(a.join("Cargo.toml"))
-            .ok()
-            .and_then(|t| t.parse::<toml::Table>().ok())
-            .is_some_and(|t| t.contains_key("workspace"))
-    };
     dir.ancestors()
-        .find(|a| a.join("layers").is_dir() && is_workspace(a))
+        .find(|a| a.join("layers").is_dir() && crate::cargo::is_workspace_root(a))
         .map(Path::to_path_buf)
 }
 
