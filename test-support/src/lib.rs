@@ -13,6 +13,7 @@ mod files;
 pub mod model;
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 pub use files::{trace, ModelFiles};
 #[cfg(feature = "model")]
@@ -42,6 +43,23 @@ pub fn repo_root() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     root.canonicalize()
         .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+}
+
+/// Runs `cmd`, which must start and succeed; returns its output. The panic message shows
+/// the command, its exit status, its stdout and its stderr.
+pub fn run_ok(cmd: &mut Command) -> Output {
+    let shown = format!("{cmd:?}");
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {shown}: {e}"));
+    assert!(
+        out.status.success(),
+        "{shown} failed ({}):\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
 
 /// Writes `text` to `path`, creating its parent directories.

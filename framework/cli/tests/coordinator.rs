@@ -12,7 +12,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use serde_json::Value;
-use test_support::cli::{stderr, CliModel};
+use test_support::cli::CliModel;
 use test_support::{repo_root, tmp};
 
 const REACTIVE: &str = env!("CARGO_BIN_EXE_reactive");
@@ -32,15 +32,14 @@ fn charm() -> &'static Path {
     BUILT.get_or_init(|| {
         let out = tmp!("coordinator-charm");
         let source = repo_root().join("layers/coordinator/tests/coordinated");
-        let o = Command::new(REACTIVE)
-            .arg("build")
-            .arg(&source)
-            .arg("-o")
-            .arg(&out)
-            .env("REACTIVE_TARGET_DIR", target_dir().join("reactive-build"))
-            .output()
-            .expect("run reactive build");
-        assert!(o.status.success(), "reactive build failed:\n{}", stderr(&o));
+        test_support::run_ok(
+            Command::new(REACTIVE)
+                .arg("build")
+                .arg(&source)
+                .arg("-o")
+                .arg(&out)
+                .env("REACTIVE_TARGET_DIR", target_dir().join("reactive-build")),
+        );
         out.join(APP)
     })
 }

@@ -5,7 +5,9 @@
 //! file, so it is built here too.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
+
+use test_support::run_ok;
 
 const REACTIVE: &str = env!("CARGO_BIN_EXE_reactive");
 /// What the guide writes where the reader's checkout goes.
@@ -66,27 +68,14 @@ impl Drop for TempDir {
     }
 }
 
-fn run(cmd: &mut Command) -> Output {
-    let shown = format!("{cmd:?}");
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {shown}: {e}"));
-    assert!(
-        out.status.success(),
-        "{shown} failed ({}):\nstdout:\n{}\nstderr:\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
 /// Each unit's workload status and message, from `status --format json`.
 fn unit_statuses(model: &Path) -> Vec<(String, String, String)> {
-    let out = run(Command::new(REACTIVE)
-        .args(["model", "--model"])
-        .arg(model)
-        .args(["status", "--format", "json"]));
+    let out = run_ok(
+        Command::new(REACTIVE)
+            .args(["model", "--model"])
+            .arg(model)
+            .args(["status", "--format", "json"]),
+    );
     let status: serde_json::Value =
         serde_json::from_slice(&out.stdout).expect("status --format json prints JSON");
     let units = status["applications"]["greeter"]["units"]
@@ -161,7 +150,7 @@ fn the_guide_builds_proofs_tests_and_deploys_a_charm_from_an_empty_folder() {
     // from, which cargo keeps locked), reused between runs; the workspace's lock file so
     // the same versions are compiled as everywhere else in this repository.
     std::fs::copy(root.join("Cargo.lock"), charm.join("Cargo.lock")).expect("copy Cargo.lock");
-    let tested = run(
+    let tested = run_ok(
         Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
             .arg("test")
             .current_dir(&charm)
@@ -176,12 +165,14 @@ fn the_guide_builds_proofs_tests_and_deploys_a_charm_from_an_empty_folder() {
     // `reactive build .` with the default output. The compiled code goes to the
     // workspace's shared charm target (the documented REACTIVE_TARGET_DIR), so this test
     // does not pay the framework's first release build again.
-    run(Command::new(REACTIVE)
-        .args(["build", "."])
-        .current_dir(&charm)
-        .env_remove("CHARM_BUILD_DIR")
-        .env_remove("CARGO_TARGET_DIR")
-        .env("REACTIVE_TARGET_DIR", target_dir().join("reactive-build")));
+    run_ok(
+        Command::new(REACTIVE)
+            .args(["build", "."])
+            .current_dir(&charm)
+            .env_remove("CHARM_BUILD_DIR")
+            .env_remove("CARGO_TARGET_DIR")
+            .env("REACTIVE_TARGET_DIR", target_dir().join("reactive-build")),
+    );
     let built = charm.join("target/charms/greeter");
     assert!(
         built.join("dispatch").is_file(),
@@ -212,10 +203,12 @@ fn the_guide_builds_proofs_tests_and_deploys_a_charm_from_an_empty_folder() {
 
     let model = work.join("model");
     let reactive_model = |args: &[&str]| {
-        run(Command::new(REACTIVE)
-            .args(["model", "--model"])
-            .arg(&model)
-            .args(args))
+        run_ok(
+            Command::new(REACTIVE)
+                .args(["model", "--model"])
+                .arg(&model)
+                .args(args),
+        )
     };
     reactive_model(&["init"]);
     reactive_model(&["deploy", built.to_str().expect("utf-8 path"), "-n", "2"]);

@@ -6,7 +6,9 @@
 //! shows nowhere but in `show-secret --reveal`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
+
+use test_support::run_ok;
 
 const REACTIVE: &str = env!("CARGO_BIN_EXE_reactive");
 
@@ -64,21 +66,6 @@ fn repo_root() -> PathBuf {
     test_support::repo_root()
 }
 
-fn run(cmd: &mut Command) -> Output {
-    let shown = format!("{cmd:?}");
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {shown}: {e}"));
-    assert!(
-        out.status.success(),
-        "{shown} failed ({}):\nstdout:\n{}\nstderr:\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
 fn write(path: &Path, content: &str) {
     std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
     std::fs::write(path, content).expect("write");
@@ -86,10 +73,12 @@ fn write(path: &Path, content: &str) {
 
 /// Every unit's workload status and message, from `status --format json`.
 fn statuses(model: &Path) -> Vec<(String, String)> {
-    let out = run(Command::new(REACTIVE)
-        .args(["model", "--model"])
-        .arg(model)
-        .args(["status", "--format", "json"]));
+    let out = run_ok(
+        Command::new(REACTIVE)
+            .args(["model", "--model"])
+            .arg(model)
+            .args(["status", "--format", "json"]),
+    );
     let status: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json status");
     status["applications"]["secret-demo"]["units"]
         .as_object()
@@ -142,19 +131,23 @@ fn a_rust_charm_keeps_a_token_in_a_secret_that_every_unit_reads_and_follows() {
     write(&charm.join("src/lib.rs"), HANDLERS);
 
     let out = work.join("out");
-    run(Command::new(REACTIVE)
-        .arg("build")
-        .arg(&charm)
-        .arg("-o")
-        .arg(&out));
+    run_ok(
+        Command::new(REACTIVE)
+            .arg("build")
+            .arg(&charm)
+            .arg("-o")
+            .arg(&out),
+    );
     let built = out.join("secret-demo");
 
     let model = work.join("model");
     let reactive_model = |args: &[&str]| {
-        run(Command::new(REACTIVE)
-            .args(["model", "--model"])
-            .arg(&model)
-            .args(args))
+        run_ok(
+            Command::new(REACTIVE)
+                .args(["model", "--model"])
+                .arg(&model)
+                .args(args),
+        )
     };
     reactive_model(&["init", "--seed", "7"]);
     reactive_model(&["deploy", built.to_str().expect("utf-8"), "-n", "3"]);

@@ -330,13 +330,8 @@ fn bad_input_is_an_error_naming_what_is_wrong_and_leaves_the_model_unchanged() -
 #[test]
 fn hooks_written_with_charmhelpers_work_unchanged() -> anyhow::Result<()> {
     let repo = test_support::repo_root();
-    let out = std::process::Command::new("bash")
-        .arg(repo.join("tests/model/charmhelpers-venv.sh"))
-        .output()?;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = test_support::run_ok(
+        std::process::Command::new("bash").arg(repo.join("tests/model/charmhelpers-venv.sh")),
     );
     let python = String::from_utf8_lossy(&out.stdout).trim().to_string();
     let root = tmp!("model-charmhelpers");
