@@ -665,14 +665,7 @@ fn update(ctx: &mut HookContextData, id: &str, change: SecretChange) {
         } = t
         {
             if created == id {
-                for (slot, new) in [(l, label), (d, description), (r, rotate)] {
-                    if new.is_some() {
-                        slot.clone_from(new);
-                    }
-                }
-                if expire.is_some() {
-                    *e = *expire;
-                }
+                merge_metadata([l, d, r], e, [label, description, rotate], *expire);
                 if let Some(new) = content {
                     c.clone_from(new);
                 }
@@ -695,14 +688,7 @@ fn update(ctx: &mut HookContextData, id: &str, change: SecretChange) {
         } = t
         {
             if updated == id {
-                for (slot, new) in [(l, label), (d, description), (r, rotate)] {
-                    if new.is_some() {
-                        slot.clone_from(new);
-                    }
-                }
-                if expire.is_some() {
-                    *e = *expire;
-                }
+                merge_metadata([l, d, r], e, [label, description, rotate], *expire);
                 if content.is_some() {
                     c.clone_from(content);
                 }
@@ -711,6 +697,24 @@ fn update(ctx: &mut HookContextData, id: &str, change: SecretChange) {
         }
     }
     ctx.transactional.push(Transactional::Secret { change });
+}
+
+/// Applies an update's label, description, rotate policy and expiry to a pending change:
+/// what the update sets replaces, what it leaves out stays.
+fn merge_metadata(
+    slots: [&mut Option<String>; 3],
+    expiry: &mut Option<i64>,
+    new: [&Option<String>; 3],
+    new_expiry: Option<i64>,
+) {
+    for (slot, new) in slots.into_iter().zip(new) {
+        if new.is_some() {
+            slot.clone_from(new);
+        }
+    }
+    if new_expiry.is_some() {
+        *expiry = new_expiry;
+    }
 }
 
 fn secret_set(p: &Parsed, ctx: &mut HookContextData, io: &mut Io) -> Result<(), Fail> {
