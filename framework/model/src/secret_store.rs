@@ -32,6 +32,18 @@ pub struct Revision {
     pub expire_due: Option<i64>,
 }
 
+impl Revision {
+    /// A revision made at `now`, expiring at `expire` (and `secret-expired` due then).
+    fn new(now: i64, expire: Option<i64>) -> Revision {
+        Revision {
+            created: now,
+            updated: now,
+            expire,
+            expire_due: expire,
+        }
+    }
+}
+
 /// What a unit tracks of a secret it read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Consumer {
@@ -113,6 +125,14 @@ impl std::fmt::Debug for SecretContents {
 }
 
 impl SecretContents {
+    /// Stores revision `revision`'s content of secret `id`.
+    fn insert(&mut self, id: &str, revision: u32, content: SecretContent) {
+        self.0
+            .entry(id.to_string())
+            .or_default()
+            .insert(revision, content);
+    }
+
     /// Reads `<dir>/secrets.json` (empty if there is none). The error names the file,
     /// never its content.
     pub fn load(dir: &Path) -> anyhow::Result<SecretContents> {
@@ -197,12 +217,7 @@ impl SecretStore {
                 expire,
                 content,
             } => {
-                let revision = Revision {
-                    created: now,
-                    updated: now,
-                    expire: *expire,
-                    expire_due: *expire,
-                };
+                let revision = Revision::new(now, *expire);
                 self.secrets.insert(
                     id.clone(),
                     SecretRecord {
@@ -220,11 +235,7 @@ impl SecretStore {
                         obsolete_notified: BTreeSet::new(),
                     },
                 );
-                contents
-                    .0
-                    .entry(id.clone())
-                    .or_default()
-                    .insert(1, content.clone());
+                contents.insert(id, 1, content.clone());
             }
             SecretChange::Update {
                 id,
@@ -251,20 +262,8 @@ impl SecretStore {
                 let new_content = content.as_ref().filter(|c| latest_content != Some(*c));
                 if let Some(c) = new_content {
                     s.latest += 1;
-                    s.revisions.insert(
-                        s.latest,
-                        Revision {
-                            created: now,
-                            updated: now,
-                            expire: *expire,
-                            expire_due: *expire,
-                        },
-                    );
-                    contents
-                        .0
-                        .entry(id.clone())
-                        .or_default()
-                        .insert(s.latest, c.clone());
+                    s.revisions.insert(s.latest, Revision::new(now, *expire));
+                    contents.insert(id, s.latest, c.clone());
                 } else if let Some(e) = expire {
                     if let Some(r) = s.revisions.get_mut(&s.latest) {
                         r.expire = Some(*e);
