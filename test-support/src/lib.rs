@@ -62,6 +62,29 @@ pub fn run_ok(cmd: &mut Command) -> Output {
     out
 }
 
+/// Whether the host's package lists offer `package` (`apt-cache policy` shows a
+/// candidate); false when `apt-cache` cannot run.
+pub fn apt_candidate(package: &str) -> bool {
+    Command::new("apt-cache")
+        .args(["policy", package])
+        .output()
+        .map(|o| {
+            let text = String::from_utf8_lossy(&o.stdout).into_owned();
+            text.contains("Candidate:") && !text.contains("Candidate: (none)")
+        })
+        .unwrap_or(false)
+}
+
+/// Whether the host has `package` installed (`dpkg-query` says `install ok installed`);
+/// false when `dpkg-query` cannot run.
+pub fn host_has_package(package: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f", "${Status}", package])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+        .unwrap_or(false)
+}
+
 /// Writes `text` to `path`, creating its parent directories.
 pub fn write_file(path: impl AsRef<Path>, text: &str) {
     let path = path.as_ref();

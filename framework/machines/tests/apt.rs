@@ -14,25 +14,6 @@ use std::time::{Duration, Instant};
 use charms_reactive_machines::{MachineSpec, MACHINE_BIN_DIR};
 use common::*;
 
-fn installed_on_host(package: &str) -> bool {
-    Command::new("dpkg-query")
-        .args(["-W", "-f", "${Status}", package])
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
-        .unwrap_or(false)
-}
-
-fn available(package: &str) -> bool {
-    Command::new("apt-cache")
-        .args(["policy", package])
-        .output()
-        .map(|o| {
-            let text = String::from_utf8_lossy(&o.stdout).into_owned();
-            text.contains("Candidate:") && !text.contains("Candidate: (none)")
-        })
-        .unwrap_or(false)
-}
-
 /// A small package the archive has and the host has not installed.
 fn pick_package() -> Option<&'static str> {
     let lists_empty = std::fs::read_dir("/var/lib/apt/lists")
@@ -52,7 +33,7 @@ fn pick_package() -> Option<&'static str> {
     }
     ["hello", "sl", "cowsay"]
         .into_iter()
-        .find(|p| !installed_on_host(p) && available(p))
+        .find(|p| !test_support::host_has_package(p) && test_support::apt_candidate(p))
 }
 
 #[test]
@@ -131,7 +112,7 @@ fn apt_get_install_in_one_machine_installs_there_only_and_waits_its_turn() {
         text(&in_b)
     );
     assert!(
-        !installed_on_host(package),
+        !test_support::host_has_package(package),
         "{package} must not be installed on the host"
     );
 
@@ -334,7 +315,7 @@ fn item_2_apt_get_and_apt_work_whatever_path_and_take_turns() {
         );
     }
     assert!(
-        !installed_on_host(package),
+        !test_support::host_has_package(package),
         "{package} must not be installed on the host"
     );
     // The real programs still answer, through the shim, for verbs that need no lock.

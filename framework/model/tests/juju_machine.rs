@@ -401,16 +401,7 @@ fn main_pid(m: &mut Deployed, unit: &str) -> anyhow::Result<i32> {
 /// The host's package lists know `package` (an `apt-get update` first if they are empty),
 /// and the host has not installed it (a machine would then find it installed already).
 fn ensure_package_available(package: &str) {
-    let candidate = || {
-        Command::new("apt-cache")
-            .args(["policy", package])
-            .output()
-            .map(|o| {
-                let text = String::from_utf8_lossy(&o.stdout).into_owned();
-                text.contains("Candidate:") && !text.contains("Candidate: (none)")
-            })
-            .unwrap_or(false)
-    };
+    let candidate = || test_support::apt_candidate(package);
     if !candidate() {
         let status = Command::new("apt-get").args(["update", "-qq"]).status();
         assert!(
@@ -419,13 +410,8 @@ fn ensure_package_available(package: &str) {
         );
     }
     assert!(candidate(), "the host's archive has no {package}");
-    let installed = Command::new("dpkg-query")
-        .args(["-W", "-f", "${Status}", package])
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
-        .unwrap_or(false);
     assert!(
-        !installed,
+        !test_support::host_has_package(package),
         "{package} is installed on this host: machines would inherit it and apt-get would not run its scripts"
     );
 }
