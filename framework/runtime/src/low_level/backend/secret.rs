@@ -35,10 +35,7 @@ use crate::Scope;
 /// assert!("secret:too-short".parse::<SecretId>().is_err());
 /// ```
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct SecretId {
-    source: Option<String>,
-    unique: String,
-}
+pub struct SecretId(secrets::SecretUri);
 
 /// A string that is not a secret URI.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -48,12 +45,12 @@ pub struct ParseSecretIdError(String);
 impl SecretId {
     /// The 20-character unique id, without scheme or model.
     pub fn unique(&self) -> &str {
-        &self.unique
+        &self.0.id
     }
 
     /// The UUID of the model that owns the secret, when the URI names one.
     pub fn source_model(&self) -> Option<&str> {
-        self.source.as_deref()
+        self.0.source.as_deref()
     }
 }
 
@@ -61,22 +58,15 @@ impl FromStr for SecretId {
     type Err = ParseSecretIdError;
 
     fn from_str(s: &str) -> Result<SecretId, ParseSecretIdError> {
-        let uri = secrets::parse_uri(s).map_err(|_| ParseSecretIdError(s.to_string()))?;
-        Ok(SecretId {
-            source: uri.source,
-            unique: uri.id,
-        })
+        secrets::parse_uri(s)
+            .map(SecretId)
+            .map_err(|_| ParseSecretIdError(s.to_string()))
     }
 }
 
 impl fmt::Display for SecretId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // One spelling of a URI, the facts crate's.
-        let uri = secrets::SecretUri {
-            source: self.source.clone(),
-            id: self.unique.clone(),
-        };
-        uri.fmt(f)
+        fmt::Display::fmt(&self.0, f)
     }
 }
 
