@@ -14,6 +14,19 @@ use crate::rootfs::InitConfig;
 use crate::state::{self, State};
 use crate::{destroy, hosts, launch, network, support};
 
+
+/// Names a host directory to use as the apt download cache of every fleet opened with it
+/// set, instead of each fleet's own (`<fleet>/apt/archives`), so a package is downloaded
+/// once for many models: the test suite shares one across its tests and runs. Read when a
+/// machine is created.
+pub const APT_CACHE_ENV: &str = "REACTIVE_APT_CACHE";
+
+fn shared_apt_cache() -> Option<PathBuf> {
+    std::env::var_os(APT_CACHE_ENV)
+        .filter(|dir| !dir.is_empty())
+        .map(PathBuf::from)
+}
+
 /// How long a veth end may take to vanish after its namespace died before it is deleted.
 const VETH_GRACE: Duration = Duration::from_secs(2);
 
@@ -90,13 +103,23 @@ impl Fleet {
         &self.config
     }
 
-    /// The host directory shared as `/var/cache/apt/archives` by every machine.
+    /// The host directory shared as `/var/cache/apt/archives` by every machine: the
+    /// fleet's own, or the one [`APT_CACHE_ENV`] names.
     pub fn apt_cache_dir(&self) -> PathBuf {
-        self.base.join("apt/archives")
+        shared_apt_cache().unwrap_or_else(|| self.base.join("apt/archives"))
     }
 
-    fn apt_lock_path(&self) -> PathBuf {
-        self.base.join("apt/lock")
+    /// The package lock machines take turns on. It goes with the cache: fleets that
+    /// share one cache share its lock, so they never download into it at once.
+    pub fn apt_lock_path(&self) -> PathBuf {
+        match shared_apt_cache() {
+            Some(cache) => {
+                let mut lock = cache.into_os_string();
+                lock.push(".lock");
+                PathBuf::from(lock)
+            }
+            None => self.base.join("apt/lock"),
+        }
     }
 
     /// Every machine, as recorded (running or not).

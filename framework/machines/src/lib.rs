@@ -184,7 +184,7 @@ pub mod systemd;
 pub use config::{FleetConfig, MachineSpec, NetConfig};
 pub use enter::EXIT_CANNOT_ENTER;
 pub use error::{MachinesError, Result};
-pub use fleet::Fleet;
+pub use fleet::{Fleet, APT_CACHE_ENV};
 pub use machine::Machine;
 pub use multicall::machine_main;
 pub use process::ProcessRef;

@@ -48,7 +48,7 @@ fn apt_get_install_in_one_machine_installs_there_only_and_waits_its_turn() {
     let shim = format!("{MACHINE_BIN_DIR}/apt-get");
 
     // Another machine ("hello-9") holds the fleet's package lock.
-    let lock_path = t.base.join("apt/lock");
+    let lock_path = t.fleet.apt_lock_path();
     let mut holder: File = OpenOptions::new()
         .read(true)
         .write(true)
