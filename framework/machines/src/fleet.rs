@@ -14,7 +14,6 @@ use crate::rootfs::InitConfig;
 use crate::state::{self, State};
 use crate::{destroy, hosts, launch, network, support};
 
-
 /// Names a host directory to use as the apt download cache of every fleet opened with it
 /// set, instead of each fleet's own (`<fleet>/apt/archives`), so a package is downloaded
 /// once for many models: the test suite shares one across its tests and runs. Read when a
