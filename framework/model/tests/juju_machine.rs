@@ -288,7 +288,8 @@ fn item_3_juju_files_and_variables_on_the_local_provider() -> anyhow::Result<()>
 /// restart gives a new main PID; `systemctl stop` ends every process of the unit; with a
 /// drop-in setting `Restart=on-failure` the daemon comes back after `kill -9`.
 #[test]
-fn memcached_from_apt_on_three_machines_runs_under_systemctl() -> anyhow::Result<()> {
+fn item_1_a_packaged_daemon_starts_and_is_controlled_through_systemctl_on_three_machines(
+) -> anyhow::Result<()> {
     let Some(_one) = machines_test("memcached on three machines") else {
         return Ok(());
     };
