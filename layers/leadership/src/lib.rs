@@ -113,10 +113,11 @@ fn align_flags(prefix: &str, keep: &BTreeSet<String>) {
 /// Unit state: set once this layer has read leadership and the leader settings.
 const READ_KEY: &str = "leadership.read";
 
-/// The hooks where leadership or the leader settings can have changed for this unit:
-/// Juju runs `leader-elected` on a new leader and `leader-settings-changed` on every
-/// other unit (a deposed leader included) after a change; the leader's own changes go
-/// through [`leader_set`]. `install` and `upgrade-charm` start from what Juju says.
+/// The hooks where the leader settings can have changed for this unit: Juju runs
+/// `leader-elected` on a new leader and `leader-settings-changed` on the other units
+/// after a change; the leader's own changes go through [`leader_set`]. `install` and
+/// `upgrade-charm` start from what Juju says. (Leadership itself is read in every hook:
+/// Juju runs no hook on a leader it deposes.)
 const READ_IN: [&str; 4] = [
     "install",
     "leader-elected",
@@ -124,12 +125,14 @@ const READ_IN: [&str; 4] = [
     "upgrade-charm",
 ];
 
-/// Hook start: the flags from `is-leader`, `leader-get` and the snapshot, in the hooks
-/// where they can have changed ([`READ_IN`], and the first hook this layer sees); in
-/// other hooks the flags stay as they are, except the `changed` ones, which last one
+/// Hook start: `leadership.is_leader` from `is-leader` in every hook (a deposed leader
+/// is told by no hook), the settings flags from `leader-get` and the snapshot in the
+/// hooks where they can have changed ([`READ_IN`], and the first hook this layer sees);
+/// in other hooks those stay as they are, except the `changed` ones, which last one
 /// hook.
 #[startup]
 fn leadership_start() -> Result<()> {
+    toggle_flag(IS_LEADER, leadership::is_leader()?);
     let hook = charms_reactive::low_level::current_hook();
     let first = !with_unit_state(|kv| kv.contains(READ_KEY));
     if !first && !hook.hook_name().is_some_and(|h| READ_IN.contains(&h)) {
@@ -138,7 +141,6 @@ fn leadership_start() -> Result<()> {
         return Ok(());
     }
     with_unit_state(|kv| kv.set(READ_KEY, &Value::Bool(true)));
-    toggle_flag(IS_LEADER, leadership::is_leader()?);
     let mut current = leadership::settings()?;
     // An empty value is no value (Juju deletes a key set to "").
     current.retain(|_, v| !v.is_empty());

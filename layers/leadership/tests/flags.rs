@@ -210,7 +210,7 @@ fn leadership_changed() {
 }
 
 #[test]
-fn a_quiet_hook_asks_juju_nothing() {
+fn a_quiet_hook_asks_only_whether_this_unit_leads() {
     let h = harness();
     let state = State {
         leader_settings: settings(&[("a", "1")]),
@@ -220,13 +220,26 @@ fn a_quiet_hook_asks_juju_nothing() {
     let first = h.run("install", &state).unwrap();
     let out = h.run("update-status", &first.state).unwrap();
     let tools: Vec<&str> = out.record.calls.iter().map(|c| c.tool.as_str()).collect();
-    assert!(
-        !tools
-            .iter()
-            .any(|t| matches!(*t, "is-leader" | "leader-get")),
+    assert!(!tools.contains(&"leader-get"), "{tools:?}");
+    assert_eq!(
+        tools.iter().filter(|t| **t == "is-leader").count(),
+        1,
         "{tools:?}"
     );
     assert!(has(&out.state, "leadership.is_leader") && has(&out.state, "leadership.set.a"));
+}
+
+#[test]
+fn a_deposed_leader_loses_leadership_is_leader_in_its_next_hook() {
+    // Juju runs no hook on a unit it deposes: the flag must follow is-leader anyway.
+    let h = harness();
+    let first = h
+        .run("install", &State::default().with_leader(true))
+        .unwrap();
+    assert!(has(&first.state, "leadership.is_leader"));
+    let deposed = first.state.with_leader(false);
+    let out = h.run("update-status", &deposed).unwrap();
+    assert!(!has(&out.state, "leadership.is_leader"));
 }
 
 #[test]
