@@ -20,11 +20,23 @@ fn a_charms_service_goes_through_systemctl_in_a_machine() {
         return;
     };
     let t = TestFleet::with_machines("rt-systemd", &["rt-0"]);
+    // A copy inside the machine: the test binary's own path may be in a folder the
+    // machine does not see (its /tmp is its own, and a checkout can live there).
     let exe = std::env::current_exe().expect("the test binary");
-    let exe = exe.to_str().expect("a UTF-8 path");
+    let binary = std::fs::File::open(&exe).expect("opening the test binary");
+    let inside = "/root/runtime-systemd-test";
+    let copied = t
+        .fleet
+        .command("rt-0", "/bin/sh")
+        .expect("a command in the machine")
+        .args(["-c", &format!("cat > {inside} && chmod 755 {inside}")])
+        .stdin(binary)
+        .output()
+        .expect("copying the test binary into the machine");
+    assert!(copied.status.success(), "{}", text(&copied));
     let out = t
         .fleet
-        .command("rt-0", exe)
+        .command("rt-0", inside)
         .expect("a command in the machine")
         .args(["--exact", TEST, "--nocapture", "--test-threads=1"])
         .env(INSIDE, "1")
