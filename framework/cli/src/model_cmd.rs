@@ -33,8 +33,13 @@ pub enum ModelCommand {
     Change(ChangeCommand),
     #[command(flatten)]
     Read(ReadCommand),
-    /// Remove the model and everything in it.
-    Destroy,
+    /// Remove the model and everything in it, ending its machines' processes.
+    Destroy {
+        /// Remove it even if its state (model.json, secrets.json) cannot be read: the
+        /// provider is then found from the model's own folders.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// Commands that only read the model: no lock, nothing written.
@@ -219,8 +224,12 @@ pub fn run(dir: PathBuf, cmd: ModelCommand) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        ModelCommand::Destroy => {
-            let gone = Model::open_waiting(&dir, &helpers, waiting(&dir))?.destroy()?;
+        ModelCommand::Destroy { force } => {
+            let gone = if force {
+                Model::destroy_forced(&dir, &helpers, waiting(&dir))?
+            } else {
+                Model::open_waiting(&dir, &helpers, waiting(&dir))?.destroy()?
+            };
             println!("destroyed {}", gone.display());
             Ok(ExitCode::SUCCESS)
         }

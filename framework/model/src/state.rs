@@ -270,15 +270,27 @@ fn default_jobs() -> u32 {
 }
 
 impl ModelState {
-    /// Reads `<dir>/model.json`.
+    /// Reads `<dir>/model.json` (and the secrets' content). A missing file says to run
+    /// `init`; a file that is there but cannot be read or parsed (truncated, not JSON,
+    /// unreadable) is [`unreadable`]: one line naming the file and `destroy --force`.
     pub fn load(dir: &Path) -> anyhow::Result<ModelState> {
         let path = dir.join(STATE_FILE);
         let text = std::fs::read_to_string(&path).map_err(|e| {
-            anyhow::anyhow!("{}: {e} (run `reactive model init` first?)", path.display())
+            if e.kind() == std::io::ErrorKind::NotFound {
+                anyhow::anyhow!("{}: {e} (run `reactive model init` first?)", path.display())
+            } else {
+                unreadable(&path, &e.to_string())
+            }
         })?;
         let mut state: ModelState =
-            serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        state.secret_contents = SecretContents::load(dir)?;
+            serde_json::from_str(&text).map_err(|e| unreadable(&path, &json_reason(&e)))?;
+        state.secret_contents = SecretContents::load(dir).map_err(|e| {
+            let secrets = dir.join(crate::secret_store::SECRETS_FILE);
+            // Its error already starts with the file's name.
+            let text = e.to_string();
+            let prefix = format!("{}: ", secrets.display());
+            unreadable(&secrets, text.strip_prefix(&prefix).unwrap_or(&text))
+        })?;
         Ok(state)
     }
 
@@ -362,6 +374,29 @@ impl ModelState {
         units.sort_by(|a, b| unit_order(a, b));
         units
     }
+}
+
+/// The error of a model state file that exists but cannot be read: one line naming the
+/// file, why, and the way out (`destroy --force` needs none of the state).
+pub fn unreadable(path: &Path, reason: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "cannot read the model state {}: {reason}; the model may be damaged: \
+         `reactive model destroy --force` removes it",
+        path.display()
+    )
+}
+
+/// Where and how JSON failed to parse, without quoting the text (it may hold config
+/// values or relation data).
+fn json_reason(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let what = match e.classify() {
+        Category::Eof => "it ends early (truncated?)",
+        Category::Syntax => "invalid JSON",
+        Category::Data => "unexpected content",
+        Category::Io => "read error",
+    };
+    format!("{what} at line {} column {}", e.line(), e.column())
 }
 
 /// Unit names sorted by application, then number (`kv/2` before `kv/10`).

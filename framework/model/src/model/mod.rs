@@ -220,31 +220,102 @@ impl Model {
     pub fn destroy(self) -> anyhow::Result<PathBuf> {
         let Model { view, _lock } = self;
         let ModelView { paths, state } = view;
-        let dir = paths.dir.clone();
-        crate::provider::destroy_all(&paths, &state.provider)?;
-        for entry in [
-            paths.dir.join("units"),
-            paths.tools_dir(),
-            paths.machines_dir(),
-        ] {
-            if entry.exists() {
-                std::fs::remove_dir_all(&entry).with_context(|| entry.display().to_string())?;
-            }
-        }
-        for file in [
-            dir.join(STATE_FILE),
-            dir.join(crate::secret_store::SECRETS_FILE),
-            paths.hook_log(),
-            paths.debug_log(),
-            dir.join(LOCK_FILE),
-        ] {
-            let _ = std::fs::remove_file(file);
-        }
-        drop(_lock);
-        let _ = std::fs::remove_dir(&dir);
-        Ok(dir)
+        remove_model(&paths, &state.provider, _lock)
     }
 
+    /// Removes the model in `dir` even if its state cannot be read (truncated, not JSON,
+    /// unreadable): `reactive model destroy --force`. The provider comes from the state
+    /// if it loads, else from the model's own folders (a `machines/` folder holding a
+    /// fleet is destroyed from the fleet's record of its network), so the machines'
+    /// processes end either way. Waits for the lock like any command; `waiting` is called
+    /// first if another command holds it. Returns the model's absolute directory.
+    pub fn destroy_forced(
+        dir: &Path,
+        helpers: &Helpers,
+        waiting: impl FnOnce(),
+    ) -> anyhow::Result<PathBuf> {
+        let dir = std::path::absolute(dir)?;
+        anyhow::ensure!(
+            dir.join(STATE_FILE).exists()
+                || dir.join(LOCK_FILE).exists()
+                || dir.join("units").exists()
+                || dir.join("machines").exists(),
+            "no model in {} (nothing to destroy)",
+            dir.display()
+        );
+        let lock = lock_model(&dir, waiting)?;
+        let paths = paths_of(&dir, helpers);
+        let provider = match ModelState::load(&dir) {
+            Ok(state) => state.provider,
+            Err(_) => provider_from_folders(&paths)?,
+        };
+        remove_model(&paths, &provider, lock)
+    }
+}
+
+/// The provider of a model whose state cannot be read: `machines` if its machines folder
+/// records a fleet's network (`machines/fleet.json`), else `local`.
+fn provider_from_folders(paths: &Paths) -> anyhow::Result<Provider> {
+    let record = paths.machines_dir().join("fleet.json");
+    let bytes = match std::fs::read(&record) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Provider::Local),
+        Err(e) => anyhow::bail!("{}: {e}", record.display()),
+    };
+    let fleet: Value = serde_json::from_slice(&bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: cannot find the machines' network in it ({e}); end the machines by hand",
+            record.display()
+        )
+    })?;
+    match fleet.get("net") {
+        Some(net) if !net.is_null() => {
+            let net: charms_reactive_machines::NetConfig = serde_json::from_value(net.clone())
+                .with_context(|| format!("{}: the machines' network", record.display()))?;
+            Ok(Provider::Machines {
+                bridge: net.bridge,
+                subnet: net.subnet,
+            })
+        }
+        // No network recorded: the fleet never made a machine.
+        _ => Ok(Provider::Local),
+    }
+}
+
+/// Removes a model: its machines first (their processes may hold files in the units'
+/// directories), then only what the model made (the directory may hold other things; it
+/// goes only if nothing else is left in it). `lock` is released last.
+fn remove_model(
+    paths: &Paths,
+    provider: &Provider,
+    lock: std::fs::File,
+) -> anyhow::Result<PathBuf> {
+    let dir = paths.dir.clone();
+    crate::provider::destroy_all(paths, provider)?;
+    for entry in [
+        paths.dir.join("units"),
+        paths.tools_dir(),
+        paths.machines_dir(),
+    ] {
+        if entry.exists() {
+            std::fs::remove_dir_all(&entry).with_context(|| entry.display().to_string())?;
+        }
+    }
+    for file in [
+        dir.join(STATE_FILE),
+        dir.join(crate::secret_store::SECRETS_FILE),
+        paths.hook_log(),
+        paths.debug_log(),
+        dir.join(LOCK_FILE),
+    ] {
+        let _ = std::fs::remove_file(file);
+    }
+    drop(lock);
+    let _ = std::fs::remove_dir(&dir);
+    Ok(dir)
+}
+
+impl Model {
     /// Deploys the built charm in `charm_dir` as `app` (default: the charm's name) with
     /// `n` units; returns the application's name.
     pub fn deploy(
