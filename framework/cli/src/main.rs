@@ -30,11 +30,11 @@ enum Command {
     /// framework too, which takes a few minutes. A set $CARGO_TARGET_DIR is that cargo
     /// target directory, so it moves both the charm and cargo's work.
     Build {
-        /// The charm's top layer.
+        /// The charm's top layer: its directory (holding layer.yaml).
         layer_dir: PathBuf,
         /// Parent of the output; the charm goes to <OUTPUT>/<charm name> [default:
         /// $CHARM_BUILD_DIR, else <cargo target dir>/charms].
-        #[arg(short = 'o', long = "output")]
+        #[arg(short = 'o', long = "output", value_name = "OUTPUT")]
         output: Option<PathBuf>,
         /// Also write <name>.charm (a zip) next to the output.
         #[arg(long)]
@@ -48,7 +48,7 @@ enum Command {
     },
     /// Lint a charm directory (charm proof's rules plus Juju 3's).
     Proof {
-        /// The charm directory.
+        /// The charm directory to lint (built or not).
         charm_dir: PathBuf,
     },
     /// List every file of a built charm with the layer it came from.
@@ -60,7 +60,7 @@ enum Command {
     Model {
         /// The model directory [default: $REACTIVE_MODEL, else $XDG_DATA_HOME/reactive/model,
         /// else $HOME/.local/share/reactive/model].
-        #[arg(long, global = true)]
+        #[arg(long, global = true, value_name = "DIR")]
         model: Option<PathBuf>,
         #[command(subcommand)]
         command: model_cmd::ModelCommand,
@@ -147,5 +147,64 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// Every argument and option of `cmd` and its subcommands, as `path: id`, that has no
+    /// description in `--help` (clap's own `--help` and `--version` aside).
+    fn undescribed(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
+        for arg in cmd.get_arguments() {
+            let id = arg.get_id().as_str();
+            if id == "help" || id == "version" {
+                continue;
+            }
+            let said = arg
+                .get_help()
+                .or(arg.get_long_help())
+                .map(|h| h.to_string())
+                .unwrap_or_default();
+            if said.trim().is_empty() {
+                out.push(format!("{path}: {id}"));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            if sub.get_name() == "help" {
+                continue;
+            }
+            if sub.get_about().is_none() {
+                out.push(format!("{path} {}: (no description)", sub.get_name()));
+            }
+            undescribed(sub, &format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn item_10_every_argument_and_option_of_every_command_is_described() {
+        let cmd = Cli::command();
+        cmd.clone().debug_assert();
+        let mut missing = Vec::new();
+        undescribed(&cmd, "reactive", &mut missing);
+        assert!(missing.is_empty(), "no description in --help: {missing:#?}");
+        // What a value looks like is in its placeholder, as the help shows it.
+        let mut model = cmd
+            .find_subcommand("model")
+            .cloned()
+            .unwrap_or_else(|| clap::Command::new("missing"));
+        let mut config = model
+            .find_subcommand_mut("config")
+            .cloned()
+            .unwrap_or_else(|| clap::Command::new("missing"));
+        let help = config.render_long_help().to_string();
+        assert!(help.contains("[KEY=VALUE]..."), "{help}");
+        let status = model
+            .find_subcommand_mut("status")
+            .map(|s| s.render_long_help().to_string())
+            .unwrap_or_default();
+        assert!(status.contains("`tabular`, `json` or `yaml`"), "{status}");
     }
 }

@@ -17,16 +17,17 @@ use clap::Subcommand;
 pub enum ModelCommand {
     /// Create the model.
     Init {
-        /// Seed of the hooks' interleaving across units.
-        #[arg(long, default_value_t = DEFAULT_SEED)]
+        /// Seed of the hooks' interleaving across units: an integer from 0 to 2^64-1;
+        /// the same seed runs the same hooks in the same order.
+        #[arg(long, value_name = "SEED", default_value_t = DEFAULT_SEED)]
         seed: u64,
-        /// How many units' hooks run at the same time (1: one hook at a time).
-        #[arg(long, default_value_t = charms_reactive_model::state::DEFAULT_JOBS,
+        /// How many units' hooks run at the same time: 1 to 64 (1: one hook at a time).
+        #[arg(long, value_name = "N", default_value_t = charms_reactive_model::state::DEFAULT_JOBS,
               value_parser = clap::value_parser!(u32).range(1..=64))]
         jobs: u32,
         /// Where hooks run: `local` (on this host) or `machines` (a namespace machine
         /// per unit: own hostname, address, filesystem and processes; needs root).
-        #[arg(long, default_value = "local")]
+        #[arg(long, value_name = "PROVIDER", default_value = "local")]
         provider: String,
     },
     #[command(flatten)]
@@ -47,8 +48,9 @@ pub enum ModelCommand {
 pub enum ReadCommand {
     /// The model's status, like `juju status`.
     Status {
-        /// `tabular`, `json` or `yaml` (the JSON has `juju status --format=json`'s keys).
-        #[arg(long, default_value = "tabular")]
+        /// Output format: `tabular`, `json` or `yaml` (the JSON has `juju status
+        /// --format=json`'s keys).
+        #[arg(long, value_name = "FORMAT", default_value = "tabular")]
         format: String,
     },
     /// One unit's state as JSON.
@@ -58,8 +60,8 @@ pub enum ReadCommand {
     },
     /// The model's secrets, like `juju secrets` (content is never shown).
     Secrets {
-        /// `tabular`, `yaml` or `json`.
-        #[arg(long, default_value = "tabular")]
+        /// Output format: `tabular`, `yaml` or `json` (yaml and json keyed by secret id).
+        #[arg(long, value_name = "FORMAT", default_value = "tabular")]
         format: String,
     },
     /// One secret's details, like `juju show-secret`: by id, `secret:` URI or label.
@@ -72,17 +74,17 @@ pub enum ReadCommand {
         /// Show every revision's metadata.
         #[arg(long)]
         revisions: bool,
-        /// Show this revision (with --reveal: its content) instead of the latest.
-        #[arg(long, short = 'r')]
+        /// Show this revision number (with --reveal: its content) instead of the latest.
+        #[arg(long, short = 'r', value_name = "REVISION")]
         revision: Option<u32>,
-        /// `yaml` or `json`.
-        #[arg(long, default_value = "yaml")]
+        /// Output format: `yaml` or `json`.
+        #[arg(long, value_name = "FORMAT", default_value = "yaml")]
         format: String,
     },
     /// The hooks' logs.
     DebugLog {
-        /// Only this unit's lines (`app/n`).
-        #[arg(long)]
+        /// Only this unit's lines: a unit name (`app/n`).
+        #[arg(long, value_name = "UNIT")]
         unit: Option<String>,
     },
     /// Run a command in a unit's machine (local provider: on the host, in the unit's
@@ -105,16 +107,16 @@ pub enum ChangeCommand {
         charm_dir: PathBuf,
         /// The application's name [default: the charm's name].
         app: Option<String>,
-        /// How many units.
-        #[arg(short = 'n', default_value_t = 1)]
+        /// How many units to deploy (1 or more); each unit gets its own number.
+        #[arg(short = 'n', value_name = "COUNT", default_value_t = 1)]
         n: u32,
     },
     /// Add units to an application.
     AddUnit {
         /// The application.
         app: String,
-        /// How many units.
-        #[arg(short = 'n', default_value_t = 1)]
+        /// How many units to add (1 or more).
+        #[arg(short = 'n', value_name = "COUNT", default_value_t = 1)]
         n: u32,
     },
     /// Remove a unit.
@@ -140,8 +142,10 @@ pub enum ChangeCommand {
     Config {
         /// The application.
         app: String,
-        /// `key=value` pairs, parsed by the option's type; an empty value resets the
-        /// option to its default.
+        /// Options to set, each `key=value` (e.g. `port=8080 name=web`); the value is
+        /// parsed by the option's type, and an empty value (`key=`) resets the option to
+        /// its default.
+        #[arg(value_name = "KEY=VALUE")]
         pairs: Vec<String>,
     },
     /// Run an action on a unit.
@@ -150,7 +154,9 @@ pub enum ChangeCommand {
         unit: String,
         /// The action's name.
         action: String,
-        /// `key=value` parameters; values are YAML (`n=3` is a number), else strings.
+        /// Parameters, each `key=value` (e.g. `n=3 name=web`); values are YAML (`n=3` is
+        /// a number), else strings.
+        #[arg(value_name = "KEY=VALUE")]
         params: Vec<String>,
     },
     /// Retry a failed hook (or skip it with --no-retry).
@@ -173,7 +179,7 @@ pub enum ChangeCommand {
     Tick {
         /// How far to move the model clock, in Go's duration syntax (`1h`, `90m`,
         /// `24h`).
-        #[arg(long)]
+        #[arg(long, value_name = "DURATION")]
         advance: Option<String>,
     },
 }
