@@ -367,3 +367,41 @@ fn an_unknown_provider_is_refused_before_anything_is_written() -> anyhow::Result
     assert!(!dir.exists());
     Ok(())
 }
+
+#[test]
+fn item_6_destroy_force_removes_a_machines_model_whose_state_is_truncated(
+) -> anyhow::Result<()> {
+    let Some(_one) = machines_test() else {
+        return Ok(());
+    };
+    let before = host_state()?;
+    let root = tmp!("model-machines-force");
+    let mut m = Deployed::new(&root)?;
+    assert_eq!(host_state()?.servers, before.servers + 3);
+    // Closed (its lock released) without destroying, then damaged.
+    drop(m.model.take());
+    let state = m.dir.join("model.json");
+    let text = std::fs::read(&state)?;
+    std::fs::write(&state, &text[..text.len() / 3])?;
+    let err = Model::open(&m.dir, &helpers()).unwrap_err();
+    assert!(
+        format!("{err:#}").contains("`reactive model destroy --force` removes it"),
+        "{err:#}"
+    );
+    // The machines are found from the model's machines folder, not model.json.
+    Model::destroy_forced(&m.dir, &helpers(), || {})?;
+    assert!(!m.dir.exists(), "the model directory is gone");
+    let after = host_state()?;
+    assert_eq!(after.links, before.links, "links");
+    assert_eq!(after.servers, before.servers, "processes");
+    assert!(
+        after.namespaces.is_subset(&before.namespaces),
+        "namespaces left: {:?}",
+        after
+            .namespaces
+            .difference(&before.namespaces)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(after.mounts, before.mounts, "mounts");
+    Ok(())
+}
