@@ -14,7 +14,11 @@ fn item_10_the_hook_tool_binary_explains_itself_outside_a_hook() -> anyhow::Resu
         .output()?;
     assert_eq!(help.status.code(), Some(0));
     let text = String::from_utf8(help.stdout)?;
-    for said in ["multi-call binary", "under each tool's name", "only inside a hook"] {
+    for said in [
+        "multi-call binary",
+        "under each tool's name",
+        "only inside a hook",
+    ] {
         assert!(text.replace('\n', " ").contains(said), "{said:?} in {text}");
     }
     assert!(help.stderr.is_empty());

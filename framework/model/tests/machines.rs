@@ -369,8 +369,7 @@ fn an_unknown_provider_is_refused_before_anything_is_written() -> anyhow::Result
 }
 
 #[test]
-fn item_6_destroy_force_removes_a_machines_model_whose_state_is_truncated(
-) -> anyhow::Result<()> {
+fn item_6_destroy_force_removes_a_machines_model_whose_state_is_truncated() -> anyhow::Result<()> {
     let Some(_one) = machines_test() else {
         return Ok(());
     };

@@ -59,8 +59,8 @@ fn item_6_a_truncated_state_names_the_file_and_destroy_force_removes_the_model(
 }
 
 #[test]
-fn item_6_unreadable_secret_content_is_the_same_error_and_force_needs_a_model(
-) -> anyhow::Result<()> {
+fn item_6_unreadable_secret_content_is_the_same_error_and_force_needs_a_model() -> anyhow::Result<()>
+{
     let root = tmp!("model-unreadable-secrets");
     let m = TestModel::init(&helpers(), &root, 1, None)?;
     let dir = m.dir().to_path_buf();
