@@ -2,7 +2,7 @@
 //! they cause run when the model settles ([`crate::scheduler`]). Layer: operations,
 //! above the scheduler; only [`crate::model`] (the library's handle) is above them.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use charms_reactive_juju::names;
 use serde_json::Value;
@@ -14,21 +14,109 @@ use crate::paths::Paths;
 use crate::state::{Agent, Application, ModelState, Relation, Seen, Unit};
 use crate::uniter::{advance, elect_leaders};
 
-/// Copies a directory, keeping symlinks and modes.
+/// Copies a directory, keeping symlinks and modes, over whatever `to` holds (a file or
+/// link in the way is replaced). The unit's state database is never copied, and
+/// sockets and FIFOs a hook left are skipped (copying a FIFO would block).
 pub fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(to)?;
+    std::fs::create_dir_all(to).map_err(|e| anyhow::anyhow!("{}: {e}", to.display()))?;
     for entry in std::fs::read_dir(from).map_err(|e| anyhow::anyhow!("{}: {e}", from.display()))? {
         let entry = entry?;
         let (src, dst) = (entry.path(), to.join(entry.file_name()));
         let ft = entry.file_type()?;
         if ft.is_symlink() {
-            std::os::unix::fs::symlink(std::fs::read_link(&src)?, &dst)?;
+            let _ = std::fs::remove_file(&dst);
+            std::os::unix::fs::symlink(std::fs::read_link(&src)?, &dst)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", dst.display()))?;
         } else if ft.is_dir() {
             copy_dir(&src, &dst)?;
-        } else if entry.file_name() != ".unit-state.db" {
+        } else if ft.is_file() && entry.file_name() != ".unit-state.db" {
+            if dst
+                .symlink_metadata()
+                .is_ok_and(|m| m.file_type().is_symlink())
+            {
+                let _ = std::fs::remove_file(&dst);
+            }
             std::fs::copy(&src, &dst).map_err(|e| anyhow::anyhow!("{}: {e}", src.display()))?;
         }
     }
+    Ok(())
+}
+
+/// Where the list of a unit's charm files is kept: beside its charm directory
+/// (`charm.manifest`), so `upgrade` knows which files came from the charm, as Juju's
+/// charm deployer keeps a manifest per deployed charm.
+fn manifest_path(charm_dir: &Path) -> PathBuf {
+    charm_dir.with_extension("manifest")
+}
+
+/// The files, links and directories under `dir`, relative to it, each directory after
+/// its contents (so they can be removed in this order).
+fn charm_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    fn walk(root: &Path, rel: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+        let here = root.join(rel);
+        for entry in
+            std::fs::read_dir(&here).map_err(|e| anyhow::anyhow!("{}: {e}", here.display()))?
+        {
+            let entry = entry?;
+            let path = rel.join(entry.file_name());
+            if entry.file_type()?.is_dir() {
+                walk(root, &path, out)?;
+            }
+            out.push(path);
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(dir, Path::new(""), &mut out)?;
+    Ok(out)
+}
+
+fn write_manifest(charm_dir: &Path, files: &[PathBuf]) -> anyhow::Result<()> {
+    let path = manifest_path(charm_dir);
+    std::fs::write(&path, serde_json::to_vec(files)?)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// The unit's charm files from its manifest; a unit deployed before manifests were kept
+/// falls back to the files of the charm the application was deployed from.
+fn read_manifest(charm_dir: &Path, fallback: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let path = manifest_path(charm_dir);
+    match std::fs::read(&path) {
+        Ok(bytes) => {
+            serde_json::from_slice(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Ok(charm_files(fallback).unwrap_or_default())
+        }
+        Err(e) => Err(anyhow::anyhow!("{}: {e}", path.display())),
+    }
+}
+
+/// Refuses a folder no hook could run from: Juju runs `dispatch`, else `hooks/<name>`.
+fn ensure_runnable(dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    if dir.join("dispatch").symlink_metadata().is_ok() {
+        return Ok(());
+    }
+    let executable_hook = std::fs::read_dir(dir.join("hooks"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|e| {
+            std::fs::metadata(e.path())
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        });
+    anyhow::ensure!(
+        executable_hook,
+        "{} has neither a dispatch script nor an executable hook in hooks/: no hook could run",
+        dir.display()
+    );
+    Ok(())
+}
+
+/// Juju refuses `--num-units` below 1 (deploy and add-unit alike).
+fn ensure_positive(n: u32) -> anyhow::Result<()> {
+    anyhow::ensure!(n >= 1, "--num-units must be a positive integer");
     Ok(())
 }
 
@@ -72,7 +160,9 @@ fn add_one_unit(
     let charm_src = a.charm_dir.clone();
     let agent_dir = paths.agent_dir(&name);
     let charm_dir = agent_dir.join("charm");
-    if let Err(e) = copy_dir(&charm_src, &charm_dir) {
+    if let Err(e) = copy_dir(&charm_src, &charm_dir)
+        .and_then(|()| write_manifest(&charm_dir, &charm_files(&charm_src)?))
+    {
         let _ = std::fs::remove_dir_all(&agent_dir);
         return Err(e);
     }
@@ -121,6 +211,7 @@ pub fn deploy(
     n: u32,
 ) -> anyhow::Result<String> {
     let charm = CharmInfo::read(charm_dir)?;
+    ensure_runnable(charm_dir)?;
     let name = app.unwrap_or(&charm.name).to_string();
     anyhow::ensure!(
         names::is_application_name(&name),
@@ -130,7 +221,7 @@ pub fn deploy(
         !model.applications.contains_key(&name),
         "application {name:?} already exists"
     );
-    anyhow::ensure!(n >= 1, "-n must be at least 1");
+    ensure_positive(n)?;
     let charm_dir = std::fs::canonicalize(charm_dir)?;
     let peers: Vec<(String, String)> = charm
         .endpoints
@@ -156,6 +247,7 @@ pub fn deploy(
             status_history: Vec::new(),
             units: Vec::new(),
             next_unit: 0,
+            dying: false,
         },
     );
     for (endpoint, interface) in peers {
@@ -173,6 +265,7 @@ pub fn add_unit(
     n: u32,
 ) -> anyhow::Result<Vec<String>> {
     model.app(app)?;
+    ensure_positive(n)?;
     add_units(model, paths, app, n)
 }
 
@@ -192,6 +285,32 @@ pub fn remove_unit(model: &mut ModelState, unit: &str) -> anyhow::Result<()> {
             a.resigned = Some(unit.to_string());
         }
     }
+    Ok(())
+}
+
+/// `remove-application <app>`: as `juju remove-application`, its relations die (the
+/// other side's units see its units depart, then the relation break), every unit leaves
+/// in Juju's order (departed and broken for each relation, `stop`, `remove`), and the
+/// application goes with its last unit; its name can then be deployed again.
+pub fn remove_application(model: &mut ModelState, app: &str) -> anyhow::Result<()> {
+    let a = model
+        .applications
+        .get_mut(app)
+        .ok_or_else(|| anyhow::anyhow!("application {app:?} not found"))?;
+    anyhow::ensure!(!a.dying, "application {app:?} is already being removed");
+    a.dying = true;
+    let units = a.units.clone();
+    for rel in model.relations.values_mut() {
+        if rel.ends.iter().any(|(a, _)| a == app) {
+            rel.dying = true;
+        }
+    }
+    for unit in &units {
+        if model.units.get(unit).is_some_and(|u| !u.dying) {
+            remove_unit(model, unit)?;
+        }
+    }
+    crate::uniter::remove_dead_applications(model);
     Ok(())
 }
 
@@ -362,9 +481,21 @@ pub fn resolve(model: &mut ModelState, unit: &str, how: Resolve) -> anyhow::Resu
 }
 
 /// `upgrade <app> <charm-dir>`: every unit gets the new charm and runs `upgrade-charm`.
+/// As Juju's charm deployer does, only the old charm's own files are replaced: files a
+/// unit made in its charm directory (`.juju-persistent-config`, `.unit-state.db`, a
+/// hook's output) stay. A charm with another name is refused with Juju's message.
 pub fn upgrade(model: &mut ModelState, app: &str, charm_dir: &Path) -> anyhow::Result<()> {
     let charm = CharmInfo::read(charm_dir)?;
+    ensure_runnable(charm_dir)?;
     let charm_dir = std::fs::canonicalize(charm_dir)?;
+    let old_src = model.app(app)?.charm_dir.clone();
+    let old_name = model.app(app)?.charm.name.clone();
+    anyhow::ensure!(
+        charm.name == old_name,
+        "cannot upgrade application {app:?} to charm {:?}: cannot change an application's charm name",
+        charm.name
+    );
+    let new_files = charm_files(&charm_dir)?;
     let units: Vec<(String, std::path::PathBuf)> = model
         .units
         .iter()
@@ -378,13 +509,14 @@ pub fn upgrade(model: &mut ModelState, app: &str, charm_dir: &Path) -> anyhow::R
     a.charm = charm;
     a.charm_dir = charm_dir.clone();
     a.charm_revision += 1;
-    // Stage every unit's new charm first, keeping each unit's state database; only
-    // then swap them in, so a failed copy changes no unit.
+    // Stage every unit's new charm directory first (its files minus the old charm's,
+    // plus the new charm's; the state database moves at the swap); only then swap them
+    // in, so a failed copy changes no unit.
     let mut staged = Vec::new();
     for (_, dir) in &units {
         let new = dir.with_extension("new");
         let _ = std::fs::remove_dir_all(&new);
-        if let Err(e) = copy_dir(&charm_dir, &new) {
+        if let Err(e) = stage(dir, &new, &old_src, &charm_dir) {
             for (_, n) in &staged {
                 let _ = std::fs::remove_dir_all(n);
             }
@@ -411,7 +543,29 @@ pub fn upgrade(model: &mut ModelState, app: &str, charm_dir: &Path) -> anyhow::R
     for (_, old) in swapped {
         let _ = std::fs::remove_dir_all(&old);
     }
+    for (_, dir) in &units {
+        write_manifest(dir, &new_files)?;
+    }
     Ok(())
+}
+
+/// Builds a unit's upgraded charm directory in `new`: a copy of `dir` without the files
+/// the old charm shipped (a directory of it stays if a unit's file is in it), then the
+/// new charm's files over it.
+fn stage(dir: &Path, new: &Path, old_src: &Path, new_src: &Path) -> anyhow::Result<()> {
+    copy_dir(dir, new)?;
+    for rel in read_manifest(dir, old_src)? {
+        let path = new.join(&rel);
+        match path.symlink_metadata() {
+            Ok(m) if m.is_dir() => {
+                let _ = std::fs::remove_dir(&path);
+            }
+            Ok(_) => std::fs::remove_file(&path)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+            Err(_) => {}
+        }
+    }
+    copy_dir(new_src, new)
 }
 
 /// Moves the unit's state database into the staged charm, then the staged charm in

@@ -55,6 +55,10 @@ pub struct Application {
     pub units: Vec<String>,
     /// The next unit number.
     pub next_unit: u32,
+    /// `remove-application` ran: its units are leaving, and the application goes with
+    /// the last of them.
+    #[serde(default)]
+    pub dying: bool,
 }
 
 /// A unit's agent state.
@@ -294,14 +298,14 @@ impl ModelState {
         Ok(state)
     }
 
-    /// Writes it atomically: `model.json`, and the secrets' content in `secrets.json`
+    /// Writes it atomically: `model.json` (mode 0600), and the secrets' content in `secrets.json`
     /// (mode 0600).
     pub fn save(&self, dir: &Path) -> anyhow::Result<()> {
         self.secret_contents.save(dir)?;
         let path = dir.join(STATE_FILE);
         let tmp = dir.join(format!("{STATE_FILE}.tmp"));
-        std::fs::write(&tmp, serde_json::to_string_pretty(self)?)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", tmp.display()))?;
+        // It holds config, relation data and leader settings: readable by its owner only.
+        crate::logs::write_private(&tmp, serde_json::to_string_pretty(self)?.as_bytes())?;
         std::fs::rename(&tmp, &path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
     }
 

@@ -227,6 +227,14 @@ fn remove_unit(model: &mut ModelState, unit_name: &str) {
         }
     }
     let _ = std::fs::remove_dir_all(unit.charm_dir.parent().unwrap_or(&unit.charm_dir));
+    remove_dead_applications(model);
+}
+
+/// Drops every application being removed whose last unit is gone.
+pub fn remove_dead_applications(model: &mut ModelState) {
+    model
+        .applications
+        .retain(|_, a| !(a.dying && a.units.is_empty()));
 }
 
 /// Gives every application without a leader its lowest-numbered live unit.

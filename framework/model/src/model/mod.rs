@@ -167,6 +167,7 @@ impl Model {
         )?;
         let state = ModelState { provider, ..state };
         std::fs::create_dir_all(&dir).with_context(|| dir.display().to_string())?;
+        crate::logs::tighten(&dir)?;
         let lock = lock_model(&dir, || {})?;
         exists()?;
         state.save(&dir)?;
@@ -203,6 +204,7 @@ impl Model {
             ModelState::load(&dir)?;
         }
         let lock = lock_model(&dir, waiting)?;
+        crate::logs::tighten(&dir)?;
         let mut state = ModelState::load(&dir)?;
         crate::juju_files::upgrade_state(&mut state);
         let paths = paths_of(&dir, helpers);
@@ -343,6 +345,13 @@ impl Model {
     /// Marks `unit` dying: it departs its relations, stops and is removed as hooks run.
     pub fn remove_unit(&mut self, unit: &str) -> anyhow::Result<()> {
         self.all_or_nothing(|state, _| ops::remove_unit(state, unit))
+    }
+
+    /// Removes `app`: its relations end, its units leave in Juju's order as hooks run
+    /// (departed and broken for each relation, `stop`, `remove`), and the application
+    /// goes with its last unit.
+    pub fn remove_application(&mut self, app: &str) -> anyhow::Result<()> {
+        self.all_or_nothing(|state, _| ops::remove_application(state, app))
     }
 
     /// Relates two endpoints given as `app[:endpoint]`; returns the relation's id.
