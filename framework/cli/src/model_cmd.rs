@@ -124,6 +124,12 @@ pub enum ChangeCommand {
         /// The unit (`app/n`).
         unit: String,
     },
+    /// Remove an application: its relations end, its units leave (each relation
+    /// departed and broken, stop, remove), then the application goes.
+    RemoveApplication {
+        /// The application's name.
+        app: String,
+    },
     /// Relate two endpoints.
     Relate {
         /// One end: `app` or `app:endpoint`.
@@ -297,6 +303,15 @@ fn change(mut model: Model, cmd: ChangeCommand) -> anyhow::Result<ExitCode> {
             model.add_unit(&app, n)?;
         }
         ChangeCommand::RemoveUnit { unit } => model.remove_unit(&unit)?,
+        ChangeCommand::RemoveApplication { app } => {
+            let units = model.state().app(&app)?.units.clone();
+            model.remove_application(&app)?;
+            // As `juju remove-application` reports it.
+            eprintln!("will remove application {app}");
+            for unit in units {
+                eprintln!("- will remove unit {unit}");
+            }
+        }
         ChangeCommand::Relate { a, b } => {
             model.relate(&a, &b)?;
         }
