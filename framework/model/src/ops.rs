@@ -15,8 +15,8 @@ use crate::state::{Agent, Application, ModelState, Relation, Seen, Unit};
 use crate::uniter::{advance, elect_leaders};
 
 /// Copies a directory, keeping symlinks and modes, over whatever `to` holds (a file or
-/// link in the way is replaced). The unit's state database is never copied, and
-/// sockets and FIFOs a hook left are skipped (copying a FIFO would block).
+/// link in the way is replaced). The unit's state database is never copied; a socket or
+/// FIFO is an error naming it.
 pub fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(to).map_err(|e| anyhow::anyhow!("{}: {e}", to.display()))?;
     for entry in std::fs::read_dir(from).map_err(|e| anyhow::anyhow!("{}: {e}", from.display()))? {
@@ -29,7 +29,13 @@ pub fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("{}: {e}", dst.display()))?;
         } else if ft.is_dir() {
             copy_dir(&src, &dst)?;
-        } else if ft.is_file() && entry.file_name() != ".unit-state.db" {
+        } else if !ft.is_file() {
+            // A socket or FIFO: refused by name (reading a FIFO to copy it would block).
+            anyhow::bail!(
+                "{}: not a file, directory or link, so it cannot be copied",
+                src.display()
+            );
+        } else if entry.file_name() != ".unit-state.db" {
             if dst
                 .symlink_metadata()
                 .is_ok_and(|m| m.file_type().is_symlink())
