@@ -47,8 +47,15 @@ fn base_start() -> Result<()> {
     if let Some(name) = hook.hook_name() {
         set_flag_for_this_hook(&format!("{HOOK_FLAG_PREFIX}{name}"));
     }
-    // A charm without a built layer.yaml (a harness test) gets the default.
-    let ranked = options::get::<bool>(LAYER, "ranked_status").unwrap_or(true);
+    // A charm without a built layer.yaml (a harness test) gets the default; a damaged
+    // one fails the hook instead of silently changing how statuses are set.
+    let ranked = match options::get::<bool>(LAYER, "ranked_status") {
+        Ok(ranked) => ranked,
+        Err(
+            options::LayerOptionError::NoLayer { .. } | options::LayerOptionError::Unset { .. },
+        ) => true,
+        Err(e) => return Err(e.into()),
+    };
     if ranked {
         status_policy::install(std::rc::Rc::new(status::Ranked::default()));
     }

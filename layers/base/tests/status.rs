@@ -176,3 +176,16 @@ fn ties_go_to_the_higher_layer_then_the_latest_call() {
     );
     assert_eq!(ranked.winner(Scope::App), None);
 }
+
+#[test]
+fn a_ranked_status_option_of_the_wrong_type_fails_the_hook_instead_of_defaulting() {
+    let h = harness().layer_yaml("options:\n  base: {ranked_status: sometimes}\n");
+    let failed = h
+        .run("update-status", &State::default())
+        .expect_err("a bad option must fail the hook");
+    assert!(
+        format!("{:#}", failed.error).contains("ranked_status"),
+        "{:#}",
+        failed.error
+    );
+}
