@@ -187,6 +187,16 @@ fn resolve(secret: &SecretRef) -> Result<SecretId, SecretError> {
     }
 }
 
+/// Runs a tool that takes an owned secret's id (a label is looked up first: those tools
+/// take no `--label`), with its error named after the secret as the caller gave it.
+fn on_owned(
+    secret: SecretRef,
+    call: impl FnOnce(&dyn crate::backend::Backend, &SecretId) -> Result<(), ToolError>,
+) -> Result<(), SecretError> {
+    let id = resolve(&secret)?;
+    call(current().backend.as_ref(), &id).map_err(|e| SecretError::from_tool(&secret, e))
+}
+
 /// Changes a secret this unit (or, as leader, its application) owns (`secret-set`): new
 /// content makes a new revision (when it differs from the latest); metadata changes in
 /// place. Kept only if the hook succeeds.
@@ -194,23 +204,13 @@ pub fn set(secret: impl Into<SecretRef>, update: SecretUpdate) -> Result<(), Sec
     if let Some(content) = &update.content {
         check(content)?;
     }
-    let secret = secret.into();
-    let id = resolve(&secret)?;
-    current()
-        .backend
-        .secret_set(&id, &update)
-        .map_err(|e| SecretError::from_tool(&secret, e))
+    on_owned(secret.into(), |b, id| b.secret_set(id, &update))
 }
 
 /// Removes an owned secret, or one revision of it (`secret-remove`). Kept only if the
 /// hook succeeds.
 pub fn remove(secret: impl Into<SecretRef>, revisions: Revisions) -> Result<(), SecretError> {
-    let secret = secret.into();
-    let id = resolve(&secret)?;
-    current()
-        .backend
-        .secret_remove(&id, revisions)
-        .map_err(|e| SecretError::from_tool(&secret, e))
+    on_owned(secret.into(), |b, id| b.secret_remove(id, revisions))
 }
 
 /// Lets the remote application of relation `relation_id` (`endpoint:N`), or only its
@@ -221,12 +221,7 @@ pub fn grant(
     relation_id: &str,
     unit: Option<&str>,
 ) -> Result<(), SecretError> {
-    let secret = secret.into();
-    let id = resolve(&secret)?;
-    current()
-        .backend
-        .secret_grant(&id, relation_id, unit)
-        .map_err(|e| SecretError::from_tool(&secret, e))
+    on_owned(secret.into(), |b, id| b.secret_grant(id, relation_id, unit))
 }
 
 /// Withdraws a grant made with [`grant`] (`secret-revoke`). Kept only if the hook
@@ -236,12 +231,9 @@ pub fn revoke(
     relation_id: &str,
     unit: Option<&str>,
 ) -> Result<(), SecretError> {
-    let secret = secret.into();
-    let id = resolve(&secret)?;
-    current()
-        .backend
-        .secret_revoke(&id, relation_id, unit)
-        .map_err(|e| SecretError::from_tool(&secret, e))
+    on_owned(secret.into(), |b, id| {
+        b.secret_revoke(id, relation_id, unit)
+    })
 }
 
 /// The secrets this unit and its application own (`secret-ids`).
