@@ -650,50 +650,43 @@ fn update(ctx: &mut HookContextData, id: &str, change: SecretChange) {
     else {
         return;
     };
+    // A change to a secret created in this hook joins the creation, and a second update
+    // joins the first: one new revision at most (a created secret is never also updated).
     for t in ctx.transactional.iter_mut() {
-        if let Transactional::Secret {
-            change:
-                SecretChange::Create {
-                    id: created,
-                    label: l,
-                    description: d,
-                    rotate: r,
-                    expire: e,
-                    content: c,
-                    ..
-                },
-        } = t
-        {
-            if created == id {
+        let Transactional::Secret { change: pending } = t else {
+            continue;
+        };
+        match pending {
+            SecretChange::Create {
+                id: created,
+                label: l,
+                description: d,
+                rotate: r,
+                expire: e,
+                content: c,
+                ..
+            } if created == id => {
                 merge_metadata([l, d, r], e, [label, description, rotate], *expire);
                 if let Some(new) = content {
                     c.clone_from(new);
                 }
                 return;
             }
-        }
-    }
-    // A second update in the same hook joins the first: one new revision at most.
-    for t in ctx.transactional.iter_mut() {
-        if let Transactional::Secret {
-            change:
-                SecretChange::Update {
-                    id: updated,
-                    label: l,
-                    description: d,
-                    rotate: r,
-                    expire: e,
-                    content: c,
-                },
-        } = t
-        {
-            if updated == id {
+            SecretChange::Update {
+                id: updated,
+                label: l,
+                description: d,
+                rotate: r,
+                expire: e,
+                content: c,
+            } if updated == id => {
                 merge_metadata([l, d, r], e, [label, description, rotate], *expire);
                 if content.is_some() {
                     c.clone_from(content);
                 }
                 return;
             }
+            _ => {}
         }
     }
     ctx.transactional.push(Transactional::Secret { change });
