@@ -107,26 +107,85 @@ pub(crate) fn kill_machine(machine: &str, init: &ProcessRef, upper: &Path) -> an
     }
 }
 
+/// PIDs (host view) of the processes of the machine directory `dir`, whether or not the
+/// fleet recorded the machine: its launcher and init (their command line names
+/// `<dir>/init.json`; the init is forked without exec) and anything in its mount namespace
+/// (`upperdir=<dir>/upper` in `/proc/<pid>/mountinfo`). A create interrupted before it
+/// recorded the machine leaves exactly these.
+pub(crate) fn processes_of_dir(dir: &Path) -> Vec<i32> {
+    let me = std::process::id() as i32;
+    let config = dir.join("init.json");
+    let config = config.as_os_str().as_encoded_bytes();
+    let needle = format!("upperdir={},", mountinfo_escape(&dir.join("upper")));
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| *pid != me)
+        .filter(|pid| {
+            let named = std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|line| line.split(|b| *b == 0).any(|arg| arg == config));
+            named
+                || std::fs::read_to_string(format!("/proc/{pid}/mountinfo"))
+                    .is_ok_and(|text| text.contains(&needle))
+        })
+        .collect()
+}
+
+/// Kills every process [`processes_of_dir`] finds for `dir` and waits until none is left;
+/// the error names the machine and the processes still there after [`KILL_TIMEOUT`].
+pub(crate) fn kill_dir_processes(machine: &str, dir: &Path) -> anyhow::Result<()> {
+    let deadline = Instant::now() + KILL_TIMEOUT;
+    loop {
+        let left = processes_of_dir(dir);
+        if left.is_empty() {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            bail!("machine {machine}: processes {left:?} still running {KILL_TIMEOUT:?} after SIGKILL");
+        }
+        for pid in left {
+            if let Ok(process) = ProcessRef::of(pid) {
+                if let Ok(Some(pidfd)) = process.open() {
+                    let _ = sys::pidfd_send_signal(&pidfd, libc::SIGKILL);
+                    let _ = sys::pidfd_wait_exit(&pidfd, Duration::from_millis(500));
+                }
+            }
+        }
+    }
+}
+
 /// Unmounts anything the host has mounted under `dir` (deepest first). Machines mount nothing
 /// in the host's namespace, so this only undoes what something else left; removing a
 /// directory tree with a mount inside would delete the mounted files.
 pub(crate) fn unmount_under(dir: &Path) -> anyhow::Result<()> {
     let text =
         std::fs::read_to_string("/proc/self/mountinfo").context("reading /proc/self/mountinfo")?;
-    let prefix = mountinfo_escape(dir);
-    let mut points: Vec<String> = text
-        .lines()
-        .filter_map(|line| line.split(' ').nth(4))
-        .filter(|point| *point == prefix || point.starts_with(&format!("{prefix}/")))
-        .map(String::from)
-        .collect();
+    let mut points = points_under(&text, dir);
     points.sort_by_key(|p| std::cmp::Reverse(p.len()));
-    for point in points {
-        let path = unescape(&point);
+    for path in points {
         sys::umount2(Path::new(&path), libc::MNT_DETACH)
             .with_context(|| format!("unmounting {path}"))?;
     }
     Ok(())
+}
+
+/// The host's mount points at or under `dir` (unescaped).
+pub(crate) fn mounts_under(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string("/proc/self/mountinfo")
+        .map(|text| points_under(&text, dir))
+        .unwrap_or_default()
+}
+
+fn points_under(mountinfo: &str, dir: &Path) -> Vec<String> {
+    let prefix = mountinfo_escape(dir);
+    mountinfo
+        .lines()
+        .filter_map(|line| line.split(' ').nth(4))
+        .filter(|point| *point == prefix || point.starts_with(&format!("{prefix}/")))
+        .map(unescape)
+        .collect()
 }
 
 fn unescape(text: &str) -> String {

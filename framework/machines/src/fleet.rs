@@ -163,18 +163,21 @@ impl Fleet {
             )));
         }
 
-        network::ensure_bridge(&self.config.net)
-            .with_context(|| format!("machine {}: preparing the fleet network", spec.name))?;
+        // Recorded before it is made, so a process killed in between leaves a bridge that
+        // `destroy_all` still deletes.
         if !self.state.bridge_created || self.state.net.is_none() {
             self.state.bridge_created = true;
             self.state.net = Some(self.config.net.clone());
             state::save(&self.base, &self.state)?;
         }
+        network::ensure_bridge(&self.config.net)
+            .with_context(|| format!("machine {}: preparing the fleet network", spec.name))?;
 
+        // Directories not in the state are debris of creates that were interrupted (the
+        // process killed) before they recorded their machine: end and remove them, so no
+        // name stays taken by a half-made machine.
+        self.reap_unrecorded()?;
         let dir = self.base.join(&spec.name);
-        // A directory not in the state is debris of an interrupted create.
-        destroy::unmount_under(&dir)?;
-        destroy::remove_tree(&dir)?;
         for sub in ["upper", "work", "merged"] {
             let path = dir.join(sub);
             std::fs::create_dir_all(&path)
@@ -316,6 +319,7 @@ impl Fleet {
         let lock = state::lock(&self.base)?;
         self.reload()?;
         let mut failures = Vec::new();
+        let mut names: Vec<String> = self.state.machines.iter().map(|m| m.name.clone()).collect();
         // Kill every init first so the machines die (and get reaped) in parallel.
         for machine in &self.state.machines {
             destroy::signal_init(&machine.init);
@@ -330,6 +334,8 @@ impl Fleet {
             state::save(&self.base, &self.state)?;
             return Err(anyhow::anyhow!("destroying the machines: {}", failures.join("; ")).into());
         }
+        // Machines a killed create never recorded: found from the base directory.
+        names.extend(self.reap_unrecorded()?);
         let bridge = &self.config.net.bridge;
         // Only a bridge this fleet made: a fleet that never made one must not delete a
         // same-named link of someone else.
@@ -338,10 +344,77 @@ impl Fleet {
                 .with_context(|| format!("deleting bridge {bridge}"))?;
         }
         destroy::unmount_under(&self.base)?;
+        let left = self.leftovers(&names);
+        if !left.is_empty() {
+            return Err(anyhow::anyhow!(
+                "destroying the machines in {} left {}",
+                self.base.display(),
+                left.join(", ")
+            )
+            .into());
+        }
         drop(lock);
         destroy::remove_tree(&self.base)?;
         self.state = State::default();
         Ok(())
+    }
+
+    /// Ends and removes every machine directory under the base that the state does not
+    /// record (a create killed before it saved the state): its processes (found by
+    /// [`destroy::processes_of_dir`]), its veth (named from the machine's name), mounts
+    /// and files. Returns the names of the machines it removed. The caller holds the lock.
+    fn reap_unrecorded(&mut self) -> anyhow::Result<Vec<String>> {
+        let mut reaped = Vec::new();
+        let entries = match std::fs::read_dir(&self.base) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(reaped),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", self.base.display())),
+        };
+        for entry in entries {
+            let entry = entry.with_context(|| format!("reading {}", self.base.display()))?;
+            let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            // `apt` holds the shared cache and package lock, not a machine.
+            if name == "apt"
+                || !entry.file_type().is_ok_and(|t| t.is_dir())
+                || validate_name(&name).is_err()
+                || self.state.machines.iter().any(|m| m.name == name)
+            {
+                continue;
+            }
+            let dir = entry.path();
+            destroy::kill_dir_processes(&name, &dir)?;
+            network::remove_link(&network::veth_name(&self.config.net, &name), VETH_GRACE)?;
+            destroy::unmount_under(&dir)?;
+            destroy::remove_tree(&dir)?;
+            reaped.push(name);
+        }
+        Ok(reaped)
+    }
+
+    /// What is left on the host of the machines `names`: a process of a machine
+    /// directory, a veth, the bridge, a mount under the base directory. Empty when
+    /// destroying is complete.
+    fn leftovers(&self, names: &[String]) -> Vec<String> {
+        let mut left = Vec::new();
+        for name in names {
+            let dir = self.base.join(name);
+            for pid in destroy::processes_of_dir(&dir) {
+                left.push(format!("process {pid} of machine {name}"));
+            }
+            let veth = network::veth_name(&self.config.net, name);
+            if network::link_exists(&veth) {
+                left.push(format!("link {veth} of machine {name}"));
+            }
+        }
+        if self.state.bridge_created && network::link_exists(&self.config.net.bridge) {
+            left.push(format!("bridge {}", self.config.net.bridge));
+        }
+        for point in destroy::mounts_under(&self.base) {
+            left.push(format!("mount {point}"));
+        }
+        left
     }
 
     /// Kills the machine and removes everything of it on the host (not its state entry).
