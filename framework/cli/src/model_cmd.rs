@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use charms_reactive_model::model::{
-    user_friendly_duration, SecretDetails, ShowSecret, DEFAULT_SEED,
+    user_friendly_duration, ActionArgs, SecretDetails, ShowSecret, DEFAULT_SEED,
 };
 use charms_reactive_model::{Helpers, InitOptions, Model, ModelView, Resolve};
 use clap::Subcommand;
@@ -160,10 +160,18 @@ pub enum ChangeCommand {
         unit: String,
         /// The action's name.
         action: String,
-        /// Parameters, each `key=value` (e.g. `n=3 name=web`); values are YAML (`n=3` is
-        /// a number), else strings.
+        /// Parameters, each `key=value` or `key.key=value` for a nested map (e.g. `n=3
+        /// name=web file.kind=xz`); values are YAML (`n=3` is a number, `yes` a boolean)
+        /// unless --string-args. They are checked against the action's schema in
+        /// actions.yaml, as `juju run` checks them.
         #[arg(value_name = "KEY=VALUE")]
         params: Vec<String>,
+        /// Take every parameter value as a string, not as YAML.
+        #[arg(long)]
+        string_args: bool,
+        /// A YAML file of parameters (a map); `KEY=VALUE` arguments override it.
+        #[arg(long = "params", value_name = "FILE")]
+        params_file: Option<PathBuf>,
     },
     /// Retry a failed hook (or skip it with --no-retry).
     Resolve {
@@ -328,8 +336,15 @@ fn change(mut model: Model, cmd: ChangeCommand) -> anyhow::Result<ExitCode> {
             unit,
             action,
             params,
+            string_args,
+            params_file,
         } => {
-            let result = model.run_action(&unit, &action, &params)?;
+            let args = ActionArgs {
+                pairs: params,
+                string_args,
+                params_file,
+            };
+            let result = model.run_action_args(&unit, &action, &args)?;
             print!("{}", serde_yaml::to_string(&result)?);
             if result.status != "completed" {
                 // Reported after settling: hooks the action caused still run.

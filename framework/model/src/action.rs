@@ -1,12 +1,16 @@
 //! Running an action on a unit through the hook lifecycle (`lifecycle`): the
-//! action's parameters (schema defaults filled in, required ones checked) go into its
+//! action's parameters (schema defaults filled in, then validated against the
+//! action's JSON schema as Juju validates them, [`crate::action_schema`]) go into its
 //! context, and its `action-set` results, output and exit code come back. Layer: above
 //! the hook lifecycle. See <https://juju.is/docs/juju/action>.
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
+use anyhow::Context;
 
+use serde_json::{Map, Value};
+
+use crate::action_schema::ActionSchema;
 use crate::context::ActionData;
 use crate::gostr::go_status;
 use crate::hook::Hook;
@@ -41,14 +45,17 @@ impl ActionResult {
 }
 
 /// Runs action `name` with `params` on `unit_name` (allowed even while the unit is in
-/// error, as in Juju). Immediate effects apply; like a hook, transactional ones only on
-/// success.
+/// error, as in Juju). The parameters are first checked as Juju checks them when it
+/// queues an action: the schema's defaults filled in, then validated against the
+/// action's schema in the unit's `actions.yaml` ([`ActionSchema`]); parameters that do
+/// not validate are an error with Juju's message, and nothing runs. Immediate effects
+/// apply; like a hook, transactional ones only on success.
 pub fn run_action(
     paths: &Paths,
     model: &mut ModelState,
     unit_name: &str,
     name: &str,
-    params: Value,
+    params: Map<String, Value>,
 ) -> anyhow::Result<ActionResult> {
     let unit = model.unit(unit_name)?;
     let charm = &model.app(&unit.app)?.charm;
@@ -57,19 +64,12 @@ pub fn run_action(
         "application {:?} has no action {name:?}",
         unit.app
     );
-    let defaults = charm.action_defaults.get(name).cloned().unwrap_or_default();
-    let required = charm.action_required.get(name).cloned().unwrap_or_default();
-    let (seq, mut ctx) = begin(model, unit_name, &Hook::plain(""), name)?;
-    // Juju fills schema defaults in when the action is queued, and checks required ones.
+    let schema = action_schema(&unit.charm_dir, name)?;
     let mut params = params;
-    if let Some(map) = params.as_object_mut() {
-        for (k, v) in defaults {
-            map.entry(k).or_insert(v);
-        }
-        for r in &required {
-            anyhow::ensure!(map.contains_key(r), "action {name:?} needs parameter {r:?}");
-        }
-    }
+    schema.insert_defaults(&mut params);
+    schema.validate(&params).map_err(anyhow::Error::msg)?;
+    let params = Value::Object(params);
+    let (seq, mut ctx) = begin(model, unit_name, &Hook::plain(""), name)?;
     let ctx_params = params.clone();
     ctx.action = Some(ActionData {
         name: name.to_string(),
@@ -132,5 +132,21 @@ pub fn run_action(
         message,
         results,
         log: action.logs,
+    })
+}
+
+/// The schema of action `name` from the unit's copy of the charm's `actions.yaml`;
+/// the error names the file.
+fn action_schema(charm_dir: &std::path::Path, name: &str) -> anyhow::Result<ActionSchema> {
+    let path = charm_dir.join("actions.yaml");
+    let text = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
+    let doc: serde_yaml::Value =
+        serde_yaml::from_str(&text).with_context(|| path.display().to_string())?;
+    let spec = doc.get(name).cloned().unwrap_or(serde_yaml::Value::Null);
+    ActionSchema::from_spec(name, &spec).with_context(|| {
+        format!(
+            "{}: invalid params schema for action schema {name}",
+            path.display()
+        )
     })
 }

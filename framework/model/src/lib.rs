@@ -15,7 +15,8 @@
 //! 1. Vocabulary and layout: [`gostr`] (Go's spellings the tools reproduce), [`secret`]
 //!    (secret URIs, owners, grants, rotate policies, the model clock's times, content
 //!    that never shows in `Debug`), [`hook`] (a hook and what it is about), [`charm`]
-//!    (what a built charm declares), [`context`] (what a hook sees and what it changed), `logs` (appending to and
+//!    (what a built charm declares), [`action_schema`] (an action's parameters checked
+//!    against its schema as Juju checks them), [`context`] (what a hook sees and what it changed), `logs` (appending to and
 //!    reading the hook and debug logs), `paths` (the model directory's layout),
 //!    `provider` (where units run: the host or machines).
 //! 2. State: [`secret_store`] (the secrets as the controller keeps them; their content
@@ -79,6 +80,8 @@ pub mod secret;
 pub mod hook;
 
 pub mod charm;
+
+pub mod action_schema;
 
 pub mod context;
 

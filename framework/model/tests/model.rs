@@ -471,9 +471,13 @@ fn actions_get_schema_defaults_and_action_fail_still_commits() -> anyhow::Result
         "yes",
         "action-fail does not discard the action's writes"
     );
-    // Parameters are YAML values; one that is not `key=value` is refused.
+    // Parameters are YAML values; one that is not `key=value` is refused, as juju run
+    // refuses it.
     let err = m.run_action("kv/0", "backup", &s(&["target"])).unwrap_err();
-    assert_eq!(err.to_string(), "expected key=value, got \"target\"");
+    assert_eq!(
+        err.to_string(),
+        "argument \"target\" must be of the form key.key.key...=value"
+    );
     Ok(())
 }
 

@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use self::action_params::action_params;
+pub use self::action_params::ActionArgs;
 pub use self::helpers::{hook_tool_beside, Helpers, HOOK_TOOL_BINARY, MACHINE_HELPER_BINARY};
 pub use self::location::MODEL_VAR;
 use self::lock::{lock_model, LOCK_FILE};
@@ -375,16 +376,38 @@ impl Model {
     }
 
     /// Runs action `action` on `unit` now (allowed while the unit is in error, as in
-    /// Juju), with `key=value` parameters whose values are YAML (a value that is not
-    /// YAML is a string).
+    /// Juju), with `key=value` (or `key.key…=value`) parameters whose values are YAML,
+    /// as `juju run` takes them; see [`Model::run_action_args`].
     pub fn run_action(
         &mut self,
         unit: &str,
         action: &str,
         params: &[String],
     ) -> anyhow::Result<action::ActionResult> {
-        let params = action_params(params)?;
+        let args = ActionArgs {
+            pairs: params.to_vec(),
+            ..Default::default()
+        };
+        self.run_action_args(unit, action, &args)
+    }
+
+    /// Runs action `action` on `unit` now with the parameters `juju run` would send
+    /// (a `--params` file, `key.key…=value` pairs, `--string-args`). Parameters that do
+    /// not match the action's schema are refused with Juju's message, and nothing runs.
+    pub fn run_action_args(
+        &mut self,
+        unit: &str,
+        action: &str,
+        args: &ActionArgs,
+    ) -> anyhow::Result<action::ActionResult> {
+        let params = action_params(args)?;
         self.all_or_nothing(|state, paths| action::run_action(paths, state, unit, action, params))
+    }
+
+    /// Sets model options from `key=value` pairs, as `juju model-config` does (all or
+    /// none); see [`MODEL_CONFIG_KEYS`].
+    pub fn set_model_config(&mut self, pairs: &[String]) -> anyhow::Result<()> {
+        self.all_or_nothing(|state, _| model_config::set_model_config(state, pairs))
     }
 
     /// Retries the failed hook of `unit` ([`Resolve::Retry`]) or marks it done
