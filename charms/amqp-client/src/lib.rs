@@ -21,23 +21,25 @@ const ENDPOINT: &str = "amqp";
 /// Unit-state key of the last cluster view a round trip succeeded with.
 const CONNECTED_KEY: &str = "amqp-client.connected";
 
-#[when_not("amqp.connected")]
+// The runtime's `endpoint.amqp.joined` is set before any handler runs; the interface's
+// `amqp.connected` only during the first iteration, too late for a `when_not` queued
+// beside it.
+#[when_not("endpoint.amqp.joined")]
 fn needs_relation() -> Result<()> {
     status::blocked("Needs a relation to rabbitmq-server (amqp)")?;
     Ok(())
 }
 
-/// Asks every related server for the user and vhost (sent again only if they changed).
-#[when("amqp.connected")]
+/// Asks every related server for the user and vhost (sent again only if they changed);
+/// waits while no server has answered. The interface layer's handlers run before this
+/// one in an iteration, so `amqp.available` is already up to date here.
+#[when("endpoint.amqp.joined")]
 fn request_access() -> Result<()> {
     let (username, vhost) = servers::requested_access()?;
-    requires()?.request_access(&username, &vhost)
-}
-
-#[when("amqp.connected")]
-#[when_not("amqp.available")]
-fn waiting_for_credentials() -> Result<()> {
-    status::waiting("Waiting for credentials from rabbitmq-server")?;
+    requires()?.request_access(&username, &vhost)?;
+    if !is_flag_set("amqp.available") {
+        status::waiting("Waiting for credentials from rabbitmq-server")?;
+    }
     Ok(())
 }
 
