@@ -86,7 +86,11 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            // Interrupted: 128 + the signal, as a shell reports a command it killed.
+            match charms_reactive_model::interrupt::interrupted() {
+                Some(signal) => ExitCode::from((128 + signal).clamp(1, 255) as u8),
+                None => ExitCode::FAILURE,
+            }
         }
     }
 }
@@ -140,7 +144,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::from(exit_code(&findings) as u8))
         }
-        Command::Model { model, command } => model_cmd::run(model_cmd::model_dir(model)?, command),
+        Command::Model { model, command } => {
+            // SIGINT and SIGTERM end the running hooks' process groups and record those
+            // hooks as failed before the command stops (see the model's `interrupt`).
+            charms_reactive_model::interrupt::install()?;
+            model_cmd::run(model_cmd::model_dir(model)?, command)
+        }
         Command::Layers { charm_dir } => {
             for line in origins::layers_report(&charm_dir)? {
                 println!("{line}");

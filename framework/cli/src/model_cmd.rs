@@ -298,6 +298,10 @@ fn read(model: &ModelView, cmd: ReadCommand) -> anyhow::Result<ExitCode> {
 
 /// Runs a command that changes the model, then settles it.
 fn change(mut model: Model, cmd: ChangeCommand) -> anyhow::Result<ExitCode> {
+    // What a killed command left, and what opening the model did about it.
+    for line in model.recovered() {
+        eprintln!("{line}");
+    }
     let mut failure: Option<String> = None;
     match cmd {
         ChangeCommand::Deploy { charm_dir, app, n } => {

@@ -359,6 +359,19 @@ impl Fleet {
         Ok(())
     }
 
+    /// Ends and removes what creates killed before they recorded their machine left
+    /// (see [`Fleet::create`]): their init and every process of theirs, their veth and
+    /// their directory. Returns their names. Taken under the fleet's lock; the next
+    /// create and [`Fleet::destroy_all`] do it anyway.
+    pub fn reap_interrupted(&mut self) -> Result<Vec<String>> {
+        if !self.base.exists() {
+            return Ok(Vec::new());
+        }
+        let _lock = state::lock(&self.base)?;
+        self.reload()?;
+        Ok(self.reap_unrecorded()?)
+    }
+
     /// Ends and removes every machine directory under the base that the state does not
     /// record (a create killed before it saved the state): its processes (found by
     /// [`destroy::processes_of_dir`]), its veth (named from the machine's name), mounts

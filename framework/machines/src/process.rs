@@ -23,7 +23,7 @@ pub struct ProcessRef {
 
 impl ProcessRef {
     /// Records a live process by PID.
-    pub(crate) fn of(pid: i32) -> anyhow::Result<ProcessRef> {
+    pub fn of(pid: i32) -> anyhow::Result<ProcessRef> {
         let stat = sys::proc_stat(pid)
             .with_context(|| format!("reading /proc/{pid}/stat"))?
             .with_context(|| format!("process {pid} exited"))?;

@@ -24,6 +24,7 @@ pub struct Launch {
     cmd: Command,
     exe: PathBuf,
     socket: PathBuf,
+    program: String,
 }
 
 /// Why a hook or action could not be started: for a hook, a failure as when Juju cannot
@@ -86,6 +87,7 @@ impl Launch {
             cmd,
             exe,
             socket: agent_socket(&unit.charm_dir),
+            program: program.to_string(),
         }))
     }
 
@@ -94,19 +96,27 @@ impl Launch {
         &self.exe
     }
 
-    /// Starts the program and serves its tool calls against `ctx` until it exits. The
-    /// outer error is the model's (the socket); the inner one means the program could
-    /// not start.
+    /// Starts the program in a process group of its own (so an interrupted command can
+    /// end all of it, see [`crate::interrupt`]) and serves its tool calls against `ctx`
+    /// until it exits. The outer error is the model's (the socket); the inner one means
+    /// the program could not start.
     pub fn run(self, ctx: &mut HookContextData) -> anyhow::Result<std::io::Result<Output>> {
         let Launch {
-            mut cmd, socket, ..
+            mut cmd,
+            socket,
+            program,
+            ..
         } = self;
         let server = ToolServer::bind(&socket)?;
-        let child = match cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn() {
-            Ok(child) => child,
+        let unit_dir = socket.parent().unwrap_or(&socket).to_path_buf();
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let (child, running) = match crate::interrupt::spawn(&mut cmd, &unit_dir, &program) {
+            Ok(started) => started,
             Err(e) => return Ok(Err(e)),
         };
-        Ok(Ok(server.serve(ctx, child)?))
+        let output = server.serve(ctx, child);
+        drop(running);
+        Ok(Ok(output?))
     }
 }
 

@@ -105,6 +105,7 @@ pub mod tools;
 
 pub mod agent;
 
+pub mod interrupt;
 pub(crate) mod launch;
 
 pub(crate) mod effects;
@@ -116,6 +117,8 @@ pub mod action;
 pub(crate) mod scheduler;
 
 pub(crate) mod ops;
+
+pub(crate) mod reconcile;
 
 /// Opening, changing and destroying a model directory: the API `reactive model` uses.
 pub mod model;

@@ -267,14 +267,12 @@ pub fn finish_hook(paths: &Paths, model: &mut ModelState, ran: RanHook) -> anyho
                     };
                 }
             }
-            let machine = model.units.get(unit_name).and_then(|u| u.machine.clone());
             if let Some(observed) = &observed {
                 advance_observed(model, unit_name, &hook, observed);
             }
-            // A removed unit's machine goes with it.
-            if let (Some(m), false) = (machine, model.units.contains_key(unit_name)) {
-                crate::provider::remove_machine(paths, &model.provider, &m)?;
-            }
+            // A removed unit's directory and machine go once the state that no longer
+            // has it is saved (`reconcile::collect_garbage`): a command killed in
+            // between leaves debris the next one removes, never a unit without them.
             "ok".to_string()
         }
         Outcome::Failed(why) => {

@@ -134,21 +134,28 @@ fn add_units(
 ) -> anyhow::Result<Vec<String>> {
     let mut added = Vec::new();
     for _ in 0..n {
-        if let Err(e) = add_one_unit(model, paths, app, &mut added) {
-            // Leave nothing behind: the caller does not save the model on error.
-            for name in &added {
-                if let Some(m) = model.units.get(name).and_then(|u| u.machine.clone()) {
-                    let _ = crate::provider::remove_machine(paths, &model.provider, &m);
-                }
-                let _ = std::fs::remove_dir_all(paths.agent_dir(name));
-            }
-            return Err(e);
-        }
+        add_one_unit(model, paths, app, &mut added)?;
     }
     elect_leaders(model);
     Ok(added)
 }
 
+/// Whether a unit's charm copy is complete: its manifest is written after the copy.
+pub(crate) fn charm_installed(charm_dir: &Path) -> bool {
+    manifest_path(charm_dir).exists()
+}
+
+/// Copies the charm in `src` to a unit's `charm_dir` (over whatever a cut-short copy
+/// left), then writes its manifest, which marks the copy complete.
+pub(crate) fn install_charm(src: &Path, charm_dir: &Path) -> anyhow::Result<()> {
+    copy_dir(src, charm_dir)?;
+    write_manifest(charm_dir, &charm_files(src)?)
+}
+
+/// Records a new unit of `app` in the state: its name, charm directory, address and
+/// machine. Nothing is made on disk here: the state is saved first, then
+/// [`crate::reconcile::provision_unit`] makes the unit's charm copy and machine, so a
+/// command killed in between leaves a unit the next command finishes making.
 fn add_one_unit(
     model: &mut ModelState,
     paths: &Paths,
@@ -163,24 +170,9 @@ fn add_one_unit(
     a.next_unit += 1;
     let name = format!("{app}/{num}");
     a.units.push(name.clone());
-    let charm_src = a.charm_dir.clone();
-    let agent_dir = paths.agent_dir(&name);
-    let charm_dir = agent_dir.join("charm");
-    if let Err(e) = copy_dir(&charm_src, &charm_dir)
-        .and_then(|()| write_manifest(&charm_dir, &charm_files(&charm_src)?))
-    {
-        let _ = std::fs::remove_dir_all(&agent_dir);
-        return Err(e);
-    }
+    let charm_dir = paths.agent_dir(&name).join("charm");
     let taken: Vec<&str> = model.units.values().map(|u| u.address.as_str()).collect();
-    let placed = crate::provider::place_unit(paths, &model.provider, &taken, &name);
-    let (machine, address) = match placed {
-        Ok(placed) => placed,
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&agent_dir);
-            return Err(e);
-        }
-    };
+    let (machine, address) = crate::provider::placement(&model.provider, &taken, &name)?;
     model.units.insert(
         name.clone(),
         Unit {

@@ -90,11 +90,20 @@ pub fn machine_name(unit_name: &str) -> String {
     unit_name.replace('/', "-")
 }
 
-/// For a new unit: its machine (created now) and address. Local units get a loopback
-/// address of their own. Addresses are the lowest not in `taken` (the addresses of the
-/// model's units).
-pub fn place_unit(
-    paths: &Paths,
+/// The model's machines if it ever made one (its machines folder exists), else `None`.
+pub fn fleet_if_made(paths: &Paths, provider: &Provider) -> anyhow::Result<Option<Fleet>> {
+    if !paths.machines_dir().exists() {
+        return Ok(None);
+    }
+    fleet(paths, provider)
+}
+
+/// For a new unit: the name of its machine (none for local units) and its address,
+/// chosen without making anything (the state records them first, see
+/// [`crate::reconcile`]; [`ensure_machine`] then makes the machine). Local units get a
+/// loopback address of their own. Addresses are the lowest not in `taken` (the
+/// addresses of the model's units).
+pub fn placement(
     provider: &Provider,
     taken: &[&str],
     unit_name: &str,
@@ -113,23 +122,40 @@ pub fn place_unit(
                 .map(|d| Ipv4Addr::new(a, b, c, d))
                 .find(|ip| !taken.contains(&ip.to_string().as_str()))
                 .ok_or_else(|| anyhow::anyhow!("no free address left in {subnet}/24"))?;
-            let Some(mut fleet) = fleet(paths, provider)? else {
-                anyhow::bail!("the model has no machines");
-            };
-            let name = machine_name(unit_name);
-            let mut spec = MachineSpec::new(&name, address);
-            spec.binds.push((
-                paths.agent_dir(unit_name),
-                Path::new(AGENTS_INSIDE).join(unit_dir_name(unit_name)),
-            ));
-            spec.binds
-                .push((paths.tools_dir(), PathBuf::from(TOOLS_INSIDE)));
-            fleet
-                .create(&spec)
-                .map_err(|e| anyhow::anyhow!("creating machine {name} for {unit_name}: {e}"))?;
-            Ok((Some(name), address.to_string()))
+            Ok((Some(machine_name(unit_name)), address.to_string()))
         }
     }
+}
+
+/// Makes the machine `machine` of `unit_name` with `address`, unless the model's fleet
+/// already has it. Returns whether it made it.
+pub fn ensure_machine(
+    paths: &Paths,
+    provider: &Provider,
+    unit_name: &str,
+    machine: &str,
+    address: &str,
+) -> anyhow::Result<bool> {
+    let Some(mut fleet) = fleet(paths, provider)? else {
+        anyhow::bail!("unit {unit_name} has machine {machine} but the model has no machines");
+    };
+    if fleet.machine(machine).is_some() {
+        return Ok(false);
+    }
+    let address: Ipv4Addr = address
+        .parse()
+        .map_err(|e| anyhow::anyhow!("unit {unit_name}: address {address:?}: {e}"))?;
+    let mut spec = MachineSpec::new(machine, address);
+    spec.binds.push((
+        paths.agent_dir(unit_name),
+        Path::new(AGENTS_INSIDE).join(unit_dir_name(unit_name)),
+    ));
+    spec.binds
+        .push((paths.tools_dir(), PathBuf::from(TOOLS_INSIDE)));
+    fleet
+        .create(&spec)
+        .map_err(|e| anyhow::anyhow!("creating machine {machine} for {unit_name}: {e}"))?;
+    Ok(true)
 }
 
 /// Paths as a unit's hooks see them, and how to start a program there. `PATH` starts with
@@ -210,20 +236,21 @@ impl UnitView {
     }
 }
 
-/// Removes a unit's machine, if it has one.
-pub fn remove_machine(paths: &Paths, provider: &Provider, machine: &str) -> anyhow::Result<()> {
-    if let Some(mut fleet) = fleet(paths, provider)? {
-        if fleet.machine(machine).is_some() {
-            fleet.destroy(machine)?;
-        }
-    }
-    Ok(())
-}
-
-/// Removes every machine, the bridge and the machines' directory.
+/// Removes every machine (those a killed create never recorded too), the bridge and the
+/// machines' directory; fails naming anything of them left on the host.
 pub fn destroy_all(paths: &Paths, provider: &Provider) -> anyhow::Result<()> {
     if let Some(mut fleet) = fleet(paths, provider)? {
         fleet.destroy_all()?;
     }
     Ok(())
+}
+
+/// The host link of the model's bridge, if the model has one and it still exists.
+pub fn bridge_left(provider: &Provider) -> Option<String> {
+    match provider {
+        Provider::Machines { bridge, .. } if Path::new("/sys/class/net").join(bridge).exists() => {
+            Some(bridge.clone())
+        }
+        _ => None,
+    }
 }

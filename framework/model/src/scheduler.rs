@@ -40,7 +40,17 @@ pub struct Settled {
 pub fn settle(paths: &Paths, model: &mut ModelState, max_hooks: u64) -> anyhow::Result<Settled> {
     let mut done = Settled::default();
     let jobs = model.jobs.max(1) as usize;
+    // A SIGINT or SIGTERM kills the round's hooks; they are recorded as failed below,
+    // then the command stops here.
+    let _settling = crate::interrupt::Settling::begin();
     loop {
+        if let Some(signal) = crate::interrupt::interrupted() {
+            model.save(&paths.dir)?;
+            anyhow::bail!(
+                "interrupted by {}: the hooks it ended are recorded as failed (`reactive model resolve` runs them again)",
+                crate::interrupt::signal_name(signal)
+            );
+        }
         let mut ready: Vec<(String, Hook)> = model
             .units
             .iter()

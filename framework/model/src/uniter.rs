@@ -226,7 +226,7 @@ fn remove_unit(model: &mut ModelState, unit_name: &str) {
             app.leader_settings.version = app.leader_settings.version.max(1) + 1;
         }
     }
-    let _ = std::fs::remove_dir_all(unit.charm_dir.parent().unwrap_or(&unit.charm_dir));
+    // Its directory goes once the state without it is saved (`reconcile`).
     remove_dead_applications(model);
 }
 

@@ -88,6 +88,8 @@ pub struct Model {
     view: ModelView,
     /// The model's lock file, locked: one command changes a model at a time.
     _lock: std::fs::File,
+    /// What opening it did to recover from a killed command ([`Model::recovered`]).
+    recovered: Vec<String>,
 }
 
 impl std::ops::Deref for Model {
@@ -177,6 +179,7 @@ impl Model {
         Ok(Model {
             view: ModelView { paths, state },
             _lock: lock,
+            recovered: Vec::new(),
         })
     }
 
@@ -210,10 +213,21 @@ impl Model {
         crate::juju_files::upgrade_state(&mut state);
         let paths = paths_of(&dir, helpers);
         link_hook_tools(&paths, &helpers.hook_tool)?;
+        // A command killed outright (SIGKILL) may have left hooks running and folders or
+        // machines its state does not name: see `reconcile`.
+        let recovered = crate::reconcile::recover(&paths, &mut state)?;
         Ok(Model {
             view: ModelView { paths, state },
             _lock: lock,
+            recovered,
         })
+    }
+
+    /// What opening the model did to recover from a command that was killed: hooks it
+    /// left running ended and recorded as failed, folders and machines it left removed;
+    /// one line each (empty when there was nothing to do).
+    pub fn recovered(&self) -> &[String] {
+        &self.recovered
     }
 
     /// Removes this model: its machines first (their processes may hold files in the
@@ -221,7 +235,7 @@ impl Model {
     /// things; it goes only if nothing else is left in it). The lock is held throughout
     /// and released last. Returns the model's absolute directory.
     pub fn destroy(self) -> anyhow::Result<PathBuf> {
-        let Model { view, _lock } = self;
+        let Model { view, _lock, .. } = self;
         let ModelView { paths, state } = view;
         remove_model(&paths, &state.provider, _lock)
     }
@@ -294,7 +308,17 @@ fn remove_model(
     lock: std::fs::File,
 ) -> anyhow::Result<PathBuf> {
     let dir = paths.dir.clone();
+    // Hooks a killed command left running (recorded in the units' folders), then the
+    // machines (found from the machines' folder, recorded or not).
+    crate::reconcile::end_recorded_runs(paths)?;
     crate::provider::destroy_all(paths, provider)?;
+    let left = crate::reconcile::leftovers(paths, provider);
+    anyhow::ensure!(
+        left.is_empty(),
+        "destroying the model in {} left {}; the model's files are kept: end those, then destroy it again",
+        dir.display(),
+        left.join(", ")
+    );
     for entry in [
         paths.dir.join("units"),
         paths.tools_dir(),
@@ -327,20 +351,44 @@ impl Model {
         app: Option<&str>,
         n: u32,
     ) -> anyhow::Result<String> {
-        self.all_or_nothing(|state, paths| {
+        let before = self.view.state.clone();
+        let app = self.all_or_nothing(|state, paths| {
             let app = ops::deploy(state, paths, charm_dir, app, n)?;
             crate::juju_files::assign_machine_ids(state);
             Ok(app)
-        })
+        })?;
+        self.make_recorded_units(before)?;
+        Ok(app)
     }
 
     /// Adds `n` units to `app`; returns their names.
     pub fn add_unit(&mut self, app: &str, n: u32) -> anyhow::Result<Vec<String>> {
-        self.all_or_nothing(|state, paths| {
+        let before = self.view.state.clone();
+        let units = self.all_or_nothing(|state, paths| {
             let units = ops::add_unit(state, paths, app, n)?;
             crate::juju_files::assign_machine_ids(state);
             Ok(units)
-        })
+        })?;
+        self.make_recorded_units(before)?;
+        Ok(units)
+    }
+
+    /// Saves the state that records new units, then makes their charm copies and
+    /// machines: a command killed in between leaves units the next one finishes
+    /// making (`reconcile`). If making fails, the state goes back to `before` and what
+    /// was made is removed.
+    fn make_recorded_units(&mut self, before: ModelState) -> anyhow::Result<()> {
+        let paths = &self.view.paths;
+        self.view.state.save(&paths.dir)?;
+        if let Err(e) = crate::reconcile::provision_all(paths, &self.view.state) {
+            self.view.state = before;
+            self.view.state.save(&paths.dir)?;
+            if let Err(cleanup) = crate::reconcile::collect_garbage(paths, &self.view.state) {
+                return Err(e.context(format!("and removing what was made failed: {cleanup:#}")));
+            }
+            return Err(e);
+        }
+        Ok(())
     }
 
     /// Marks `unit` dying: it departs its relations, stops and is removed as hooks run.
@@ -453,8 +501,14 @@ impl Model {
     /// Saves the model, then runs hooks until every unit is idle or in error (at most
     /// 10 000 hooks).
     pub fn settle(&mut self) -> anyhow::Result<Settled> {
-        self.view.state.save(&self.view.paths.dir)?;
-        crate::scheduler::settle(&self.view.paths, &mut self.view.state, MAX_HOOKS)
+        let paths = &self.view.paths;
+        // Units recorded by a command killed before it made them are made now.
+        crate::reconcile::provision_all(paths, &self.view.state)?;
+        self.view.state.save(&paths.dir)?;
+        let settled = crate::scheduler::settle(paths, &mut self.view.state, MAX_HOOKS)?;
+        // Removed units' directories and machines go once the state without them is saved.
+        crate::reconcile::collect_garbage(paths, &self.view.state)?;
+        Ok(settled)
     }
 }
 
