@@ -328,11 +328,12 @@ fn remove_model(
             std::fs::remove_dir_all(&entry).with_context(|| entry.display().to_string())?;
         }
     }
+    // The state goes last but for the lock: a destroy killed before it is run again.
     for file in [
-        dir.join(STATE_FILE),
         dir.join(crate::secret_store::SECRETS_FILE),
         paths.hook_log(),
         paths.debug_log(),
+        dir.join(STATE_FILE),
         dir.join(LOCK_FILE),
     ] {
         let _ = std::fs::remove_file(file);

@@ -1,0 +1,438 @@
+//! Issue 16 item 5, interruption, as a user meets it: a `reactive model` command that is
+//! interrupted (SIGINT, SIGTERM) or killed (SIGKILL) at a moment chosen from what it has
+//! visibly done so far (the k-th hook it started, a folder it made) leaves a model that
+//! `status` reads and that the next commands complete; `destroy` then leaves nothing of
+//! it running or mounted.
+//!
+//! The kill moments come from observable progress, never from a sleep: each test charm
+//! appends one line per hook to a progress file when the hook starts.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use test_support::cli::CliModel;
+use test_support::{tmp, write_file};
+
+const REACTIVE: &str = env!("CARGO_BIN_EXE_reactive");
+
+/// How long a test waits for something a real process does.
+const DEADLINE: Duration = Duration::from_secs(300);
+
+/// Polls `check` until it gives a value, failing the test after [`DEADLINE`].
+fn poll<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Whether process `pid` is alive (exists and is not a zombie).
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit_once(") ")
+            .is_some_and(|(_, rest)| !rest.starts_with('Z'))
+    })
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill")
+        .arg(format!("-{name}"))
+        .arg(child.id().to_string())
+        .status()
+        .unwrap_or_else(|e| panic!("running kill: {e}"));
+    // The command may have finished on its own just before: that is a moment too.
+    let _ = status;
+}
+
+/// Waits for `child` to exit (at most [`DEADLINE`]); returns its exit code (None: killed
+/// by a signal) and its stderr.
+fn finish(mut child: Child) -> (Option<i32>, String) {
+    let status = poll("the command to exit", || child.try_wait().ok().flatten());
+    let mut err = String::new();
+    if let Some(mut pipe) = child.stderr.take() {
+        use std::io::Read;
+        let _ = pipe.read_to_string(&mut err);
+    }
+    (status.code(), err)
+}
+
+/// Starts `reactive model <args…>` without waiting; stdout is dropped, stderr kept.
+fn start(m: &CliModel, args: &[&str]) -> Child {
+    m.command(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting reactive model {args:?}: {e}"))
+}
+
+/// The model's units as its state records them.
+fn units(m: &CliModel) -> serde_json::Map<String, Value> {
+    m.files().state()["units"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn units_in_error(m: &CliModel) -> Vec<String> {
+    units(m)
+        .iter()
+        .filter(|(_, u)| u["agent"]["state"] == "error")
+        .map(|(n, _)| n.clone())
+        .collect()
+}
+
+/// What a user runs after a command was killed, until the model is settled: a command
+/// (`tick`), which recovers the model (a hook the killed command had started is recorded
+/// as failed, as Juju records a hook its agent never saw finish) and settles whatever the
+/// killed command left to run; then `resolve` for each unit in error. Returns the
+/// commands run.
+fn complete(m: &CliModel) -> Vec<String> {
+    m.ok(&["tick"]);
+    let mut ran = vec!["tick".to_string()];
+    for _ in 0..20 {
+        let errored = units_in_error(m);
+        if errored.is_empty() {
+            break;
+        }
+        for unit in errored {
+            m.ok(&["resolve", &unit]);
+            ran.push(format!("resolve {unit}"));
+        }
+    }
+    assert!(units_in_error(m).is_empty(), "{:#?}", units(m));
+    ran
+}
+
+/// Each unit's workload status and message, and whether it started.
+fn unit_states(m: &CliModel) -> Vec<(String, String, String, bool)> {
+    units(m)
+        .iter()
+        .map(|(n, u)| {
+            (
+                n.clone(),
+                u["status"]["status"].as_str().unwrap_or("").to_string(),
+                u["status"]["message"].as_str().unwrap_or("").to_string(),
+                u["seen"]["started"].as_bool().unwrap_or(false),
+            )
+        })
+        .collect()
+}
+
+/// splitmix64, to derive a kill moment from a seed.
+fn mix(seed: u64) -> u64 {
+    let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+fn lines(path: &Path) -> usize {
+    std::fs::read_to_string(path)
+        .map(|t| t.lines().count())
+        .unwrap_or(0)
+}
+
+// ---------------------------------------------------------------------------------
+// (a) SIGTERM and SIGINT during a long hook
+
+/// A charm whose first `install` starts a child and waits for it (ten minutes of work),
+/// after writing both PIDs (`<unit dir>/pids`); every later run is quick. `start` sets
+/// the status.
+const LONG_INSTALL: &str = r#"#!/bin/sh
+d="$CHARM_DIR/.."
+case "$JUJU_HOOK_NAME" in
+install)
+  if [ ! -e "$d/installed-once" ]; then
+    touch "$d/installed-once"
+    sleep 600 &
+    echo "$$ $!" > "$d/pids.new" && mv "$d/pids.new" "$d/pids"
+    wait
+  fi ;;
+start) status-set active ready ;;
+esac
+exit 0
+"#;
+
+#[test]
+fn item_5_sigterm_and_sigint_during_a_long_hook_end_its_process_group_and_fail_the_hook() {
+    for (name, number) in [("TERM", 15), ("INT", 2)] {
+        let root = tmp!(format!("cli-interrupt-{name}"));
+        let charm = test_support::charm::write_charm(
+            &root,
+            "long",
+            "name: long\nsummary: s\ndescription: d\n",
+            LONG_INSTALL,
+        );
+        let m = CliModel::new(REACTIVE, root.join("model"));
+        m.ok(&["init"]);
+        let child = start(&m, &["deploy", &charm.to_string_lossy()]);
+        let pids_file = m.dir.join("units/unit-long-0/pids");
+        let pids: Vec<u32> = poll("the install hook to write its pids", || {
+            let text = std::fs::read_to_string(&pids_file).ok()?;
+            let pids: Vec<u32> = text
+                .split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect();
+            (pids.len() == 2).then_some(pids)
+        });
+        assert!(pids.iter().all(|p| alive(*p)), "the hook runs: {pids:?}");
+        signal(&child, name);
+        let (code, err) = finish(child);
+        assert_eq!(code, Some(128 + number), "SIG{name}: {err}");
+        assert!(err.contains(&format!("interrupted by SIG{name}")), "{err}");
+        // The hook's whole process group is gone: the hook and the child it started.
+        poll("the hook's processes to end", || {
+            pids.iter().all(|p| !alive(*p)).then_some(())
+        });
+        let status = m.ok_stdout(&["status"]);
+        assert!(status.contains("hook failed: \"install\""), "{status}");
+        assert_eq!(units_in_error(&m), vec!["long/0".to_string()]);
+        let log = m.files().log();
+        assert!(
+            log.lines()
+                .any(|l| l.contains("long/0 install error") && l.contains("signal")),
+            "{log}"
+        );
+        // The model stays usable: resolve runs install again, and the unit starts.
+        m.ok(&["resolve", "long/0"]);
+        let states = unit_states(&m);
+        assert_eq!(
+            states,
+            vec![("long/0".into(), "active".into(), "ready".into(), true)],
+            "SIG{name}"
+        );
+        m.ok(&["destroy"]);
+        assert!(!m.dir.exists());
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// (c) SIGKILL during add-unit, remove-unit, relate, config and destroy (local provider)
+
+/// `kv` with a `greeting` option; each hook appends `<unit> <hook>` to the progress file
+/// when it starts and takes a moment of work; `start` and `config-changed` show the
+/// greeting.
+fn kv_dispatch(progress: &Path) -> String {
+    format!(
+        r#"#!/bin/sh
+echo "$JUJU_UNIT_NAME $JUJU_HOOK_NAME" >> {progress}
+case "$JUJU_HOOK_NAME" in
+start|config-changed) status-set active "$(config-get greeting)" ;;
+esac
+sleep 0.2
+exit 0
+"#,
+        progress = progress.display()
+    )
+}
+
+fn web_dispatch(progress: &Path) -> String {
+    format!(
+        r#"#!/bin/sh
+echo "$JUJU_UNIT_NAME $JUJU_HOOK_NAME" >> {progress}
+[ "$JUJU_HOOK_NAME" = start ] && status-set active ready
+sleep 0.2
+exit 0
+"#,
+        progress = progress.display()
+    )
+}
+
+struct Case {
+    name: &'static str,
+    setup: &'static [&'static [&'static str]],
+    op: &'static [&'static str],
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "add-unit",
+        setup: &[&["deploy", "@kv"]],
+        op: &["add-unit", "kv"],
+    },
+    Case {
+        name: "remove-unit",
+        setup: &[&["deploy", "@kv", "-n", "2"]],
+        op: &["remove-unit", "kv/1"],
+    },
+    Case {
+        name: "relate",
+        setup: &[&["deploy", "@kv"], &["deploy", "@web"]],
+        op: &["relate", "kv", "web"],
+    },
+    Case {
+        name: "config",
+        setup: &[&["deploy", "@kv", "-n", "3"]],
+        op: &["config", "kv", "greeting=bye"],
+    },
+];
+
+fn args_with(args: &[&str], kv: &Path, web: &Path) -> Vec<String> {
+    args.iter()
+        .map(|a| match *a {
+            "@kv" => kv.display().to_string(),
+            "@web" => web.display().to_string(),
+            other => other.to_string(),
+        })
+        .collect()
+}
+
+fn run_case(
+    root: &Path,
+    case: &Case,
+    kill_after: Option<usize>,
+) -> Vec<(String, String, String, bool)> {
+    let progress = root.join("progress");
+    let kv = test_support::charm::write_charm(
+        root,
+        "kv",
+        test_support::charm::KV,
+        &kv_dispatch(&progress),
+    );
+    write_file(
+        kv.join("config.yaml"),
+        "options:\n  greeting: {type: string, default: hi}\n",
+    );
+    let web = test_support::charm::write_charm(
+        root,
+        "web",
+        test_support::charm::WEB,
+        &web_dispatch(&progress),
+    );
+    let m = CliModel::new(REACTIVE, root.join("model"));
+    m.ok(&["init"]);
+    for step in case.setup {
+        let args = args_with(step, &kv, &web);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        m.ok(&args);
+    }
+    let before = lines(&progress);
+    let op = args_with(case.op, &kv, &web);
+    let op: Vec<&str> = op.iter().map(String::as_str).collect();
+    match kill_after {
+        None => {
+            m.ok(&op);
+        }
+        Some(k) => {
+            let mut child = start(&m, &op);
+            // Killed once the op's k-th hook has started (or when it ended by itself).
+            poll(&format!("hook {k} of {}", case.name), || {
+                (lines(&progress) >= before + k || child.try_wait().ok().flatten().is_some())
+                    .then_some(())
+            });
+            signal(&child, "KILL");
+            let _ = finish(child);
+            // The model reads, and the next commands complete what the killed one began.
+            m.ok(&["status"]);
+            complete(&m);
+        }
+    }
+    let states = unit_states(&m);
+    let units_dir: BTreeSet<String> = std::fs::read_dir(m.dir.join("units"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let expected_dirs: BTreeSet<String> = states
+        .iter()
+        .map(|(n, ..)| format!("unit-{}", n.replace('/', "-")))
+        .collect();
+    assert_eq!(
+        units_dir, expected_dirs,
+        "{}: a folder per unit, no other",
+        case.name
+    );
+    if case.name == "relate" {
+        let text = std::fs::read_to_string(&progress).unwrap_or_default();
+        for line in [
+            "kv/0 db-relation-changed",
+            "web/0 database-relation-changed",
+        ] {
+            assert!(text.contains(line), "{}: {line} ran:\n{text}", case.name);
+        }
+    }
+    // No hook of a killed command is left running, and destroy removes everything.
+    m.ok(&["destroy"]);
+    assert!(!m.dir.exists(), "{}", case.name);
+    states
+}
+
+#[test]
+fn item_5_sigkill_during_add_unit_remove_unit_relate_and_config_is_completed_by_the_next_commands()
+{
+    for (i, case) in CASES.iter().enumerate() {
+        let expected = run_case(&tmp!(format!("cli-kill-{}-ref", case.name)), case, None);
+        for seed in 1..=2u64 {
+            // The moment: after the op's 1st, 2nd or 3rd hook started.
+            let k = 1 + (mix(seed * 100 + i as u64) % 3) as usize;
+            let root = tmp!(format!("cli-kill-{}-{seed}", case.name));
+            let got = run_case(&root, case, Some(k));
+            assert_eq!(
+                got, expected,
+                "{} killed after hook {k} (seed {seed})",
+                case.name
+            );
+        }
+    }
+}
+
+#[test]
+fn item_5_sigkill_during_destroy_is_completed_by_the_next_destroy() {
+    for seed in 0..=1u64 {
+        let root = tmp!(format!("cli-kill-destroy-{seed}"));
+        let progress = root.join("progress");
+        let kv = test_support::charm::write_charm(
+            &root,
+            "kv",
+            test_support::charm::KV,
+            &kv_dispatch(&progress),
+        );
+        write_file(
+            kv.join("config.yaml"),
+            "options:\n  greeting: {type: string, default: hi}\n",
+        );
+        let m = CliModel::new(REACTIVE, root.join("model"));
+        m.ok(&["init"]);
+        m.ok(&["deploy", &kv.to_string_lossy(), "-n", "2"]);
+        let child = start(&m, &["destroy"]);
+        if seed == 1 {
+            // The moment: once destroy has removed the units' folders.
+            let mut child = child;
+            poll("destroy to remove the units' folders", || {
+                (!m.dir.join("units").exists() || child.try_wait().ok().flatten().is_some())
+                    .then_some(())
+            });
+            signal(&child, "KILL");
+            let _ = finish(child);
+        } else {
+            signal(&child, "KILL");
+            let _ = finish(child);
+        }
+        if m.dir.join("model.json").exists() {
+            m.ok(&["status"]);
+            m.ok(&["destroy"]);
+            assert!(!m.dir.exists(), "seed {seed}");
+        } else if m.dir.exists() {
+            // Killed after the state went: only the lock file may be left, and the name
+            // is free (init works there).
+            let left: Vec<PathBuf> = std::fs::read_dir(&m.dir)
+                .map(|d| d.flatten().map(|e| e.path()).collect())
+                .unwrap_or_default();
+            assert!(
+                left.iter().all(|p| p.ends_with(".lock")),
+                "seed {seed}: {left:?}"
+            );
+            m.ok(&["init"]);
+            m.ok(&["destroy"]);
+        }
+    }
+}
