@@ -68,6 +68,7 @@ enum Command {
 }
 
 mod model_cmd;
+mod status_render;
 
 fn main() -> ExitCode {
     // Called as a hook tool (config-get, relation-set, …) through the model's links.

@@ -1,7 +1,6 @@
 //! `reactive model …`: the local Juju model's commands: their arguments, how their results
 //! print, and their exit codes. What they do is the model crate's [`Model`].
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -29,6 +28,10 @@ pub enum ModelCommand {
         /// per unit: own hostname, address, filesystem and processes; needs root).
         #[arg(long, value_name = "PROVIDER", default_value = "local")]
         provider: String,
+        /// Do not retry failed hooks automatically (Juju's model option
+        /// `automatically-retry-hooks=false`); `resolve` still retries them.
+        #[arg(long)]
+        no_retry_hooks: bool,
     },
     #[command(flatten)]
     Change(ChangeCommand),
@@ -188,6 +191,14 @@ pub enum ChangeCommand {
         /// The new build's directory.
         charm_dir: PathBuf,
     },
+    /// Show or set the model's options, like `juju model-config`: no argument lists
+    /// them, `KEY` prints one, `KEY=VALUE` sets it (`automatically-retry-hooks=false`).
+    ModelConfig {
+        /// Options to show (`KEY`) or set (`KEY=VALUE`, e.g.
+        /// `automatically-retry-hooks=false`).
+        #[arg(value_name = "KEY[=VALUE]")]
+        keys: Vec<String>,
+    },
     /// Run an update-status tick on every unit; with --advance, move the model clock
     /// first (secret rotations and expiries that fall due fire).
     Tick {
@@ -229,11 +240,13 @@ pub fn run(dir: PathBuf, cmd: ModelCommand) -> anyhow::Result<ExitCode> {
             seed,
             jobs,
             provider,
+            no_retry_hooks,
         } => {
             let options = InitOptions {
                 seed,
                 jobs,
                 provider,
+                retry_hooks: !no_retry_hooks,
             };
             let model = Model::init(&dir, &options, &helpers)?;
             println!(
@@ -263,7 +276,12 @@ pub fn run(dir: PathBuf, cmd: ModelCommand) -> anyhow::Result<ExitCode> {
 /// Runs a command that reads the model.
 fn read(model: &ModelView, cmd: ReadCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        ReadCommand::Status { format } => print_status(model, &format)?,
+        ReadCommand::Status { format } => {
+            print!(
+                "{}",
+                crate::status_render::render(&model.status(), &format)?
+            )
+        }
         ReadCommand::ShowUnit { unit } => {
             println!("{}", serde_json::to_string_pretty(model.unit(&unit)?)?);
         }
@@ -367,6 +385,11 @@ fn change(mut model: Model, cmd: ChangeCommand) -> anyhow::Result<ExitCode> {
             model.resolve(&unit, how)?
         }
         ChangeCommand::Upgrade { app, charm_dir } => model.upgrade(&app, &charm_dir)?,
+        ChangeCommand::ModelConfig { keys } if keys.iter().all(|k| !k.contains('=')) => {
+            print!("{}", model_config_listing(&model, &keys)?);
+            return Ok(ExitCode::SUCCESS);
+        }
+        ChangeCommand::ModelConfig { keys } => model.set_model_config(&keys)?,
         ChangeCommand::Tick { advance: None } => model.tick(),
         ChangeCommand::Tick {
             advance: Some(duration),
@@ -383,6 +406,10 @@ fn change(mut model: Model, cmd: ChangeCommand) -> anyhow::Result<ExitCode> {
             "units in error: {} (see `reactive model debug-log`, then `reactive model resolve`)",
             done.errors.join(", ")
         );
+    }
+    // Automatic retries wait on the model clock: the command does not wait for them.
+    for retry in &done.retries {
+        eprintln!("{retry}");
     }
     if let Some(f) = failure {
         anyhow::bail!(f);
@@ -451,70 +478,30 @@ fn print_secrets(m: &ModelView, format: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_status(m: &ModelView, format: &str) -> anyhow::Result<()> {
-    let status = m.status();
-    match format {
-        "json" => {
-            println!("{}", serde_json::to_string_pretty(&status)?);
-            return Ok(());
+/// `juju model-config`: every option as a table (Attribute, From, Value), or the
+/// values of the options named, one a line.
+fn model_config_listing(model: &Model, keys: &[String]) -> anyhow::Result<String> {
+    let options = model.model_config();
+    let mut out = String::new();
+    if keys.is_empty() {
+        let width = options.keys().map(String::len).max().unwrap_or(0).max(9);
+        out.push_str(&format!("{:<width$}  From     Value\n", "Attribute"));
+        for (key, option) in &options {
+            out.push_str(&format!(
+                "{key:<width$}  {:<7}  {}\n",
+                option.from, option.value
+            ));
         }
-        "yaml" => {
-            print!("{}", serde_yaml::to_string(&status)?);
-            return Ok(());
-        }
-        "tabular" => {}
-        other => anyhow::bail!("unknown format {other:?}: use tabular, json or yaml"),
+        return Ok(out);
     }
-    let colour = std::io::stdout().is_terminal();
-    let paint = |status: &str, text: String| -> String {
-        if !colour {
-            return text;
-        }
-        let code = match status {
-            "active" | "idle" => "32",
-            "error" | "blocked" => "31",
-            "waiting" | "maintenance" | "executing" => "33",
-            _ => "0",
-        };
-        format!("\x1b[{code}m{text}\x1b[0m")
-    };
-    let model = &status.model;
-    println!(
-        "{:<10} {:<6} {:<9}\n{:<10} {:<6} {:<9}\n",
-        "Model", "Seed", "Provider", model.name, model.seed, model.provider
-    );
-    println!(
-        "{:<16} {:<10} {:<12} {:>5}  {:<16} Message",
-        "App", "Version", "Status", "Scale", "Charm"
-    );
-    for (name, app) in &status.applications {
-        let shown = &app.application_status;
-        println!(
-            "{:<16} {:<10} {} {:>5}  {:<16} {}",
-            name,
-            app.version,
-            paint(&shown.current, format!("{:<12}", shown.current)),
-            app.scale,
-            app.charm,
-            shown.message
-        );
+    for key in keys {
+        let option = options.get(key).ok_or_else(|| {
+            anyhow::anyhow!(
+                "unknown model config key {key:?} (the local model has: {})",
+                charms_reactive_model::model::MODEL_CONFIG_KEYS.join(", ")
+            )
+        })?;
+        out.push_str(&format!("{}\n", option.value));
     }
-    println!(
-        "\n{:<16} {:<12} {:<10} {:<12} {:<14} Message",
-        "Unit", "Workload", "Agent", "Machine", "Address"
-    );
-    for (name, u) in status.applications.values().flat_map(|a| a.units.iter()) {
-        let label = format!("{name}{}", if u.leader { "*" } else { "" });
-        let (workload, agent) = (&u.workload_status.current, &u.juju_status.current);
-        println!(
-            "{:<16} {} {} {:<12} {:<14} {}",
-            label,
-            paint(workload, format!("{workload:<12}")),
-            paint(agent, format!("{agent:<10}")),
-            u.machine.as_deref().unwrap_or("-"),
-            u.address,
-            u.workload_status.message
-        );
-    }
-    Ok(())
+    Ok(out)
 }

@@ -291,6 +291,8 @@ mod tests {
             seen: Default::default(),
             update_status_due: false,
             charm_set_status: false,
+            hook_failures: 0,
+            retry_at: None,
         }
     }
 }

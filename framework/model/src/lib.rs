@@ -18,14 +18,15 @@
 //!    (what a built charm declares), [`action_schema`] (an action's parameters checked
 //!    against its schema as Juju checks them), [`context`] (what a hook sees and what it changed), `logs` (appending to and
 //!    reading the hook and debug logs), `paths` (the model directory's layout),
+//!    [`running`] (what a unit's agent runs now, readable without the lock),
 //!    `provider` (where units run: the host or machines).
 //! 2. State: [`secret_store`] (the secrets as the controller keeps them; their content
 //!    in `secrets.json`, mode 0600) and [`state`], the model on disk; `juju_files`
 //!    (Juju's agent tools directories, `jujud`, the charm's `revision` file, machine
 //!    numbers and the model's UUID).
-//! 3. The uniter's bookkeeping: [`resolver`] (which hook a unit runs next) and
-//!    `uniter` (what a unit has seen, moving it on after a hook, removing units,
-//!    electing leaders).
+//! 3. The uniter's bookkeeping: [`resolver`] (which hook a unit runs next), [`retry`]
+//!    (automatic hook retries on the model clock) and `uniter` (what a unit has seen,
+//!    moving it on after a hook, removing units, electing leaders).
 //! 4. Context building: `context_build`, what a hook sees, from the state.
 //! 5. The hook tools and the unit agent: [`tools`] (each tool as a function of the
 //!    context) and [`agent`] (the socket's protocol, its server and the tools' client).
@@ -61,8 +62,9 @@
 //!   units in Juju may not).
 //! * Leadership is decided by the model: the lowest-numbered live unit. A dying leader
 //!   resigns at once and the next one is elected when it is gone.
-//! * `update-status` runs on `reactive model tick`, not on a timer; failed hooks are not
-//!   retried with backoff: `reactive model resolve` retries (or skips) them.
+//! * `update-status` runs on `reactive model tick`, not on a timer; failed hooks are
+//!   retried with Juju's backoff on the model clock (moved by `tick --advance`), and
+//!   `reactive model resolve` retries (or skips) them at once.
 //! * With the `local` provider all units share the host: each has its own charm
 //!   directory and unit state, and a loopback address of its own. The `machines`
 //!   provider gives each unit a namespace machine instead (`provider`); the host's
@@ -88,6 +90,7 @@ pub mod context;
 mod logs;
 
 pub(crate) mod paths;
+pub mod running;
 
 pub(crate) mod provider;
 
@@ -97,6 +100,7 @@ pub mod state;
 pub(crate) mod juju_files;
 
 pub mod resolver;
+pub mod retry;
 pub(crate) mod uniter;
 
 pub(crate) mod context_build;

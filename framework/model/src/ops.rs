@@ -194,6 +194,8 @@ fn add_one_unit(
             seen: Seen::default(),
             update_status_due: false,
             charm_set_status: false,
+            hook_failures: 0,
+            retry_at: None,
         },
     );
     added.push(name);

@@ -3,9 +3,11 @@
 //! another order. Layer: the scheduler, above the hook lifecycle.
 
 use crate::hook::Hook;
-use crate::lifecycle::{finish_hook, prepare_hook};
+use crate::lifecycle::{finish_hook, prepare_hook, Outcome};
 use crate::paths::Paths;
 use crate::resolver::next_hook;
+use crate::retry::{self, Pending};
+use crate::running;
 use crate::state::{Agent, ModelState};
 use crate::uniter::cleanup_relations;
 
@@ -29,9 +31,14 @@ pub struct Settled {
     pub hooks: u64,
     /// Units left in error.
     pub errors: Vec<String>,
+    /// Failed hooks the model will retry once the model clock reaches their time
+    /// (`automatically-retry-hooks`): settling does not wait for them.
+    pub retries: Vec<Pending>,
 }
 
-/// Runs hooks until every unit is idle or in error. Each round draws up to
+/// Runs hooks until every unit is idle or in error. Units whose automatic retry is due
+/// on the model clock run their failed hook again; retries not yet due are reported in
+/// [`Settled::retries`], not waited for. Each round draws up to
 /// `model.jobs` ready units from the seeded generator, runs their next hooks at the same
 /// time (as Juju runs units concurrently), then applies the results in the order drawn
 /// and saves the model. Hooks of one round see the model as it was when the round began
@@ -51,6 +58,7 @@ pub fn settle(paths: &Paths, model: &mut ModelState, max_hooks: u64) -> anyhow::
                 crate::interrupt::signal_name(signal)
             );
         }
+        retry::release_due(model);
         let mut ready: Vec<(String, Hook)> = model
             .units
             .iter()
@@ -68,17 +76,36 @@ pub fn settle(paths: &Paths, model: &mut ModelState, max_hooks: u64) -> anyhow::
             );
         }
         let mut round = Vec::new();
+        let mut installing = false;
         while round.len() < jobs && !ready.is_empty() {
             let pick = (next_random(&mut model.rng) % ready.len() as u64) as usize;
             let (unit, hook) = ready.remove(pick);
-            round.push(prepare_hook(paths, model, &unit, &hook)?);
+            installing |= hook.name == "install";
+            let prepared = prepare_hook(paths, model, &unit, &hook)?;
+            // `reactive model status` shows the agent executing while it runs.
+            if let Some(message) = running::hook_message(&hook) {
+                running::mark(paths, &unit, &message)?;
+            }
+            round.push((unit, prepared));
         }
+        // The uniter's status before install ("installing charm software") is the
+        // controller's before the hook starts: saved now, a status read meanwhile shows it.
+        if installing {
+            model.save(&paths.dir)?;
+        }
+        let units: Vec<String> = round.iter().map(|(u, _)| u.clone()).collect();
         let count = round.len() as u64;
+        // Each record goes as soon as its hook ends, not with the round.
+        let run = |(unit, hook): (String, crate::lifecycle::PreparedHook)| {
+            let ran = hook.run();
+            running::clear(paths, &unit);
+            ran
+        };
         let ran = if round.len() == 1 {
-            round.into_iter().map(|h| h.run()).collect::<Vec<_>>()
+            round.into_iter().map(run).collect::<Vec<_>>()
         } else {
             std::thread::scope(|s| {
-                let handles: Vec<_> = round.into_iter().map(|h| s.spawn(|| h.run())).collect();
+                let handles: Vec<_> = round.into_iter().map(|h| s.spawn(|| run(h))).collect();
                 handles
                     .into_iter()
                     .map(|h| {
@@ -88,8 +115,11 @@ pub fn settle(paths: &Paths, model: &mut ModelState, max_hooks: u64) -> anyhow::
                     .collect::<anyhow::Result<Vec<_>>>()
             })?
         };
-        for r in ran {
-            finish_hook(paths, model, r)?;
+        for (r, unit) in ran.into_iter().zip(&units) {
+            match finish_hook(paths, model, r)? {
+                Outcome::Ok => retry::record_success(model, unit),
+                Outcome::Failed(_) => retry::record_failure(model, unit),
+            }
         }
         cleanup_relations(model);
         model.save(&paths.dir)?;
@@ -101,5 +131,6 @@ pub fn settle(paths: &Paths, model: &mut ModelState, max_hooks: u64) -> anyhow::
         .filter(|(_, u)| matches!(u.agent, Agent::Error { .. }))
         .map(|(n, _)| n.clone())
         .collect();
+    done.retries = retry::pending(model);
     Ok(done)
 }

@@ -135,6 +135,16 @@ pub struct Unit {
     /// apply until it does).
     #[serde(default)]
     pub charm_set_status: bool,
+    /// Hooks failed in a row (0 once a hook succeeds): the retry delay grows with it.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub hook_failures: u32,
+    /// When the failed hook is retried, on the model clock (`automatically-retry-hooks`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_at: Option<i64>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// A relation between two endpoints (or a peer relation).
@@ -237,6 +247,14 @@ pub struct ModelState {
     /// The next machine number: numbers are never reused.
     #[serde(default)]
     pub next_machine_id: u32,
+    /// Juju's model option `automatically-retry-hooks`: failed hooks are retried with
+    /// a growing delay on the model clock (on unless the model was made without it).
+    #[serde(default = "retry_by_default")]
+    pub automatically_retry_hooks: bool,
+}
+
+fn retry_by_default() -> bool {
+    true
 }
 
 fn model_epoch() -> i64 {
