@@ -15,6 +15,7 @@ mod helpers;
 mod location;
 mod lock;
 mod logs;
+mod model_config;
 mod secrets;
 mod ssh;
 mod status;
@@ -30,12 +31,14 @@ pub use self::action_params::ActionArgs;
 pub use self::helpers::{hook_tool_beside, Helpers, HOOK_TOOL_BINARY, MACHINE_HELPER_BINARY};
 pub use self::location::MODEL_VAR;
 use self::lock::{lock_model, LOCK_FILE};
+pub use self::model_config::{ModelConfigValue, MODEL_CONFIG_KEYS};
 pub use self::secrets::{
     user_friendly_duration, AccessDetails, Revealed, RevisionDetails, SecretDetails, ShowSecret,
 };
 use self::status::status_of;
 pub use self::status::{
-    AgentStatus, ApplicationStatus, ModelStatus, Status, StatusValue, UnitStatus,
+    ApplicationStatus, Base, MachineStatus, ModelStatus, RelationEnd, Status, StatusInfo,
+    UnitStatus,
 };
 use self::tool_links::link_hook_tools;
 pub use crate::ops::Resolve;
@@ -59,6 +62,9 @@ pub struct InitOptions {
     /// Where hooks run: `local` (on this host) or `machines` (a namespace machine per
     /// unit; needs root).
     pub provider: String,
+    /// Juju's `automatically-retry-hooks`: failed hooks are retried with a growing
+    /// delay on the model clock (default `true`).
+    pub retry_hooks: bool,
 }
 
 impl Default for InitOptions {
@@ -67,6 +73,7 @@ impl Default for InitOptions {
             seed: DEFAULT_SEED,
             jobs: DEFAULT_JOBS,
             provider: "local".into(),
+            retry_hooks: true,
         }
     }
 }
@@ -127,8 +134,15 @@ impl ModelView {
     }
 
     /// The model's status; serialised, it has the shape of `juju status --format=json`.
+    /// A unit whose hook or action runs now (in the command holding the lock) shows its
+    /// agent `executing`.
     pub fn status(&self) -> Status {
-        status_of(&self.state)
+        status_of(&self.paths, &self.state)
+    }
+
+    /// The model's options, as `juju model-config` lists them.
+    pub fn model_config(&self) -> BTreeMap<String, ModelConfigValue> {
+        model_config::model_config(&self.state)
     }
 }
 
@@ -160,6 +174,7 @@ impl Model {
             rng: seed,
             jobs: options.jobs,
             clock: crate::secret::MODEL_EPOCH,
+            automatically_retry_hooks: options.retry_hooks,
             ..ModelState::default()
         };
         // Checked before anything is written: a host that cannot make machines gets a
@@ -212,6 +227,9 @@ impl Model {
         let mut state = ModelState::load(&dir)?;
         crate::juju_files::upgrade_state(&mut state);
         let paths = paths_of(&dir, helpers);
+        // With the lock held no other command runs hooks: a running record left is a
+        // killed command's.
+        crate::running::clear_all(&paths);
         link_hook_tools(&paths, &helpers.hook_tool)?;
         // A command killed outright (SIGKILL) may have left hooks running and folders or
         // machines its state does not name: see `reconcile`.
@@ -450,7 +468,18 @@ impl Model {
         args: &ActionArgs,
     ) -> anyhow::Result<action::ActionResult> {
         let params = action_params(args)?;
-        self.all_or_nothing(|state, paths| action::run_action(paths, state, unit, action, params))
+        // `reactive model status` shows the agent executing the action meanwhile.
+        if self.view.state.units.contains_key(unit) {
+            crate::running::mark(
+                &self.view.paths,
+                unit,
+                &crate::running::action_message(action),
+            )?;
+        }
+        let result = self
+            .all_or_nothing(|state, paths| action::run_action(paths, state, unit, action, params));
+        crate::running::clear(&self.view.paths, unit);
+        result
     }
 
     /// Sets model options from `key=value` pairs, as `juju model-config` does (all or
