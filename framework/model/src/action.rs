@@ -92,7 +92,7 @@ pub fn run_action(
     };
     // Juju flushes the context whenever the action exited 0, also after action-fail.
     let success = output.status.success();
-    finished.apply(paths, model, &format!("action-{name}"), success)?;
+    finished.apply(model, success)?;
     let action = finished.context().action.clone().unwrap_or_default();
     let mut results = action.results.clone();
     results.insert(

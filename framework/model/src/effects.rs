@@ -6,22 +6,17 @@
 use charms_reactive_juju::settings::merge;
 
 use crate::context::{HookContextData, Immediate, Status, Transactional};
-use crate::logs::append;
-use crate::paths::Paths;
 use crate::state::ModelState;
 
 /// Applies the effects a hook or action has whatever its outcome (statuses, leader
-/// settings, the workload version) and appends its `juju-log` records, labelled with
-/// `label` (the hook's name), to the debug log.
+/// settings, the workload version). Its `juju-log` records reached the debug log when
+/// the calls were made (the agent socket's server records them).
 pub fn apply_immediate(
-    paths: &Paths,
     model: &mut ModelState,
     unit_name: &str,
-    label: &str,
     ctx: &HookContextData,
 ) -> anyhow::Result<()> {
     let app_name = model.unit(unit_name)?.app.clone();
-    let mut log = String::new();
     for effect in &ctx.immediate {
         match effect {
             Immediate::StatusSet {
@@ -66,9 +61,7 @@ pub fn apply_immediate(
                     }
                 }
             }
-            Immediate::Log { level, message } => {
-                log.push_str(&format!("{unit_name} {label} {level}: {message}\n"))
-            }
+            Immediate::Log { .. } => {}
             Immediate::ApplicationVersion { version } => {
                 if let Some(u) = model.units.get_mut(unit_name) {
                     u.workload_version = version.clone();
@@ -76,7 +69,7 @@ pub fn apply_immediate(
             }
         }
     }
-    append(&paths.debug_log(), &log)
+    Ok(())
 }
 
 /// Applies the effects that need the hook or action to succeed: relation data, unit

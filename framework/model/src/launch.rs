@@ -14,6 +14,7 @@ use charms_reactive_juju::env;
 use crate::agent::ToolServer;
 use crate::context::HookContextData;
 use crate::hook::Hook;
+use crate::logs::DebugLog;
 use crate::paths::{agent_socket, Paths};
 use crate::provider::UnitView;
 use crate::state::{ModelState, Unit};
@@ -24,6 +25,8 @@ pub struct Launch {
     cmd: Command,
     exe: PathBuf,
     socket: PathBuf,
+    /// The unit's debug log and the hook's or action's name, for its records.
+    log: (DebugLog, String),
     program: String,
 }
 
@@ -87,6 +90,10 @@ impl Launch {
             cmd,
             exe,
             socket: agent_socket(&unit.charm_dir),
+            log: (
+                DebugLog::new(paths.debug_log(), unit_name, model.logging()),
+                program.rsplit('/').next().unwrap_or(program).to_string(),
+            ),
             program: program.to_string(),
         }))
     }
@@ -104,10 +111,11 @@ impl Launch {
         let Launch {
             mut cmd,
             socket,
+            log,
             program,
             ..
         } = self;
-        let server = ToolServer::bind(&socket)?;
+        let server = ToolServer::bind(&socket)?.with_log(log.0, &log.1);
         let unit_dir = socket.parent().unwrap_or(&socket).to_path_buf();
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         let (child, running) = match crate::interrupt::spawn(&mut cmd, &unit_dir, &program) {
@@ -215,6 +223,16 @@ fn base_env(
         .env("PATH", &view.path)
         // Tells charms_reactive::service which service manager the unit has.
         .env(env::REACTIVE_MODEL_PROVIDER, model.provider.name())
+        // Juju tells hooks nothing of its logging-config; this framework's runtime
+        // reads its level from here, so the model passes the level juju-log records
+        // are kept at.
+        .env(
+            "CHARMS_REACTIVE_LOG",
+            model
+                .logging()
+                .level_of(&format!("unit.{unit_name}.juju-log"))
+                .runtime_filter(),
+        )
         .env(env::LEGACY_CHARM_DIR, charm_dir)
         .env(env::CHARM_DIR, charm_dir)
         .env(env::CONTEXT_ID, context_id)

@@ -87,6 +87,8 @@ pub mod action_schema;
 
 pub mod context;
 
+pub mod logging_config;
+
 mod logs;
 
 pub(crate) mod paths;

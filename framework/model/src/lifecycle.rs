@@ -48,6 +48,9 @@ pub struct Finished {
     unit: String,
     seq: u64,
     ctx: HookContextData,
+    /// How Juju names what ran (`hook dispatching script: dispatch`), for the uniter's
+    /// log records.
+    handler: &'static str,
 }
 
 /// Numbers the next hook or action of `unit_name` and builds the context it sees;
@@ -103,6 +106,13 @@ impl Prepared {
             mut ctx,
             launch,
         } = self;
+        let handler = match &launch {
+            Ok(Some(l)) if l.exe().file_name().is_some_and(|n| n == "dispatch") => {
+                "hook dispatching script: dispatch"
+            }
+            Ok(Some(_)) => "explicit, bespoke hook script",
+            _ => "unknown/invalid hook handler",
+        };
         let exit = match launch {
             Err(e) => Exit::NotRun(e),
             Ok(None) => Exit::Missing,
@@ -121,7 +131,15 @@ impl Prepared {
                 }
             }
         };
-        (Finished { unit, seq, ctx }, exit)
+        (
+            Finished {
+                unit,
+                seq,
+                ctx,
+                handler,
+            },
+            exit,
+        )
     }
 }
 
@@ -131,16 +149,9 @@ impl Finished {
         &self.ctx
     }
 
-    /// Applies its immediate effects (their log lines labelled `label`), and its
-    /// transactional ones if `committed`.
-    pub(crate) fn apply(
-        &self,
-        paths: &Paths,
-        model: &mut ModelState,
-        label: &str,
-        committed: bool,
-    ) -> anyhow::Result<()> {
-        apply_immediate(paths, model, &self.unit, label, &self.ctx)?;
+    /// Applies its immediate effects, and its transactional ones if `committed`.
+    pub(crate) fn apply(&self, model: &mut ModelState, committed: bool) -> anyhow::Result<()> {
+        apply_immediate(model, &self.unit, &self.ctx)?;
         if committed {
             apply_transactional(model, &self.unit, &self.ctx);
         }
@@ -228,32 +239,17 @@ pub fn finish_hook(paths: &Paths, model: &mut ModelState, ran: RanHook) -> anyho
         observed,
     } = ran;
     let unit_name = finished.unit.as_str();
-    let (outcome, output_log) = match exit {
-        Exit::Missing => (Outcome::Ok, String::new()),
-        Exit::NotRun(why) => (Outcome::Failed(error_chain(why)), String::new()),
-        Exit::AgentFailed(exe, e) => (
-            Outcome::Failed(format!("cannot run {exe}: {e:#}")),
-            String::new(),
-        ),
-        Exit::Exited(output) => {
-            let mut log = String::new();
-            for (stream, data) in [("stdout", &output.stdout), ("stderr", &output.stderr)] {
-                for line in String::from_utf8_lossy(data).lines() {
-                    log.push_str(&format!("{unit_name} {} {stream}: {line}\n", hook.name));
-                }
-            }
-            let outcome = if output.status.success() {
-                Outcome::Ok
-            } else {
-                Outcome::Failed(go_status(&output.status))
-            };
-            (outcome, log)
-        }
+    // The hook's output and juju-log calls were recorded as they came.
+    let missing = matches!(exit, Exit::Missing);
+    let outcome = match exit {
+        Exit::Missing => Outcome::Ok,
+        Exit::NotRun(why) => Outcome::Failed(error_chain(why)),
+        Exit::AgentFailed(exe, e) => Outcome::Failed(format!("cannot run {exe}: {e:#}")),
+        Exit::Exited(output) if output.status.success() => Outcome::Ok,
+        Exit::Exited(output) => Outcome::Failed(go_status(&output.status)),
     };
-    if !output_log.is_empty() {
-        append(&paths.debug_log(), &output_log)?;
-    }
-    finished.apply(paths, model, &hook.name, outcome == Outcome::Ok)?;
+    uniter_record(paths, model, &finished, &hook.name, missing, &outcome);
+    finished.apply(model, outcome == Outcome::Ok)?;
     let status = match &outcome {
         Outcome::Ok => {
             // The uniter's own status: after start, "unknown" unless the charm set one.
@@ -287,6 +283,41 @@ pub fn finish_hook(paths: &Paths, model: &mut ModelState, ran: RanHook) -> anyho
         &format!("{} {unit_name} {} {status}\n", finished.seq, hook.label()),
     )?;
     Ok(outcome)
+}
+
+/// What Juju's uniter logs once a hook has run (module `juju.worker.uniter.operation`,
+/// as in its [runhook.go](https://github.com/juju/juju/blob/3.6/internal/worker/uniter/operation/runhook.go)):
+/// `ran "install" hook (via …)`, `skipped "install" hook (missing)`, or, at ERROR, `hook
+/// "install" (via …) failed: …`, also for a hook that could not start.
+fn uniter_record(
+    paths: &Paths,
+    model: &ModelState,
+    finished: &Finished,
+    hook: &str,
+    missing: bool,
+    outcome: &Outcome,
+) {
+    use crate::logging_config::Level;
+    let log = crate::logs::DebugLog::new(paths.debug_log(), &finished.unit, model.logging());
+    let module = "juju.worker.uniter.operation";
+    let via = finished.handler;
+    match outcome {
+        Outcome::Ok if missing => log.record(
+            Level::Info,
+            module,
+            &format!("skipped {hook:?} hook (missing)"),
+        ),
+        Outcome::Ok => log.record(
+            Level::Info,
+            module,
+            &format!("ran {hook:?} hook (via {via})"),
+        ),
+        Outcome::Failed(why) => log.record(
+            Level::Error,
+            module,
+            &format!("hook {hook:?} (via {via}) failed: {why}"),
+        ),
+    }
 }
 
 /// A launch error with its sources, as one line (`cannot run …: No such file …`): what

@@ -81,3 +81,107 @@ pub(crate) fn read_log(path: &Path) -> anyhow::Result<String> {
         Err(e) => Err(anyhow::Error::new(e).context(format!("reading {}", path.display()))),
     }
 }
+
+/// One record of the debug log: as stored, one line per line of its message, each
+/// `<unit> <time> <LEVEL> <module> <line>` (time in UTC, to the microsecond:
+/// `2025-01-01T12:01:02.123456Z`), so every line of a multi-line message carries the
+/// unit, time, level and module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    /// The unit (`app/n`).
+    pub unit: String,
+    /// When it was recorded, as stored (`2025-01-01T12:01:02.123456Z`).
+    pub time: String,
+    /// `TRACE` … `CRITICAL`.
+    pub level: String,
+    /// Juju's logging module (`unit.app/0.juju-log`, `unit.app/0.install`,
+    /// `juju.worker.uniter.operation`).
+    pub module: String,
+    /// One line of the message.
+    pub text: String,
+}
+
+impl LogLine {
+    /// Parses a stored line; `None` for a line of another shape (a log from before
+    /// records had times).
+    pub fn parse(line: &str) -> Option<LogLine> {
+        let mut p = line.splitn(5, ' ');
+        let (unit, time, level, module) = (p.next()?, p.next()?, p.next()?, p.next()?);
+        let text = p.next().unwrap_or("");
+        let well_formed = time.len() == 27
+            && time.ends_with('Z')
+            && time.as_bytes()[10] == b'T'
+            && crate::logging_config::Level::parse(level).is_some();
+        well_formed.then(|| LogLine {
+            unit: unit.to_string(),
+            time: time.to_string(),
+            level: level.to_string(),
+            module: module.to_string(),
+            text: text.to_string(),
+        })
+    }
+}
+
+/// Where a hook's records go: the model's debug log, for one unit, keeping only the
+/// levels the model's `logging-config` records.
+#[derive(Debug, Clone)]
+pub struct DebugLog {
+    path: std::path::PathBuf,
+    unit: String,
+    config: crate::logging_config::LoggingConfig,
+}
+
+/// Held while a record is stamped and written: records of concurrent hooks land in
+/// the file in the order of their times.
+static DEBUG_LOG_WRITE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+impl DebugLog {
+    /// The debug log at `path` for `unit`, filtered by `config`.
+    pub fn new(
+        path: std::path::PathBuf,
+        unit: &str,
+        config: crate::logging_config::LoggingConfig,
+    ) -> DebugLog {
+        DebugLog {
+            path,
+            unit: unit.to_string(),
+            config,
+        }
+    }
+
+    /// The unit the records are of.
+    pub fn unit(&self) -> &str {
+        &self.unit
+    }
+
+    /// Records `message` (each of its lines) from `module` at `level`, now, if the
+    /// logging config keeps it. A record that cannot be written is dropped: logging
+    /// never fails a hook (the model's own errors surface elsewhere).
+    pub fn record(&self, level: crate::logging_config::Level, module: &str, message: &str) {
+        if !self.config.records(module, level) {
+            return;
+        }
+        let _order = DEBUG_LOG_WRITE.lock().unwrap_or_else(|e| e.into_inner());
+        let time = now_utc();
+        let mut text = String::new();
+        let message = message.strip_suffix('\n').unwrap_or(message);
+        for line in message.split('\n') {
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            text.push_str(&format!(
+                "{} {time} {} {module} {line}\n",
+                self.unit,
+                level.as_str()
+            ));
+        }
+        let _ = append(&self.path, &text);
+    }
+}
+
+/// The time now, UTC, as stored: `2025-01-01T12:01:02.123456Z`.
+fn now_utc() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = crate::secret::format_time(now.as_secs() as i64);
+    format!("{}.{:06}Z", secs.trim_end_matches('Z'), now.subsec_micros())
+}

@@ -227,6 +227,11 @@ pub struct ModelState {
     /// How many units' hooks run at the same time (the scheduler's round size).
     #[serde(default = "default_jobs")]
     pub jobs: u32,
+    /// Juju's model option `logging-config` (`<root>=INFO;unit=DEBUG`): which levels
+    /// reach the debug log, and the level hooks are told to log at; `None` until set
+    /// (`<root>=INFO`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logging_config: Option<String>,
     /// Every action run, oldest first.
     #[serde(default)]
     pub actions: Vec<ActionRecord>,
@@ -255,6 +260,17 @@ pub struct ModelState {
 
 fn retry_by_default() -> bool {
     true
+}
+
+impl ModelState {
+    /// The model's `logging-config`, parsed (the default, `<root>=INFO`, if unset or if
+    /// the stored text is damaged: it was checked when set).
+    pub fn logging(&self) -> crate::logging_config::LoggingConfig {
+        self.logging_config
+            .as_deref()
+            .and_then(|spec| crate::logging_config::LoggingConfig::parse(spec).ok())
+            .unwrap_or_default()
+    }
 }
 
 fn model_epoch() -> i64 {

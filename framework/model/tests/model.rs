@@ -296,7 +296,7 @@ fn bad_input_is_an_error_naming_what_is_wrong_and_leaves_the_model_unchanged() -
         (
             "run kv/0 backup (no target)",
             Box::new(|m| m.run_action("kv/0", "backup", &[]).map(|_| ())),
-            "action \"backup\" needs parameter \"target\"",
+            "validation failed: (root) : \"target\" property is missing and required, given {}",
         ),
         (
             "add-unit kv (uncopyable charm)",
@@ -376,7 +376,7 @@ fn hooks_written_with_charmhelpers_work_unchanged() -> anyhow::Result<()> {
     );
     let debug = m.files.debug_log();
     assert!(
-        debug.contains("config-changed INFO: greeting is hi"),
+        debug.contains(" INFO unit.chk/0.juju-log greeting is hi\n"),
         "{debug}"
     );
     // The debug log's lines of one unit, as `reactive model debug-log --unit` reads them.

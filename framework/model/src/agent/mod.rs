@@ -5,6 +5,7 @@
 //! multi-call tool binary's side. Layer: above the hook tools, below process launch.
 
 pub mod client;
+mod output;
 pub mod protocol;
 pub mod server;
 

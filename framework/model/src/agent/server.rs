@@ -10,14 +10,25 @@ use std::process::{Child, Output};
 use std::time::Duration;
 
 use super::protocol::{read_request, write_reply, SocketPath};
-use crate::context::HookContextData;
+use crate::context::{HookContextData, Immediate};
 use crate::gostr;
+use crate::logging_config::Level;
+use crate::logs::DebugLog;
 use crate::tools::{run_tool_in, ToolOutput};
 
 /// A bound agent socket for one hook or action.
 pub struct ToolServer {
     listener: UnixListener,
     path: PathBuf,
+    /// Where the hook's records go as they are made (`juju-log` calls, output lines).
+    log: Option<HookLog>,
+}
+
+/// The debug log of one hook or action and the name Juju logs its output under.
+struct HookLog {
+    log: DebugLog,
+    /// `hooks/<name>` or `actions/<name>`: the output's module is `unit.<unit>.<name>`.
+    name: String,
 }
 
 /// How long one call may take to send its request or read its answer: a stalled
@@ -38,13 +49,31 @@ impl ToolServer {
         Ok(ToolServer {
             listener,
             path: path.to_path_buf(),
+            log: None,
         })
     }
 
+    /// Records the hook's `juju-log` calls in `log` as they are made, and its output
+    /// lines as they are written ([`ToolServer::serve`]), as Juju's unit agent logs them:
+    /// stdout at DEBUG and stderr at WARNING under the module `unit.<unit>.<name>`
+    /// (`name`: the hook's or action's).
+    pub(crate) fn with_log(mut self, log: DebugLog, name: &str) -> ToolServer {
+        self.log = Some(HookLog {
+            log,
+            name: name.to_string(),
+        });
+        self
+    }
+
     /// Serves tool calls against `ctx` until `child` (the hook) exits; returns its
-    /// output. Calls that arrive after that find no socket.
+    /// output, each line of which is also recorded as it comes when there is a log
+    /// ([`ToolServer::with_log`]). Calls that arrive after that find no socket.
     pub fn serve(self, ctx: &mut HookContextData, child: Child) -> anyhow::Result<Output> {
-        Ok(self.serve_until(ctx, move || child.wait_with_output())??)
+        let output_log = self.log.as_ref().map(|l| {
+            let module = format!("unit.{}.{}", l.log.unit(), l.name);
+            (l.log.clone(), module)
+        });
+        Ok(self.serve_until(ctx, move || super::output::wait_logging(child, output_log))??)
     }
 
     /// Serves tool calls against `ctx` while `work` runs on another thread (the hook's
@@ -90,8 +119,10 @@ impl ToolServer {
             loop {
                 match self.listener.accept() {
                     Ok((conn, _)) => {
+                        let logged = ctx.immediate.len();
                         // A caller that went away mid-call: nothing to answer.
                         let _ = self.answer(conn, ctx);
+                        self.record_logs(&ctx.immediate[logged.min(ctx.immediate.len())..]);
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
@@ -109,6 +140,19 @@ impl ToolServer {
         waiter
             .join()
             .map_err(|_| anyhow::anyhow!("the hook waiter thread panicked"))
+    }
+
+    /// Records the `juju-log` calls among `effects` (a call's new effects), as the
+    /// unit agent does when the call is made: module `unit.<unit>.juju-log`.
+    fn record_logs(&self, effects: &[Immediate]) {
+        let Some(l) = &self.log else { return };
+        for effect in effects {
+            if let Immediate::Log { level, message } = effect {
+                let level = Level::parse(level).unwrap_or(Level::Info);
+                let module = format!("unit.{}.juju-log", l.log.unit());
+                l.log.record(level, &module, message);
+            }
+        }
     }
 
     /// Answers one connection.

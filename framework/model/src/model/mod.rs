@@ -31,6 +31,7 @@ pub use self::action_params::ActionArgs;
 pub use self::helpers::{hook_tool_beside, Helpers, HOOK_TOOL_BINARY, MACHINE_HELPER_BINARY};
 pub use self::location::MODEL_VAR;
 use self::lock::{lock_model, LOCK_FILE};
+pub use self::logs::{entity_tag, DebugLogFollower, LogFilter, LogLine, TimeFormat};
 pub use self::model_config::{ModelConfigValue, MODEL_CONFIG_KEYS};
 pub use self::secrets::{
     user_friendly_duration, AccessDetails, Revealed, RevisionDetails, SecretDetails, ShowSecret,
@@ -491,7 +492,18 @@ impl Model {
     /// Retries the failed hook of `unit` ([`Resolve::Retry`]) or marks it done
     /// ([`Resolve::Skip`]).
     pub fn resolve(&mut self, unit: &str, how: Resolve) -> anyhow::Result<()> {
-        self.all_or_nothing(|state, _| ops::resolve(state, unit, how).map(|_| ()))
+        self.all_or_nothing(|state, _| {
+            ops::resolve(state, unit, how)?;
+            // Resolved by hand: no automatic retry is pending; a skipped hook also ends
+            // the failures in a row (a retried one counts on if it fails again).
+            if let Some(u) = state.units.get_mut(unit) {
+                u.retry_at = None;
+                if how == Resolve::Skip {
+                    u.hook_failures = 0;
+                }
+            }
+            Ok(())
+        })
     }
 
     /// Upgrades `app` to the build of its charm in `charm_dir`; every unit or none.
