@@ -67,6 +67,7 @@ enum Command {
     },
 }
 
+mod debug_log;
 mod model_cmd;
 mod status_render;
 

@@ -84,12 +84,9 @@ pub enum ReadCommand {
         #[arg(long, value_name = "FORMAT", default_value = "yaml")]
         format: String,
     },
-    /// The hooks' logs.
-    DebugLog {
-        /// Only this unit's lines: a unit name (`app/n`).
-        #[arg(long, value_name = "UNIT")]
-        unit: Option<String>,
-    },
+    /// The units' log records, like `juju debug-log`: `<entity>: <time> <LEVEL> <module>
+    /// <message>`, the last 10 unless --replay or --lines; --tail follows new records.
+    DebugLog(crate::debug_log::DebugLogArgs),
     /// Run a command in a unit's machine (local provider: on the host, in the unit's
     /// charm directory): `reactive model ssh <unit> -- <cmd> [args…]`.
     Ssh {
@@ -301,11 +298,7 @@ fn read(model: &ModelView, cmd: ReadCommand) -> anyhow::Result<ExitCode> {
             let shown = model.show_secret(&id, how)?;
             print!("{}", by_id(&[shown], &format)?);
         }
-        ReadCommand::DebugLog { unit } => {
-            for line in model.debug_log(unit.as_deref())? {
-                println!("{line}");
-            }
-        }
+        ReadCommand::DebugLog(args) => return crate::debug_log::run(model, args),
         ReadCommand::Ssh { unit, command } => {
             let code = model.ssh(&unit, &command)?;
             return Ok(ExitCode::from(code.clamp(0, 255) as u8));

@@ -177,7 +177,7 @@ fn bad_input_is_a_one_line_error_and_leaves_the_model_unchanged() {
         ),
         (
             vec!["run", "kv/0", "backup", "target"],
-            "expected key=value, got \"target\"",
+            "argument \"target\" must be of the form key.key.key...=value",
         ),
     ] {
         let o = m.run(&args);
@@ -271,8 +271,11 @@ fn add_unit_remove_unit_unrelate_and_tick_settle_and_say_so() {
             stderr(&o)
         );
     }
-    let log = m.ok_stdout(&["debug-log", "--unit", "store/0"]);
-    assert!(log.lines().all(|l| l.starts_with("store/0 ")), "{log}");
+    let log = m.ok_stdout(&["debug-log", "--replay", "--unit", "store/0"]);
+    assert!(
+        !log.is_empty() && log.lines().all(|l| l.starts_with("unit-store-0: ")),
+        "{log}"
+    );
 }
 
 #[test]
@@ -515,7 +518,7 @@ fn secrets_and_show_secret_print_metadata_and_only_reveal_prints_the_content() {
         outputs.push(m.ok_stdout(&["status", "--format", format]));
     }
     outputs.push(m.ok_stdout(&["show-unit", "kv/0"]));
-    let debug_log = m.ok_stdout(&["debug-log"]);
+    let debug_log = m.ok_stdout(&["debug-log", "--replay"]);
     assert!(
         debug_log.contains("ERROR secret key value \"missing\" not found"),
         "{debug_log}"

@@ -199,7 +199,7 @@ fn a_rust_charm_keeps_a_token_in_a_secret_that_every_unit_reads_and_follows() {
         );
     }
     for args in [
-        &["debug-log"][..],
+        &["debug-log", "--replay"][..],
         &["status", "--format", "yaml"],
         &["show-unit", "secret-demo/1"],
     ] {

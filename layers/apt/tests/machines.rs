@@ -67,7 +67,7 @@ impl Cli {
     }
 
     fn apt_get_runs(&self) -> usize {
-        self.ok(&["debug-log"])
+        self.ok(&["debug-log", "--replay"])
             .lines()
             .filter(|l| l.contains("running apt-get"))
             .count()
