@@ -19,8 +19,8 @@ use crate::unit_state::UnitStateDb;
 
 /// Runs the hook this process was started for, with handlers ordered by crate name
 /// (use [`crate::charm_main!`] for layer order). Exit code 0 on
-/// success; on failure the error chain is printed on stderr (and sent to `juju-log`) and
-/// the code is 1.
+/// success; on failure the error chain is sent to `juju-log` (printed on stderr if it
+/// could not be) and the code is 1.
 pub fn main() -> ExitCode {
     main_with_layers(&[])
 }
@@ -36,7 +36,10 @@ pub fn main_with_layers(layers: &[&str]) -> ExitCode {
     match run_from_env(layers) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("ERROR {e:#}");
+            // Once: juju-log has it already unless it could not be sent.
+            if !logging::error_logged() {
+                eprintln!("ERROR {e:#}");
+            }
             ExitCode::FAILURE
         }
     }

@@ -29,12 +29,14 @@ pub(crate) fn run_hook(
     let result = catch_unwind(AssertUnwindSafe(|| run_phases(&ctx, handlers, startups)))
         .unwrap_or_else(|p| Err(anyhow!("panicked: {}", panic_message(&p))));
     if let Err(e) = &result {
-        // Straight to juju-log: the caller prints the error on stderr itself.
+        // To juju-log; the caller prints it on stderr only if this could not be sent.
         ctx.logs
             .borrow_mut()
             .push((LogLevel::Error, format!("Hook error: {e:#}")));
     }
-    logging::flush(&ctx);
+    if logging::flush(&ctx) && result.is_err() {
+        logging::mark_error_logged();
+    }
     result
 }
 

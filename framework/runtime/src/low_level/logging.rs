@@ -1,16 +1,21 @@
-//! `tracing` events to `juju-log` and stderr.
+//! `tracing` events to `juju-log`.
 //!
-//! Every event goes to stderr at once (Juju records a hook's stderr too). For `juju-log`
-//! the records of a hook are buffered and sent when the hook ends, consecutive records of
-//! one level joined into one call, and immediately for warnings and errors: one
-//! subprocess per log line would cost more than the whole dispatch.
+//! Each record goes to Juju once: through `juju-log`, at its level. Juju also records
+//! every line a hook writes on stderr (at WARNING), so the records are not echoed there;
+//! only a record `juju-log` could not take (no such tool, a failed call) is written to
+//! stderr instead, so that it is not lost. The records of a hook are buffered and sent
+//! when the hook ends, consecutive records of one level joined into one call, and
+//! immediately for warnings and errors: one subprocess per log line would cost more than
+//! the whole dispatch.
 //!
-//! The level comes from `CHARMS_REACTIVE_LOG` (`error`, `warn`, `info` (default),
+//! The level comes from `CHARMS_REACTIVE_LOG` (the local model sets it from its
+//! `logging-config`; `error`, `warn`, `info` (default),
 //! `debug`, `trace`). Dispatch detail is at DEBUG; each invocation is logged at INFO as
 //! `Invoking reactive handler: <id>`.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use tracing::field::{Field, Visit};
 use tracing::level_filters::LevelFilter;
@@ -37,23 +42,40 @@ pub fn level_from_env() -> LevelFilter {
     }
 }
 
-/// Where a record goes besides `juju-log`.
+/// Where a record goes when `juju-log` cannot take it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Echo {
-    /// Also to stderr, at once (a real hook: Juju records its stderr).
+    /// To stderr (a real hook: Juju records its stderr, at WARNING).
     Stderr,
-    /// Only to `juju-log` (the test harness, which records the calls).
+    /// Nowhere (the test harness, which records the calls).
     None,
 }
 
+/// Whether records `juju-log` could not take go to stderr ([`Echo::Stderr`]).
+static ECHO_FAILED: AtomicBool = AtomicBool::new(false);
+
+/// Whether the hook's error reached `juju-log`, so its caller need not print it again.
+static ERROR_LOGGED: AtomicBool = AtomicBool::new(false);
+
 /// The subscriber used by hooks.
 pub fn subscriber(level: LevelFilter, echo: Echo) -> impl Subscriber + Send + Sync {
-    Registry::default().with(JujuLogLayer { level, echo })
+    ECHO_FAILED.store(echo == Echo::Stderr, Ordering::Relaxed);
+    Registry::default().with(JujuLogLayer { level })
+}
+
+/// Notes that the hook's error was sent to `juju-log` ([`error_logged`]).
+pub(crate) fn mark_error_logged() {
+    ERROR_LOGGED.store(true, Ordering::Relaxed);
+}
+
+/// Whether the hook's error already reached `juju-log`: printing it on stderr too would
+/// make Juju record it twice.
+pub fn error_logged() -> bool {
+    ERROR_LOGGED.load(Ordering::Relaxed)
 }
 
 struct JujuLogLayer {
     level: LevelFilter,
-    echo: Echo,
 }
 
 struct Message(String);
@@ -89,14 +111,16 @@ impl<S: Subscriber> Layer<S> for JujuLogLayer {
         let mut msg = Message(String::new());
         event.record(&mut msg);
         let level = LogLevel::from_tracing(meta.level());
-        if self.echo == Echo::Stderr {
-            let _ = writeln!(std::io::stderr().lock(), "{} {}", level.as_str(), msg.0);
-        }
-        if let Some(ctx) = try_current() {
-            ctx.logs.borrow_mut().push((level, msg.0));
-            if level >= LogLevel::Warning {
-                flush(&ctx);
+        let Some(ctx) = try_current() else {
+            // No hook context to send it through: stderr is the only way out.
+            if ECHO_FAILED.load(Ordering::Relaxed) {
+                let _ = writeln!(std::io::stderr().lock(), "{} {}", level.as_str(), msg.0);
             }
+            return;
+        };
+        ctx.logs.borrow_mut().push((level, msg.0));
+        if level >= LogLevel::Warning {
+            flush(&ctx);
         }
     }
 }
@@ -107,8 +131,10 @@ const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 
 /// Sends buffered records to `juju-log`: consecutive records of one level are joined into
 /// one call, up to [`MAX_MESSAGE_BYTES`]. A failing `juju-log` is reported on stderr
-/// only: logging must not fail a hook.
-pub(crate) fn flush(ctx: &Context) {
+/// only, with the records it did not take: logging must not fail a hook. Whether every
+/// call succeeded.
+pub(crate) fn flush(ctx: &Context) -> bool {
+    let mut all_sent = true;
     let records = std::mem::take(&mut *ctx.logs.borrow_mut());
     let mut batch: Option<(LogLevel, String)> = None;
     for (level, message) in records {
@@ -121,27 +147,35 @@ pub(crate) fn flush(ctx: &Context) {
             }
             _ => {
                 if let Some((l, text)) = batch.take() {
-                    send(ctx, l, &text);
+                    all_sent &= send(ctx, l, &text);
                 }
                 batch = Some((level, message));
             }
         }
     }
     if let Some((l, text)) = batch {
-        send(ctx, l, &text);
+        all_sent &= send(ctx, l, &text);
     }
+    all_sent
 }
 
-fn send(ctx: &Context, level: LogLevel, text: &str) {
+fn send(ctx: &Context, level: LogLevel, text: &str) -> bool {
     // One record alone may still be too long: cut it on a character boundary.
     let mut end = text.len().min(MAX_MESSAGE_BYTES);
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    if let Err(e) = ctx.backend.juju_log(level, &text[..end]) {
-        let _ = writeln!(
-            std::io::stderr().lock(),
-            "WARNING cannot send log to juju-log: {e}"
-        );
+    match ctx.backend.juju_log(level, &text[..end]) {
+        Ok(()) => true,
+        Err(e) => {
+            if ECHO_FAILED.load(Ordering::Relaxed) {
+                let mut err = std::io::stderr().lock();
+                let _ = writeln!(err, "WARNING cannot send log to juju-log: {e}");
+                for line in text.lines() {
+                    let _ = writeln!(err, "{} {line}", level.as_str());
+                }
+            }
+            false
+        }
     }
 }
