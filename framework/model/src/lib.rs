@@ -16,8 +16,9 @@
 //!    (secret URIs, owners, grants, rotate policies, the model clock's times, content
 //!    that never shows in `Debug`), [`hook`] (a hook and what it is about), [`charm`]
 //!    (what a built charm declares), [`action_schema`] (an action's parameters checked
-//!    against its schema as Juju checks them), [`context`] (what a hook sees and what it changed), `logs` (appending to and
-//!    reading the hook and debug logs), `paths` (the model directory's layout),
+//!    against its schema as Juju checks them), [`context`] (what a hook sees and what it
+//!    changed), [`logging_config`] (Juju's `logging-config`), `logs` (the hook log, and the
+//!    debug log's records as hooks make them), `paths` (the model directory's layout),
 //!    [`running`] (what a unit's agent runs now, readable without the lock),
 //!    `provider` (where units run: the host or machines).
 //! 2. State: [`secret_store`] (the secrets as the controller keeps them; their content
