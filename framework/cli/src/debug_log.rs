@@ -103,8 +103,7 @@ pub fn run(model: &ModelView, args: DebugLogArgs) -> anyhow::Result<ExitCode> {
     };
     let mut out = std::io::stdout().lock();
     let first = shown.len().saturating_sub(backlog);
-    print(&mut out, &shown[first..], time)?;
-    if !follow {
+    if !print(&mut out, &shown[first..], time)? || !follow {
         return Ok(ExitCode::SUCCESS);
     }
     loop {
@@ -116,16 +115,22 @@ pub fn run(model: &ModelView, args: DebugLogArgs) -> anyhow::Result<ExitCode> {
         if new.is_empty() {
             // Polling a file: nothing to wake on but the next write.
             std::thread::sleep(FOLLOW_INTERVAL);
-        } else {
-            print(&mut out, &new, time)?;
+        } else if !print(&mut out, &new, time)? {
+            return Ok(ExitCode::SUCCESS);
         }
     }
 }
 
-fn print(out: &mut impl Write, lines: &[LogLine], time: TimeFormat) -> anyhow::Result<()> {
-    for l in lines {
-        writeln!(out, "{}", l.render(time))?;
+/// Prints `lines`; `false` once the reader has gone (`debug-log --tail | head`), which
+/// ends the command quietly, as a closed pipe ends `juju debug-log`.
+fn print(out: &mut impl Write, lines: &[LogLine], time: TimeFormat) -> anyhow::Result<bool> {
+    let written = lines
+        .iter()
+        .try_for_each(|l| writeln!(out, "{}", l.render(time)))
+        .and_then(|()| out.flush());
+    match written {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+        Err(e) => Err(e.into()),
     }
-    out.flush()?;
-    Ok(())
 }

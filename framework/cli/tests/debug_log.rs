@@ -214,8 +214,24 @@ fn item_3_debug_log_tail_prints_records_while_a_hook_runs() {
     std::fs::write(&go, "").expect("signal file");
     wait_for(" INFO unit.kv/0.juju-log after-the-wait");
     assert!(deploy.wait().expect("deploy").success());
-    // --tail runs until stopped: this test started it, and ends it.
-    tail.kill().expect("kill debug-log --tail");
-    let _ = tail.wait();
+    // A reader that goes away ends --tail quietly at its next record, as with
+    // `debug-log --tail | head`.
+    drop(lines);
+    m.ok(&["tick"]);
+    // The reader thread takes that tick's record, finds no receiver and closes the pipe.
     let _ = reader.join();
+    m.ok(&["tick"]);
+    let deadline = Instant::now() + Duration::from_secs(240);
+    let status = loop {
+        if let Some(status) = tail.try_wait().expect("debug-log status") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            // This test started it: end it before failing.
+            let _ = tail.kill();
+            panic!("debug-log --tail went on after its reader left");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
 }
