@@ -143,6 +143,11 @@ fn item_2_a_model_made_without_retries_keeps_a_failed_hook_failed_until_resolved
     // resolve retries at once, whatever the option.
     std::fs::write(root.join("allow"), "")?;
     m.resolve("kv/0", Resolve::Retry)?;
+    assert_eq!(
+        m.state().units["kv/0"].retry_at,
+        None,
+        "resolved by hand: no automatic retry pending"
+    );
     let settled = m.settle()?;
     assert!(settled.errors.is_empty() && settled.retries.is_empty());
     Ok(())
