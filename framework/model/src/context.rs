@@ -6,6 +6,7 @@
 //! [`Settings`], changed with its merge rule (an empty value deletes a key).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 use charms_reactive_juju::settings::Settings;
 use serde::{Deserialize, Serialize};
@@ -306,6 +307,20 @@ pub struct HookContextData {
     /// Effects applied only on success, in order.
     #[serde(default)]
     pub transactional: Vec<Transactional>,
+    /// The CPU time the hook's process used, once it has exited.
+    #[serde(skip)]
+    pub cpu: Option<CpuTime>,
+}
+
+/// The CPU time a hook's process and every descendant it waited for used (the hook
+/// tools, the programs it ran), from `wait4`'s resource usage; not the daemons a service
+/// manager started for it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CpuTime {
+    /// User time.
+    pub user: Duration,
+    /// System time.
+    pub system: Duration,
 }
 
 impl HookContextData {

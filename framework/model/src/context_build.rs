@@ -133,6 +133,7 @@ pub fn build_context(
         secrets: secrets_view(model, unit_name, &unit.app),
         immediate: Vec::new(),
         transactional: Vec::new(),
+        cpu: None,
     })
 }
 

@@ -282,6 +282,19 @@ pub fn finish_hook(paths: &Paths, model: &mut ModelState, ran: RanHook) -> anyho
         &paths.hook_log(),
         &format!("{} {unit_name} {} {status}\n", finished.seq, hook.label()),
     )?;
+    // Apart from the hook log, which depends only on the seed: CPU time differs by run.
+    if let Some(cpu) = finished.ctx.cpu {
+        append(
+            &paths.hook_usage_log(),
+            &format!(
+                "{} {unit_name} {} user={:.3} sys={:.3}\n",
+                finished.seq,
+                hook.label(),
+                cpu.user.as_secs_f64(),
+                cpu.system.as_secs_f64()
+            ),
+        )?;
+    }
     Ok(outcome)
 }
 

@@ -25,6 +25,10 @@ impl Paths {
     pub fn hook_log(&self) -> PathBuf {
         self.dir.join("hooks.log")
     }
+    /// The hook usage log: the CPU time of each hook that ran a process.
+    pub fn hook_usage_log(&self) -> PathBuf {
+        self.dir.join("hook-usage.log")
+    }
     /// The debug log: hooks' juju-log records and output.
     pub fn debug_log(&self) -> PathBuf {
         self.dir.join("debug.log")

@@ -73,7 +73,10 @@ impl ToolServer {
             let module = format!("unit.{}.{}", l.log.unit(), l.name);
             (l.log.clone(), module)
         });
-        Ok(self.serve_until(ctx, move || super::output::wait_logging(child, output_log))??)
+        let (output, cpu) =
+            self.serve_until(ctx, move || super::output::wait_logging(child, output_log))??;
+        ctx.cpu = Some(cpu);
+        Ok(output)
     }
 
     /// Serves tool calls against `ctx` while `work` runs on another thread (the hook's
