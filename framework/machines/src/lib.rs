@@ -135,7 +135,16 @@
 //! the veth if the kernel has not yet, and deletes the machine's directory.
 //! [`Fleet::destroy_all`] does that for every machine, then deletes the bridge and the base
 //! directory. Machines mount nothing in
-//! the host's mount namespace and leave no namespace files, so nothing else remains.
+//! the host's mount namespace and leave no namespace files, so nothing else remains;
+//! `destroy_all` checks it, and fails naming any process, link or mount left.
+//!
+//! A create killed before it recorded its machine (SIGKILL of the process making it)
+//! leaves a directory under the base that `fleet.json` does not name, perhaps with a
+//! running init and its veth. The next [`Fleet::create`], [`Fleet::destroy_all`] and
+//! [`Fleet::reap_interrupted`] end such machines (their processes are found by the
+//! `<dir>/init.json` on their command line and the `upperdir=<dir>/upper` in their
+//! mounts) and remove their veth and directory, so the name is free again. The bridge is
+//! recorded before it is made, so `destroy_all` deletes it whenever it may exist.
 //!
 //! # Differences from a real Juju machine
 //!
