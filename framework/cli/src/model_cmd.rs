@@ -475,6 +475,11 @@ fn print_secrets(m: &ModelView, format: &str) -> anyhow::Result<()> {
 /// values of the options named, one a line.
 fn model_config_listing(model: &Model, keys: &[String]) -> anyhow::Result<String> {
     let options = model.model_config();
+    // Strings as they are (Juju prints `<root>=INFO`, not a JSON string).
+    let shown = |value: &serde_json::Value| match value {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
     let mut out = String::new();
     if keys.is_empty() {
         let width = options.keys().map(String::len).max().unwrap_or(0).max(9);
@@ -482,7 +487,8 @@ fn model_config_listing(model: &Model, keys: &[String]) -> anyhow::Result<String
         for (key, option) in &options {
             out.push_str(&format!(
                 "{key:<width$}  {:<7}  {}\n",
-                option.from, option.value
+                option.from,
+                shown(&option.value)
             ));
         }
         return Ok(out);
@@ -494,7 +500,7 @@ fn model_config_listing(model: &Model, keys: &[String]) -> anyhow::Result<String
                 charms_reactive_model::model::MODEL_CONFIG_KEYS.join(", ")
             )
         })?;
-        out.push_str(&format!("{}\n", option.value));
+        out.push_str(&format!("{}\n", shown(&option.value)));
     }
     Ok(out)
 }

@@ -200,7 +200,9 @@ fn item_2_a_command_leaves_failed_hooks_to_retries_and_says_when_they_are_due() 
     let listed = m.ok_stdout(&["model-config"]);
     assert_eq!(
         listed,
-        "Attribute                  From     Value\nautomatically-retry-hooks  default  true\n"
+        "Attribute                  From     Value\n\
+         automatically-retry-hooks  default  true\n\
+         logging-config             default  <root>=INFO\n"
     );
     m.ok(&["model-config", "automatically-retry-hooks=false"]);
     assert_eq!(
