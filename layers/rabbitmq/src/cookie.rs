@@ -28,10 +28,13 @@ pub fn sync(cookie: &str) -> anyhow::Result<()> {
     let current = workload().read(path)?;
     if current.as_deref() != Some(cookie.as_bytes()) {
         status::maintenance("Restarting RabbitMQ with the application's Erlang cookie")?;
+        // The node starts with the current rabbitmq.conf too: no second restart for it.
+        crate::install::write_conf()?;
         workload().service("stop", SERVICE)?;
         workload().write(path, cookie.as_bytes(), 0o400, Some("rabbitmq"))?;
         workload().service("start", SERVICE)?;
         ctl::await_startup()?;
+        crate::install::conf_applied()?;
         tracing::info!("rabbitmq: the node runs with the application's Erlang cookie");
     }
     set_flag(COOKIE_SYNCED);

@@ -124,8 +124,19 @@ pub fn from_node() -> anyhow::Result<Option<Status>> {
     Ok(None)
 }
 
-/// Every hook: the status.
-#[when_not("rabbitmq.never")]
+/// Every hook: the status. `rabbitmq.never` is never set, so the condition always holds;
+/// it names the flags the status depends on, so the dispatcher runs this again whenever
+/// one of them changes and the last status of the hook is the right one.
+#[when_not_all(
+    "rabbitmq.never",
+    "rabbitmq.installed",
+    "cookie.synced",
+    "cluster.peers.sufficient",
+    "rabbitmq.clustered",
+    "rabbitmq.left",
+    "rabbitmq.config.invalid",
+    "leadership.set.leader-hostname"
+)]
 fn set_status() -> Result<()> {
     let mut status = from_flags()?;
     if is_flag_set("hook.update-status") && is_flag_set(INSTALLED) && !is_flag_set(LEFT) {

@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use charms_reactive::low_level::with_unit_state;
 use charms_reactive::prelude::*;
 use layer_coordinator::restart::{self, Check, RestartHooks, RestartRequest};
 use serde_json::json;
@@ -12,6 +13,24 @@ use serde_json::json;
 use crate::flags::{CLUSTERED, CONFIG_INVALID, COOKIE_SYNCED, INSTALLED};
 use crate::workload::workload;
 use crate::{ctl, CONF_PATH, SERVICE};
+
+/// Unit state: the `rabbitmq.conf` the node last (re)started with.
+const RUNNING_CONF: &str = "rabbitmq.conf.running";
+
+/// Records that the node (re)started with the `rabbitmq.conf` now on disk.
+pub fn conf_applied() -> anyhow::Result<()> {
+    let text = workload().read(Path::new(CONF_PATH))?;
+    let text = text.map(|t| String::from_utf8_lossy(&t).into_owned());
+    with_unit_state(|kv| kv.set(RUNNING_CONF, &json!(text)));
+    Ok(())
+}
+
+/// Whether the `rabbitmq.conf` on disk differs from the one the node started with.
+fn conf_pending() -> anyhow::Result<bool> {
+    let text = workload().read(Path::new(CONF_PATH))?;
+    let text = text.map(|t| String::from_utf8_lossy(&t).into_owned());
+    Ok(with_unit_state(|kv| kv.get(RUNNING_CONF)) != Some(json!(text)))
+}
 
 /// The values `cluster-partition-handling` takes (RabbitMQ's modes).
 pub const PARTITION_MODES: &[&str] = &["ignore", "pause_minority", "autoheal"];
@@ -68,7 +87,8 @@ fn installed() -> Result<()> {
 /// asked for, done when this unit holds the coordinator's `restart` lock.
 #[when_all("rabbitmq.installed", "config.changed.cluster-partition-handling")]
 fn partition_handling_changed() -> Result<()> {
-    if write_conf()? && is_flag_set(COOKIE_SYNCED) {
+    write_conf()?;
+    if is_flag_set(COOKIE_SYNCED) && conf_pending()? {
         let mode = config::string("cluster-partition-handling")?;
         restart::request(
             &[SERVICE],
@@ -96,14 +116,26 @@ fn now_ns() -> u128 {
         .unwrap_or_default()
 }
 
+/// The model's or Juju's id of the running hook (`JUJU_CONTEXT_ID`), for the log.
+fn context_id() -> String {
+    std::env::var("JUJU_CONTEXT_ID").unwrap_or_default()
+}
+
 /// The restart the coordinator performs: the service restarted, then the node awaited.
-/// The two log lines carry wall-clock times so that the hook log shows restarts never
-/// overlapped.
+/// The two log lines carry wall-clock times and the hook's context id, so that the hook
+/// log shows restarts never overlapped.
 fn restart_node(service: &str) -> anyhow::Result<()> {
-    tracing::info!("rabbitmq: restart of {service} begins at {}", now_ns());
+    let hook = context_id();
+    tracing::info!(
+        "rabbitmq: restart of {service} begins at {} in {hook}",
+        now_ns()
+    );
     workload().service("restart", service)?;
     ctl::await_startup()?;
-    tracing::info!("rabbitmq: restart of {service} ends at {}", now_ns());
+    tracing::info!(
+        "rabbitmq: restart of {service} ends at {} in {hook}",
+        now_ns()
+    );
     Ok(())
 }
 

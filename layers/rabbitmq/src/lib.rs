@@ -28,6 +28,11 @@ pub mod install;
 pub mod random;
 pub mod workload;
 
+// Flags these functions set for the handlers calling them (for `reactive graph`).
+charms_reactive::declare_flags!(fn sync => "cookie.synced");
+charms_reactive::declare_flags!(fn mark_clustered => "rabbitmq.clustered");
+charms_reactive::declare_flags!(fn leave => "rabbitmq.left");
+
 /// The Debian package and its systemd unit.
 pub const PACKAGE: &str = "rabbitmq-server";
 /// The systemd unit of the node.
