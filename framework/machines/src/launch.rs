@@ -29,7 +29,10 @@ pub(crate) fn start_init(
     std::fs::write(&config_path, json)
         .with_context(|| format!("writing {}", config_path.display()))?;
     let log = File::create(log_path).with_context(|| format!("creating {}", log_path.display()))?;
-    let mut launcher = Command::new(helper)
+    let mut launcher = Command::new(helper);
+    // The machine lives on after this process: it must hold nothing of ours.
+    crate::process::inherit_no_descriptors(&mut launcher);
+    let mut launcher = launcher
         .arg("init")
         .arg(&config_path)
         .env_clear()

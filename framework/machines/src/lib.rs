@@ -196,7 +196,7 @@ pub use error::{MachinesError, Result};
 pub use fleet::{Fleet, APT_CACHE_ENV};
 pub use machine::Machine;
 pub use multicall::machine_main;
-pub use process::ProcessRef;
+pub use process::{inherit_no_descriptors, ProcessRef};
 pub use supervisor::SUPERVISOR_SOCKET;
 
 /// Directory inside every machine holding the helper binary (`reactive-machine`) and its

@@ -79,3 +79,43 @@ impl ProcessRef {
         Ok(true)
     }
 }
+
+/// Makes `cmd`'s program keep none of the caller's descriptors above stderr: in the
+/// child, before `exec`, every one of them is marked close-on-exec (`close_range` with
+/// `CLOSE_RANGE_CLOEXEC`, else `fcntl` on each up to the descriptor limit). A machine's
+/// init, a hook and the daemons they start live long; a descriptor they inherited by
+/// accident (the lock of `flock <file> reactive …`, a pipe of the caller's caller) would
+/// stay open as long as they do, and a lock held that way is never released.
+pub fn inherit_no_descriptors(cmd: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: only async-signal-safe system calls run between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            const CLOSE_RANGE_CLOEXEC: libc::c_uint = 1 << 2;
+            let done = libc::syscall(
+                libc::SYS_close_range,
+                3 as libc::c_uint,
+                libc::c_uint::MAX,
+                CLOSE_RANGE_CLOEXEC,
+            ) == 0;
+            if !done {
+                let mut limit = libc::rlimit {
+                    rlim_cur: 0,
+                    rlim_max: 0,
+                };
+                let max = if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 {
+                    limit.rlim_cur.min(65_536) as libc::c_int
+                } else {
+                    1024
+                };
+                for fd in 3..max {
+                    let flags = libc::fcntl(fd, libc::F_GETFD);
+                    if flags >= 0 {
+                        libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC);
+                    }
+                }
+            }
+            Ok(())
+        });
+    }
+}

@@ -200,6 +200,9 @@ pub(crate) fn spawn(
     program: &str,
 ) -> std::io::Result<(Child, Running)> {
     cmd.process_group(0);
+    // Daemons a hook starts outlive this command: they must not keep its descriptors
+    // (a lock the command's caller holds through one would never be released).
+    charms_reactive_machines::inherit_no_descriptors(cmd);
     let mut running = lock_running();
     if let Some(signal) = interrupted() {
         return Err(std::io::Error::new(
