@@ -201,10 +201,18 @@ fn three_units_listen_on_one_port_reach_each_other_by_name_and_destroy_leaves_no
         let name = format!("listener/{n}");
         let unit = &doc["applications"]["listener"]["units"][&name];
         assert_eq!(unit["workload-status"]["current"], "active", "{status}");
-        assert_eq!(unit["machine"], format!("listener-{n}"));
+        // Juju's keys: the machine's id, and its entry under `machines` (the namespace
+        // machine's hostname and address).
+        let id = m.model().state().machine_ids[&name].to_string();
+        assert_eq!(unit["machine"], id.as_str());
+        assert_eq!(doc["machines"][&id]["hostname"], format!("listener-{n}"));
+        assert_eq!(doc["machines"][&id]["dns-name"], unit["public-address"]);
         // unit-get and the relation address keys give the machine's address, which is
         // on the machine's eth0.
-        let address = unit["address"].as_str().expect("address").to_string();
+        let address = unit["public-address"]
+            .as_str()
+            .expect("address")
+            .to_string();
         assert_eq!(
             unit["workload-status"]["message"],
             format!("listening on {address}:8000")
