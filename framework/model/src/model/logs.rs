@@ -217,16 +217,23 @@ impl LogLine {
     }
 }
 
-/// `secs` since the epoch in the host's time zone: (`YYYY-MM-DD`, `HH:MM:SS`).
+/// `secs` since the epoch in the host's time zone: (`YYYY-MM-DD`, `HH:MM:SS`); in UTC
+/// if the C library cannot say.
 fn local_time(secs: i64) -> (String, String) {
-    let t = secs as libc::time_t;
+    let utc = || {
+        let t = crate::secret::format_time(secs);
+        let part = |r: std::ops::Range<usize>| t.get(r).unwrap_or_default().to_string();
+        (part(0..10), part(11..19))
+    };
+    // The type is the C library's `time_t` (inferred from the call below).
+    let Some(t) = secs.try_into().ok() else {
+        return utc();
+    };
     // SAFETY: `tm` is plain data, fully written by localtime_r on success.
     let mut tm: libc::tm = unsafe { std::mem::zeroed() };
     // SAFETY: both pointers are valid for the call.
-    let ok = !unsafe { libc::localtime_r(&t, &mut tm) }.is_null();
-    if !ok {
-        let utc = crate::secret::format_time(secs);
-        return (utc[..10].to_string(), utc[11..19].to_string());
+    if unsafe { libc::localtime_r(&t, &mut tm) }.is_null() {
+        return utc();
     }
     (
         format!(
