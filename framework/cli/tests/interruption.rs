@@ -9,135 +9,13 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
-use serde_json::Value;
 use test_support::cli::CliModel;
 use test_support::{tmp, write_file};
 
-const REACTIVE: &str = env!("CARGO_BIN_EXE_reactive");
+mod interruption_common;
 
-/// How long a test waits for something a real process does.
-const DEADLINE: Duration = Duration::from_secs(300);
-
-/// Polls `check` until it gives a value, failing the test after [`DEADLINE`].
-fn poll<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + DEADLINE;
-    loop {
-        if let Some(value) = check() {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-/// Whether process `pid` is alive (exists and is not a zombie).
-fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-        stat.rsplit_once(") ")
-            .is_some_and(|(_, rest)| !rest.starts_with('Z'))
-    })
-}
-
-fn signal(child: &Child, name: &str) {
-    let status = Command::new("kill")
-        .arg(format!("-{name}"))
-        .arg(child.id().to_string())
-        .status()
-        .unwrap_or_else(|e| panic!("running kill: {e}"));
-    // The command may have finished on its own just before: that is a moment too.
-    let _ = status;
-}
-
-/// Waits for `child` to exit (at most [`DEADLINE`]); returns its exit code (None: killed
-/// by a signal) and its stderr.
-fn finish(mut child: Child) -> (Option<i32>, String) {
-    let status = poll("the command to exit", || child.try_wait().ok().flatten());
-    let mut err = String::new();
-    if let Some(mut pipe) = child.stderr.take() {
-        use std::io::Read;
-        let _ = pipe.read_to_string(&mut err);
-    }
-    (status.code(), err)
-}
-
-/// Starts `reactive model <args…>` without waiting; stdout is dropped, stderr kept.
-fn start(m: &CliModel, args: &[&str]) -> Child {
-    m.command(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("starting reactive model {args:?}: {e}"))
-}
-
-/// The model's units as its state records them.
-fn units(m: &CliModel) -> serde_json::Map<String, Value> {
-    m.files().state()["units"]
-        .as_object()
-        .cloned()
-        .unwrap_or_default()
-}
-
-fn units_in_error(m: &CliModel) -> Vec<String> {
-    units(m)
-        .iter()
-        .filter(|(_, u)| u["agent"]["state"] == "error")
-        .map(|(n, _)| n.clone())
-        .collect()
-}
-
-/// What a user runs after a command was killed, until the model is settled: a command
-/// (`tick`), which recovers the model (a hook the killed command had started is recorded
-/// as failed, as Juju records a hook its agent never saw finish) and settles whatever the
-/// killed command left to run; then `resolve` for each unit in error. Returns the
-/// commands run.
-fn complete(m: &CliModel) -> Vec<String> {
-    m.ok(&["tick"]);
-    let mut ran = vec!["tick".to_string()];
-    for _ in 0..20 {
-        let errored = units_in_error(m);
-        if errored.is_empty() {
-            break;
-        }
-        for unit in errored {
-            m.ok(&["resolve", &unit]);
-            ran.push(format!("resolve {unit}"));
-        }
-    }
-    assert!(units_in_error(m).is_empty(), "{:#?}", units(m));
-    ran
-}
-
-/// Each unit's workload status and message, and whether it started.
-fn unit_states(m: &CliModel) -> Vec<(String, String, String, bool)> {
-    units(m)
-        .iter()
-        .map(|(n, u)| {
-            (
-                n.clone(),
-                u["status"]["status"].as_str().unwrap_or("").to_string(),
-                u["status"]["message"].as_str().unwrap_or("").to_string(),
-                u["seen"]["started"].as_bool().unwrap_or(false),
-            )
-        })
-        .collect()
-}
-
-/// splitmix64, to derive a kill moment from a seed.
-fn mix(seed: u64) -> u64 {
-    let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-fn lines(path: &Path) -> usize {
-    std::fs::read_to_string(path)
-        .map(|t| t.lines().count())
-        .unwrap_or(0)
-}
+use interruption_common::*;
 
 // ---------------------------------------------------------------------------------
 // (a) SIGTERM and SIGINT during a long hook
@@ -435,4 +313,60 @@ fn item_5_sigkill_during_destroy_is_completed_by_the_next_destroy() {
             m.ok(&["destroy"]);
         }
     }
+}
+
+// ---------------------------------------------------------------------------------
+// Descriptors: what a hook leaves running keeps nothing of the command
+
+/// `install` starts a daemon in a session of its own (it outlives the hook and the
+/// command) and writes its pid.
+const DAEMON: &str = r#"#!/bin/sh
+d="$CHARM_DIR/.."
+if [ "$JUJU_HOOK_NAME" = install ]; then
+  setsid sleep 600 < /dev/null > /dev/null 2>&1 &
+  echo $! > "$d/daemon.pid"
+fi
+exit 0
+"#;
+
+#[test]
+fn item_5_a_lock_held_around_a_command_is_not_kept_by_the_daemons_its_hooks_start() {
+    let root = tmp!("cli-interrupt-descriptors");
+    let charm = test_support::charm::write_charm(
+        &root,
+        "daemon",
+        "name: daemon\nsummary: s\ndescription: d\n",
+        DAEMON,
+    );
+    let m = CliModel::new(REACTIVE, root.join("model"));
+    m.ok(&["init"]);
+    // As the test suite runs machines commands: `flock <lock> reactive …`, whose lock
+    // descriptor the command inherits.
+    let lock = root.join("lock");
+    let mut cmd = std::process::Command::new("flock");
+    cmd.arg(&lock)
+        .arg(&m.bin)
+        .args(["model", "--model"])
+        .arg(&m.dir);
+    cmd.arg("deploy").arg(&charm);
+    cmd.env("REACTIVE_HOOK_TOOL", &m.bin);
+    test_support::run_ok(&mut cmd);
+    let pid_file = m.dir.join("units/unit-daemon-0/daemon.pid");
+    let daemon: u32 = std::fs::read_to_string(&pid_file)
+        .ok()
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{} holds the daemon's pid", pid_file.display()));
+    assert!(alive(daemon), "the daemon outlives the command");
+    // The lock is free although the daemon still runs.
+    let free = std::process::Command::new("flock")
+        .args(["-n"])
+        .arg(&lock)
+        .arg("true")
+        .status()
+        .unwrap_or_else(|e| panic!("running flock: {e}"));
+    let _ = std::process::Command::new("kill")
+        .args(["-KILL", &daemon.to_string()])
+        .status();
+    assert!(free.success(), "the daemon keeps the command's lock");
+    m.ok(&["destroy"]);
 }

@@ -351,6 +351,7 @@ fn remove_model(
     for file in [
         dir.join(crate::secret_store::SECRETS_FILE),
         paths.hook_log(),
+        paths.hook_usage_log(),
         paths.debug_log(),
         dir.join(STATE_FILE),
         dir.join(LOCK_FILE),
