@@ -225,7 +225,9 @@ fn local_time(secs: i64) -> (String, String) {
         let part = |r: std::ops::Range<usize>| t.get(r).unwrap_or_default().to_string();
         (part(0..10), part(11..19))
     };
-    // The type is the C library's `time_t` (inferred from the call below).
+    // The type is the C library's `time_t` (inferred from the call below): `i64` on
+    // glibc, where the conversion is a no-op, narrower on some other C libraries.
+    #[allow(clippy::useless_conversion)]
     let Some(t) = secs.try_into().ok() else {
         return utc();
     };
