@@ -255,6 +255,25 @@ fn each_invocation_is_logged_to_juju_log_once_and_not_echoed_on_stderr() {
     assert!(!stderr.contains("Invoking reactive handler"), "{stderr}");
 }
 
+/// The level the local model passes from its `logging-config` turns the runtime's DEBUG
+/// records on (issue 16 item 3).
+#[test]
+fn item_3_charms_reactive_log_debug_sends_debug_records_to_juju_log() {
+    let quiet = Charm::new("log-info");
+    ok(&quiet.hook("config-changed", "ok", "1"));
+    let info = std::fs::read_to_string(quiet.fake.join("juju-log.txt")).unwrap();
+    assert!(!info.contains("-l DEBUG"), "{info}");
+    let loud = Charm::new("log-debug");
+    let out = loud
+        .command("config-changed", "ok", "1")
+        .env("CHARMS_REACTIVE_LOG", "debug")
+        .output()
+        .unwrap();
+    ok(&out);
+    let debug = std::fs::read_to_string(loud.fake.join("juju-log.txt")).unwrap();
+    assert!(debug.contains("-l DEBUG --"), "{debug}");
+}
+
 #[test]
 fn a_database_written_by_python_charms_reactive_keeps_its_flags_and_hashes() {
     let fixture = repo().join("framework/runtime/tests/fixtures/python-unit-state");
