@@ -193,14 +193,21 @@ pub fn prepare_hook(
     hook: &Hook,
 ) -> anyhow::Result<PreparedHook> {
     let (seq, ctx) = begin(model, unit_name, hook, &hook.name)?;
-    // The uniter's own status: before install, "installing charm software" unless the
-    // charm already set a status (the context keeps the status from before).
+    // The uniter's own status (`beforeHook` in Juju's runhook.go): before install,
+    // "installing charm software" unless the charm already set a status; before stop
+    // and remove, always (the context keeps the status from before).
     if let Some(u) = model.units.get_mut(unit_name) {
-        if hook.name == "install" && !u.charm_set_status {
+        let message = match hook.name.as_str() {
+            "install" if !u.charm_set_status => Some("installing charm software"),
+            "stop" => Some("stopping charm software"),
+            "remove" => Some("cleaning up prior to charm deletion"),
+            _ => None,
+        };
+        if let Some(message) = message {
             u.status_history.push(u.status.clone());
             u.status = Status {
                 status: "maintenance".into(),
-                message: "installing charm software".into(),
+                message: message.into(),
                 data: Default::default(),
             };
         }
@@ -252,12 +259,18 @@ pub fn finish_hook(paths: &Paths, model: &mut ModelState, ran: RanHook) -> anyho
     finished.apply(model, outcome == Outcome::Ok)?;
     let status = match &outcome {
         Outcome::Ok => {
-            // The uniter's own status: after start, "unknown" unless the charm set one.
+            // The uniter's own status (`afterHook`): after start, "unknown" unless the
+            // charm set one; after stop, maintenance with no message.
             if let Some(u) = model.units.get_mut(unit_name) {
-                if hook.name == "start" && !u.charm_set_status {
+                let after = match hook.name.as_str() {
+                    "start" if !u.charm_set_status => Some("unknown"),
+                    "stop" => Some("maintenance"),
+                    _ => None,
+                };
+                if let Some(status) = after {
                     u.status_history.push(u.status.clone());
                     u.status = Status {
-                        status: "unknown".into(),
+                        status: status.into(),
                         message: String::new(),
                         data: Default::default(),
                     };

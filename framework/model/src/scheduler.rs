@@ -76,11 +76,11 @@ pub fn settle(paths: &Paths, model: &mut ModelState, max_hooks: u64) -> anyhow::
             );
         }
         let mut round = Vec::new();
-        let mut installing = false;
+        let mut uniter_status = false;
         while round.len() < jobs && !ready.is_empty() {
             let pick = (next_random(&mut model.rng) % ready.len() as u64) as usize;
             let (unit, hook) = ready.remove(pick);
-            installing |= hook.name == "install";
+            uniter_status |= matches!(hook.name.as_str(), "install" | "stop" | "remove");
             let prepared = prepare_hook(paths, model, &unit, &hook)?;
             // `reactive model status` shows the agent executing while it runs.
             if let Some(message) = running::hook_message(&hook) {
@@ -88,9 +88,10 @@ pub fn settle(paths: &Paths, model: &mut ModelState, max_hooks: u64) -> anyhow::
             }
             round.push((unit, prepared));
         }
-        // The uniter's status before install ("installing charm software") is the
-        // controller's before the hook starts: saved now, a status read meanwhile shows it.
-        if installing {
+        // The uniter's status before install, stop and remove ("installing charm
+        // software", …) is the controller's before the hook starts: saved now, a status
+        // read meanwhile shows it.
+        if uniter_status {
             model.save(&paths.dir)?;
         }
         let units: Vec<String> = round.iter().map(|(u, _)| u.clone()).collect();

@@ -273,3 +273,42 @@ fn item_1_the_status_document_has_the_keys_of_juju_status_format_json() -> anyho
     assert!(doc["applications"]["web"].get("version").is_none());
     Ok(())
 }
+
+#[test]
+fn item_1_a_unit_leaving_shows_the_uniters_stop_status_while_its_stop_hook_runs(
+) -> anyhow::Result<()> {
+    let root = tmp!("status-stopping");
+    let ctl: PathBuf = root.join("ctl");
+    std::fs::create_dir_all(&ctl)?;
+    let dispatch = waiting_dispatch(&ctl, "stop", "JUJU_HOOK_NAME")
+        .replace("exit 0\n", "status-set active ready\nexit 0\n");
+    let kv = write_charm(&root, "kv", KV, &dispatch);
+    let mut m = TestModel::init(&helpers(), &root, 1, None)?;
+    m.step(|m| m.deploy(&kv, None, 2))?;
+    let dir = m.dir().to_path_buf();
+    let mut model = m.model;
+    let runner = std::thread::spawn(move || -> anyhow::Result<_> {
+        model.remove_unit("kv/1")?;
+        model.settle()?;
+        Ok(model)
+    });
+    wait_for(&ctl.join("started-stop"));
+    let doc = status_json(&dir);
+    let unit = &doc["applications"]["kv"]["units"]["kv/1"];
+    // Juju's uniter sets it before the stop hook runs.
+    assert_eq!(
+        unit["workload-status"],
+        json!({"current": "maintenance", "message": "stopping charm software"}),
+        "{unit}"
+    );
+    assert_eq!(unit["juju-status"]["message"], "running stop hook");
+    // The application shows its most severe unit: maintenance beats active.
+    assert_eq!(
+        doc["applications"]["kv"]["application-status"],
+        json!({"current": "maintenance", "message": "stopping charm software"})
+    );
+    std::fs::write(ctl.join("go-stop"), "")?;
+    let model = runner.join().expect("the settling thread")?;
+    assert!(model.state().units.get("kv/1").is_none(), "removed");
+    Ok(())
+}
