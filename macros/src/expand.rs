@@ -2,11 +2,12 @@
 
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{ItemFn, ReturnType};
 
 use crate::conditions::{self, Condition};
+use crate::scan;
 
 /// The argument that marks a sibling attribute already handled by the outermost one.
 /// Leaving the attribute in place (rather than deleting it) makes rustc resolve its path,
@@ -57,7 +58,8 @@ fn try_handler(name: &str, attr: TokenStream2, item: TokenStream2) -> syn::Resul
     check_signature(&func)?;
 
     let cond_tokens = conds.iter().map(conditions::to_tokens);
-    let extra = quote!(conditions: &[#(#cond_tokens),*],);
+    let body = scan::to_tokens(&scan::body(func.block.to_token_stream()));
+    let extra = quote!(conditions: &[#(#cond_tokens),*], body: #body,);
     Ok(registration(
         &func,
         "HANDLER",
@@ -124,12 +126,13 @@ pub fn startup(attr: TokenStream, item: TokenStream) -> TokenStream {
             ));
         }
         check_signature(&func)?;
+        let body = scan::to_tokens(&scan::body(func.block.to_token_stream()));
         Ok(registration(
             &func,
             "STARTUP",
             quote!(STARTUP),
             quote!(StartupDef),
-            TokenStream2::new(),
+            quote!(body: #body,),
         ))
     })();
     result.unwrap_or_else(|e| e.to_compile_error()).into()

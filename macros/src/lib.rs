@@ -22,6 +22,7 @@
 
 mod conditions;
 mod expand;
+mod scan;
 mod validate;
 
 use proc_macro::TokenStream;

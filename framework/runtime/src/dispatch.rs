@@ -32,28 +32,83 @@ pub const MAX_ITERATIONS: usize = 100;
 const REPORTED_ITERATIONS: usize = 10;
 
 impl Handler {
-    /// Whether all conditions hold now. Reads state only.
-    pub(crate) fn test(&self, ctx: &Context) -> bool {
-        self.conditions.iter().all(|cond| match cond {
-            Cond::All(f) => f.iter().all(|f| is_set_in(ctx, f)),
-            Cond::Any(f) => f.iter().any(|f| is_set_in(ctx, f)),
-            Cond::None(f) => !f.iter().any(|f| is_set_in(ctx, f)),
-            Cond::NotAll(f) => !f.iter().all(|f| is_set_in(ctx, f)),
-            Cond::Static(Condition::Hook(p)) => ctx
-                .hook
-                .hook_name()
-                .is_some_and(|h| hook_matches(h, p, &ctx.metadata)),
-            Cond::Static(Condition::Action(names)) => {
-                ctx.hook.action_name().is_some_and(|a| names.contains(&a))
+    /// Tests the conditions once (reading state only); when they all hold, what made them true (the flags seen
+    /// set or unset, the hook, the action), for the DEBUG line of the invocation.
+    pub(crate) fn evaluate(&self, ctx: &Context) -> Option<Vec<String>> {
+        let mut why = Vec::new();
+        for cond in &self.conditions {
+            let holds = match cond {
+                Cond::All(f) => {
+                    let all = f.iter().all(|f| is_set_in(ctx, f));
+                    if all {
+                        why.extend(f.iter().cloned());
+                    }
+                    all
+                }
+                Cond::Any(f) => match f.iter().find(|f| is_set_in(ctx, f)) {
+                    Some(set) => {
+                        why.push(set.clone());
+                        true
+                    }
+                    None => false,
+                },
+                Cond::None(f) => {
+                    let none = !f.iter().any(|f| is_set_in(ctx, f));
+                    if none {
+                        why.extend(f.iter().map(|f| format!("not {f}")));
+                    }
+                    none
+                }
+                Cond::NotAll(f) => match f.iter().find(|f| !is_set_in(ctx, f)) {
+                    Some(unset) => {
+                        why.push(format!("not {unset}"));
+                        true
+                    }
+                    None => false,
+                },
+                Cond::Static(Condition::Hook(p)) => match ctx.hook.hook_name() {
+                    Some(h) if hook_matches(h, p, &ctx.metadata) => {
+                        why.push(format!("hook {h}"));
+                        true
+                    }
+                    _ => false,
+                },
+                Cond::Static(Condition::Action(names)) => match ctx.hook.action_name() {
+                    Some(a) if names.contains(&a) => {
+                        why.push(format!("action {a}"));
+                        true
+                    }
+                    _ => false,
+                },
+                Cond::Static(Condition::Restricted(h)) => {
+                    let holds = ctx.hook.hook_name() == Some(h);
+                    if holds {
+                        why.push(format!("hook {h}"));
+                    }
+                    holds
+                }
+                Cond::Static(Condition::FileChanged(paths)) => {
+                    let changed = helpers::files_changed(ctx, &self.id, paths);
+                    if changed {
+                        why.push("a watched file changed".to_string());
+                    }
+                    changed
+                }
+                Cond::Static(Condition::OnlyOnce) => {
+                    let first = !helpers::was_invoked(ctx, &self.id);
+                    if first {
+                        why.push("never ran before (only_once)".to_string());
+                    }
+                    first
+                }
+                // Flag conditions are always expanded into the variants above.
+                Cond::Static(_) => false,
+            };
+            if !holds {
+                return None;
             }
-            Cond::Static(Condition::Restricted(h)) => ctx.hook.hook_name() == Some(h),
-            Cond::Static(Condition::FileChanged(paths)) => {
-                helpers::files_changed(ctx, &self.id, paths)
-            }
-            Cond::Static(Condition::OnlyOnce) => !helpers::was_invoked(ctx, &self.id),
-            // Flag conditions are always expanded into the variants above.
-            Cond::Static(_) => false,
-        })
+        }
+        Some(why)
     }
 }
 
@@ -90,9 +145,10 @@ pub(crate) fn dispatch(ctx: &Context, handlers: &[Handler]) -> anyhow::Result<()
 
 /// Tests and invokes every handler of one single-pass phase; returns how many ran.
 fn run_phase(ctx: &Context, handlers: &[Handler], phase: Phase) -> anyhow::Result<usize> {
-    let queue: VecDeque<&Handler> = handlers
+    let queue: VecDeque<(&Handler, Vec<String>)> = handlers
         .iter()
-        .filter(|h| h.phase == phase && h.test(ctx))
+        .filter(|h| h.phase == phase)
+        .filter_map(|h| h.evaluate(ctx).map(|why| (h, why)))
         .collect();
     tracing::debug!("{phase:?} phase, {} handlers queued", queue.len());
     let before = ctx.invoked.borrow().len();
@@ -135,7 +191,7 @@ fn flag_loop(ctx: &Context, handlers: &[Handler]) -> anyhow::Result<()> {
     let mut history: VecDeque<(Vec<String>, Vec<String>)> = VecDeque::new();
     ctx.watch.borrow_mut().pending.clear();
     for iteration in 0..=MAX_ITERATIONS {
-        let queue: VecDeque<&Handler> = handlers
+        let queue: VecDeque<(&Handler, Vec<String>)> = handlers
             .iter()
             .filter(|h| {
                 // Bare file watchers are tested in every iteration, as in charms.reactive:
@@ -144,7 +200,7 @@ fn flag_loop(ctx: &Context, handlers: &[Handler]) -> anyhow::Result<()> {
                     && (iteration == 0 || h.watched.iter().any(|f| changes.iter().any(|c| c == f))))
                     || h.is_bare_file_watch()
             })
-            .filter(|h| h.test(ctx))
+            .filter_map(|h| h.evaluate(ctx).map(|why| (h, why)))
             .collect();
         if queue.is_empty() {
             return Ok(());
@@ -157,7 +213,7 @@ fn flag_loop(ctx: &Context, handlers: &[Handler]) -> anyhow::Result<()> {
             queue.len()
         );
         if tracing::enabled!(tracing::Level::TRACE) {
-            let ids: Vec<&str> = queue.iter().map(|h| h.id.as_str()).collect();
+            let ids: Vec<&str> = queue.iter().map(|(h, _)| h.id.as_str()).collect();
             tracing::trace!("queue: {}", ids.join(", "));
             tracing::trace!("flags that changed: {}", changes.join(", "));
         }
@@ -200,14 +256,17 @@ fn not_settled(history: &VecDeque<(Vec<String>, Vec<String>)>) -> anyhow::Error 
 }
 
 /// Invokes a queue in order; after a handler that cleared a set flag, the rest of the
-/// queue is re-tested against the current flags.
-fn run_queue(ctx: &Context, mut queue: VecDeque<&Handler>) -> anyhow::Result<()> {
-    while let Some(handler) = queue.pop_front() {
+/// queue is re-tested against the current flags (and what made each true is updated).
+fn run_queue(ctx: &Context, mut queue: VecDeque<(&Handler, Vec<String>)>) -> anyhow::Result<()> {
+    while let Some((handler, why)) = queue.pop_front() {
         ctx.watch.borrow_mut().cleared = false;
-        invoke(ctx, handler)?;
+        invoke(ctx, handler, &why)?;
         if ctx.watch.borrow().cleared {
             let before = queue.len();
-            queue.retain(|h| h.test(ctx));
+            queue = queue
+                .into_iter()
+                .filter_map(|(h, _)| h.evaluate(ctx).map(|why| (h, why)))
+                .collect();
             if queue.len() != before {
                 tracing::debug!(
                     "{} handlers dequeued after a flag was cleared",
@@ -219,8 +278,14 @@ fn run_queue(ctx: &Context, mut queue: VecDeque<&Handler>) -> anyhow::Result<()>
     Ok(())
 }
 
-fn invoke(ctx: &Context, handler: &Handler) -> anyhow::Result<()> {
+fn invoke(ctx: &Context, handler: &Handler, why: &[String]) -> anyhow::Result<()> {
     tracing::info!("Invoking reactive handler: {}", handler.id);
+    // Why, from the single evaluation that queued it: no predicate runs twice.
+    if why.is_empty() {
+        tracing::debug!("{} runs: it has no conditions", handler.id);
+    } else {
+        tracing::debug!("{} runs because: {}", handler.id, why.join(", "));
+    }
     ctx.invoked.borrow_mut().push(handler.id.clone());
     *ctx.current_endpoint.borrow_mut() = handler.endpoint.clone();
     *ctx.current_handler.borrow_mut() = Some(handler.id.clone());

@@ -29,6 +29,16 @@ pub fn main() -> ExitCode {
 /// run before those of the second within an iteration, and so on. [`crate::charm_main!`]
 /// calls it; a charm has no reason to call it directly.
 pub fn main_with_layers(layers: &[&str]) -> ExitCode {
+    // `dispatch --describe`: the handlers and flags as JSON, no hook run.
+    if std::env::args_os().nth(1).as_deref() == Some(crate::low_level::describe::ARG.as_ref()) {
+        return match crate::low_level::describe::print(layers) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("ERROR {e:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let _ = tracing::subscriber::set_global_default(logging::subscriber(
         logging::level_from_env(),
         logging::Echo::Stderr,

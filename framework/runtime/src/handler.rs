@@ -37,6 +37,8 @@ pub struct HandlerDef {
     pub line: u32,
     pub func: fn() -> anyhow::Result<()>,
     pub conditions: &'static [Condition],
+    /// What its body does with flags, as the macro read it.
+    pub body: BodyDef,
 }
 
 /// A `#[startup]` function as registered by the macro.
@@ -47,6 +49,80 @@ pub struct StartupDef {
     pub file: &'static str,
     pub line: u32,
     pub func: fn() -> anyhow::Result<()>,
+    /// What its body does with flags (the triggers it registers).
+    pub body: BodyDef,
+}
+
+/// A flag name the macro found in a body: a literal, or a constant read at run time
+/// (`None` when that constant is not a `&str`).
+#[doc(hidden)]
+pub type NameThunk = fn() -> Option<&'static str>;
+
+/// What a handler's or startup function's body does with flags (see the macros' scan).
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct BodyDef {
+    pub sets: &'static [NameThunk],
+    pub clears: &'static [NameThunk],
+    pub reads: &'static [NameThunk],
+    pub calls: &'static [CallDef],
+    pub triggers: &'static [TriggerDef],
+}
+
+/// A call in a body to a function that is not a flag function, with its first argument
+/// when that is a literal or a constant.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct CallDef {
+    pub path: &'static str,
+    pub arg: Option<NameThunk>,
+}
+
+/// A `register_trigger` call in a body.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct TriggerDef {
+    pub when: Option<NameThunk>,
+    pub when_not: bool,
+    pub sets: &'static [NameThunk],
+    pub clears: &'static [NameThunk],
+}
+
+/// Flags a layer sets by itself (`function: None`) or that its function `function` sets
+/// on its caller's behalf ([`crate::declare_flags!`]).
+#[doc(hidden)]
+pub struct FlagDecl {
+    pub module: &'static str,
+    pub function: Option<&'static str>,
+    pub flags: &'static [&'static str],
+}
+
+/// Wraps a constant the macros found as a flag argument, to ask its type.
+#[doc(hidden)]
+pub struct Probe<'a, T: ?Sized>(pub &'a T);
+
+/// Picks `Some` for a `&str` constant by method resolution (see the macros' scan).
+#[doc(hidden)]
+pub trait FlagArgStr {
+    fn __flag_arg(&self) -> Option<&'static str>;
+}
+
+impl FlagArgStr for Probe<'_, &'static str> {
+    fn __flag_arg(&self) -> Option<&'static str> {
+        Some(*self.0)
+    }
+}
+
+/// The fallback of [`FlagArgStr`]: a constant of any other type names no flag.
+#[doc(hidden)]
+pub trait FlagArgOther {
+    fn __flag_arg(&self) -> Option<&'static str>;
+}
+
+impl<T: ?Sized> FlagArgOther for &Probe<'_, T> {
+    fn __flag_arg(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// An interface layer's declaration ([`crate::interface!`]).
@@ -67,6 +143,10 @@ pub static STARTUP: [StartupDef];
 #[doc(hidden)]
 #[distributed_slice]
 pub static INTERFACES: [InterfaceDef];
+
+#[doc(hidden)]
+#[distributed_slice]
+pub static FLAG_DECLS: [FlagDecl];
 
 /// A handler that cannot be registered for the charm's endpoints.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -154,7 +154,8 @@ pub fn charm_dir() -> std::path::PathBuf {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::handler::{
-        Condition, HandlerDef, InterfaceDef, StartupDef, HANDLERS, INTERFACES, STARTUP,
+        BodyDef, CallDef, Condition, FlagArgOther, FlagArgStr, FlagDecl, HandlerDef, InterfaceDef,
+        NameThunk, Probe, StartupDef, TriggerDef, FLAG_DECLS, HANDLERS, INTERFACES, STARTUP,
     };
     pub use anyhow;
     pub use linkme;

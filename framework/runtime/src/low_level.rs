@@ -14,6 +14,7 @@
 //! ```
 
 pub mod backend;
+pub mod describe;
 pub mod logging;
 pub mod pyjson;
 pub mod status_policy;

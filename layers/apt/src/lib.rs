@@ -30,6 +30,13 @@ pub mod apt_get;
 pub mod sources;
 pub mod system;
 
+charms_reactive::declare_flags!(
+    "apt.installed.{package}",
+    "apt.needs_update",
+    "apt.queued_installs"
+);
+charms_reactive::declare_flags!(fn queue_install => "apt.queued_installs");
+
 use apt_get::{display_version, run_with_retries, AptFailure};
 
 /// This layer's name in `layer.yaml` options.

@@ -26,6 +26,8 @@ pub mod exec_d;
 pub mod service;
 pub mod status;
 
+charms_reactive::declare_flags!("hook.{hook}");
+
 /// Layer options of any layer, from the built `layer.yaml`: `options::get::<T>(layer,
 /// option)` (the runtime's [`charms_reactive::layer_options`]).
 pub use charms_reactive::layer_options as options;

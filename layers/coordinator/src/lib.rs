@@ -40,6 +40,9 @@
 pub mod protocol;
 pub mod restart;
 
+charms_reactive::declare_flags!("coordinator.requested.{lock}", "coordinator.granted.{lock}");
+charms_reactive::declare_flags!(fn acquire => "coordinator.requested.{0}");
+
 use charms_reactive::endpoint::{PublishError, Relation};
 use charms_reactive::layer_options::{self, LayerOptionError};
 use charms_reactive::low_level::{current_hook, departing_unit, remote_unit, with_unit_state};

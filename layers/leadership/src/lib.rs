@@ -40,6 +40,14 @@ use charms_reactive::prelude::*;
 use charms_reactive::{Settings, ToolError};
 use serde_json::Value;
 
+charms_reactive::declare_flags!(
+    "leadership.is_leader",
+    "leadership.changed",
+    "leadership.changed.{key}",
+    "leadership.set.{key}"
+);
+charms_reactive::declare_flags!(fn leader_set_one => "leadership.set.{0}", "leadership.changed.{0}");
+
 /// Set while this unit is the leader.
 pub const IS_LEADER: &str = "leadership.is_leader";
 /// `leadership.set.<key>`: the leader setting has a value.

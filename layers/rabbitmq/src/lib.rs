@@ -32,6 +32,7 @@ pub mod workload;
 charms_reactive::declare_flags!(fn sync => "cookie.synced");
 charms_reactive::declare_flags!(fn mark_clustered => "rabbitmq.clustered");
 charms_reactive::declare_flags!(fn leave => "rabbitmq.left");
+charms_reactive::declare_flags!(fn recount => "cluster.peers.sufficient");
 
 /// The Debian package and its systemd unit.
 pub const PACKAGE: &str = "rabbitmq-server";

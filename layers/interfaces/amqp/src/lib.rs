@@ -13,6 +13,11 @@
 //!   yet), `<ep>.available` (every request is answered).
 
 charms_reactive::interface!("rabbitmq");
+charms_reactive::declare_flags!(
+    "{endpoint_name}.connected",
+    "{endpoint_name}.requested",
+    "{endpoint_name}.available"
+);
 
 pub mod provides;
 pub mod requires;

@@ -8,6 +8,7 @@
 //! `<ep>.peers-changed` (a peer's data changed; the charm clears it when handled).
 
 charms_reactive::interface!("rabbitmq-cluster");
+charms_reactive::declare_flags!("{endpoint_name}.connected", "{endpoint_name}.peers-changed");
 
 pub mod peers;
 
