@@ -51,6 +51,36 @@ enum Command {
         /// The charm directory to lint (built or not).
         charm_dir: PathBuf,
     },
+    /// Draw a charm's handlers and flags: handler -> flag it sets or clears, flag ->
+    /// handler it enables or disables, grouped by layer.
+    ///
+    /// A charm source (a folder with layer.yaml) is built first, as `reactive build`
+    /// does; a built charm's `dispatch --describe` gives the handlers. SVG is drawn
+    /// in-process (no Graphviz needed).
+    Graph {
+        /// A built charm directory, or a charm's top layer to build.
+        charm: PathBuf,
+        /// Output format: `svg`, `dot` (Graphviz, layers as clusters) or `json`.
+        #[arg(long, value_name = "FORMAT", default_value = "svg")]
+        format: String,
+        /// Write to FILE instead of stdout.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Create a new charm layer in ./<NAME> that builds, proofs clean and passes its
+    /// test at once.
+    New {
+        /// The charm's name (Juju's application name rule).
+        name: String,
+        /// Layers to include besides layer:base, comma-separated (`apt,leadership`,
+        /// `interface:amqp`).
+        #[arg(long, value_name = "LAYERS", value_delimiter = ',')]
+        layers: Vec<String>,
+        /// The charms-reactive checkout the charm depends on [default: the one this
+        /// `reactive` was built from].
+        #[arg(long, value_name = "PATH")]
+        framework: Option<PathBuf>,
+    },
     /// List every file of a built charm with the layer it came from.
     Layers {
         /// The built charm directory.
@@ -68,7 +98,10 @@ enum Command {
 }
 
 mod debug_log;
+mod explain;
+mod graph;
 mod model_cmd;
+mod new_cmd;
 mod status_render;
 
 fn main() -> ExitCode {
@@ -151,6 +184,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             // hooks as failed before the command stops (see the model's `interrupt`).
             charms_reactive_model::interrupt::install()?;
             model_cmd::run(model_cmd::model_dir(model)?, command)
+        }
+        Command::Graph {
+            charm,
+            format,
+            output,
+        } => {
+            graph::run(&charm, &format, output.as_deref())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::New {
+            name,
+            layers,
+            framework,
+        } => {
+            new_cmd::run(&name, &layers, framework)?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Layers { charm_dir } => {
             for line in origins::layers_report(&charm_dir)? {

@@ -96,6 +96,15 @@ pub enum ReadCommand {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
         command: Vec<String>,
     },
+    /// Which handlers a hook would run for a unit's current flags, and for each that
+    /// would not, the condition that fails (reads the unit's state; runs no hook).
+    Explain {
+        /// The unit (`app/n`).
+        unit: String,
+        /// The hook to explain [default: update-status, the hook an idle unit gets].
+        #[arg(long, value_name = "HOOK", default_value = "update-status")]
+        hook: String,
+    },
 }
 
 /// Commands that change the model (under its lock), then run the hooks they caused.
@@ -299,6 +308,9 @@ fn read(model: &ModelView, cmd: ReadCommand) -> anyhow::Result<ExitCode> {
             print!("{}", by_id(&[shown], &format)?);
         }
         ReadCommand::DebugLog(args) => return crate::debug_log::run(model, args),
+        ReadCommand::Explain { unit, hook } => {
+            crate::explain::print(&unit, &model.unit(&unit)?.charm_dir, &hook)?
+        }
         ReadCommand::Ssh { unit, command } => {
             let code = model.ssh(&unit, &command)?;
             return Ok(ExitCode::from(code.clamp(0, 255) as u8));

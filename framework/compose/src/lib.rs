@@ -44,6 +44,11 @@
 //! * [`charm_file`]: the `.charm` zip;
 //! * [`origins`]: `reactive layers`, each file with the layer it came from;
 //! * [`proof`]: `reactive proof`, the lint;
+//! * [`describe`]: a built charm's handlers and flags (`dispatch --describe`);
+//! * [`flag_lint`]: the flag and hook-name lint `proof` (and so `build`) runs;
+//! * [`flag_graph`]: `reactive graph`, handlers and flags as a graph (JSON, DOT);
+//! * [`explain`]: `reactive explain`, which handlers a hook would run for given flags;
+//! * [`scaffold`]: `reactive new`, a new charm layer that builds and tests at once;
 //! * [`yaml`]: reading YAML as PyYAML does;
 //! * [`error`]: why a build failed.
 //!
@@ -81,7 +86,11 @@ pub mod build_manifest;
 pub mod cargo;
 pub mod charm_file;
 pub mod compose;
+pub mod describe;
 pub mod error;
+pub mod explain;
+pub mod flag_graph;
+pub mod flag_lint;
 pub mod generated;
 pub mod ignore;
 pub mod layer_options;
@@ -92,6 +101,7 @@ pub mod output;
 pub mod plan;
 pub mod progress;
 pub mod proof;
+pub mod scaffold;
 pub mod yaml;
 
 pub use cargo::CompileSettings;

@@ -157,4 +157,19 @@ fn run(dir: &Path, lint: &mut Lint) {
     files::check_leftovers(dir, lint);
     config::check(dir, lint);
     manifest.check(lint);
+    flags(dir, lint);
+}
+
+/// The flag lint ([`crate::flag_lint`]) over a compiled dispatch's `--describe`.
+fn flags(dir: &Path, lint: &mut Lint) {
+    if !crate::describe::has_compiled_dispatch(dir) {
+        return;
+    }
+    match crate::describe::describe(dir) {
+        Ok(desc) => {
+            let charm = crate::flag_lint::CharmHooks::load(dir);
+            lint.findings.extend(crate::flag_lint::lint(&desc, &charm));
+        }
+        Err(e) => lint.info(format!("flag lint skipped: {e}")),
+    }
 }
