@@ -7,7 +7,7 @@
 //! A record names the process that wrote it (its pid and start time): a record whose
 //! writer is gone (a `reactive` killed mid-hook) is stale, reads as nothing, and is
 //! removed by the next command that opens the model. Layer: vocabulary and layout (it
-//! uses `paths` and `logs` only).
+//! uses `hook`, `paths` and `logs` only).
 
 use std::path::{Path, PathBuf};
 
