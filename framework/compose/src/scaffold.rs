@@ -2,7 +2,7 @@
 //! once.
 //!
 //! It writes `layer.yaml` (layer:base first, then the layers asked for), `metadata.yaml`,
-//! `config.yaml` (one option, `message`), `README.md`, `Cargo.toml`, `src/lib.rs` (two
+//! `config.yaml` (one option, `message`), `README.md`, `copyright`, `Cargo.toml`, `src/lib.rs` (two
 //! handlers: one installs, one `#[when]` handler shows the message in the status),
 //! `tests/<name>.rs` (a harness test of that handler) and `.gitignore`.
 //!
@@ -172,6 +172,10 @@ pub fn scaffold(
         ),
         ("src/lib.rs", lib_rs(name)),
         ("tests/TEST.rs", test_rs(&krate)),
+        (
+            "copyright",
+            "Copyright Your Name <you@example.com>. Apache-2.0.\n".to_string(),
+        ),
         (".gitignore", "/target\n".to_string()),
     ];
     let mut written = Vec::new();
