@@ -91,6 +91,57 @@ fn item_5_sigterm_and_sigint_during_a_long_hook_end_its_process_group_and_fail_t
     }
 }
 
+#[test]
+fn item_5_sigkill_during_a_long_hook_leaves_it_to_the_next_command_which_ends_it_and_fails_it() {
+    let root = tmp!("cli-interrupt-KILL");
+    let charm = test_support::charm::write_charm(
+        &root,
+        "long",
+        "name: long\nsummary: s\ndescription: d\n",
+        LONG_INSTALL,
+    );
+    let m = CliModel::new(REACTIVE, root.join("model"));
+    m.ok(&["init"]);
+    let child = start(&m, &["deploy", &charm.to_string_lossy()]);
+    let pids_file = m.dir.join("units/unit-long-0/pids");
+    let pids: Vec<u32> = poll("the install hook to write its pids", || {
+        let text = std::fs::read_to_string(&pids_file).ok()?;
+        let pids: Vec<u32> = text
+            .split_whitespace()
+            .filter_map(|p| p.parse().ok())
+            .collect();
+        (pids.len() == 2).then_some(pids)
+    });
+    signal(&child, "KILL");
+    let (code, _) = finish(child);
+    assert_eq!(code, None, "killed by the signal");
+    // Nothing could end the hook: it still runs, and status reads the model.
+    assert!(pids.iter().all(|p| alive(*p)), "{pids:?}");
+    m.ok(&["status"]);
+    // The next command ends the hook's whole group and records it as failed.
+    let o = m.ok(&["tick"]);
+    let err = test_support::cli::stderr(&o);
+    assert!(
+        err.contains(
+            "the install hook of long/0 was cut short by a killed command: recorded as failed"
+        ),
+        "{err}"
+    );
+    poll("the hook's processes to end", || {
+        pids.iter().all(|p| !alive(*p)).then_some(())
+    });
+    assert_eq!(units_in_error(&m), vec!["long/0".to_string()]);
+    let status = m.ok_stdout(&["status"]);
+    assert!(status.contains("hook failed: \"install\""), "{status}");
+    m.ok(&["resolve", "long/0"]);
+    assert_eq!(
+        unit_states(&m),
+        vec![("long/0".into(), "active".into(), "ready".into(), true)]
+    );
+    m.ok(&["destroy"]);
+    assert!(!m.dir.exists());
+}
+
 // ---------------------------------------------------------------------------------
 // (c) SIGKILL during add-unit, remove-unit, relate, config and destroy (local provider)
 
