@@ -46,6 +46,10 @@ pub fn svg_of(dot: &str) -> anyhow::Result<String> {
 
 /// Runs `reactive graph`.
 pub fn run(path: &Path, format: &str, output: Option<&Path>) -> anyhow::Result<()> {
+    // Checked before anything is built.
+    if !["svg", "dot", "json"].contains(&format) {
+        anyhow::bail!("--format {format:?}: expected svg, dot or json");
+    }
     let desc = description_of(path)?;
     let g = graph(&desc);
     let text = match format {

@@ -94,3 +94,36 @@ fn item_2_the_rabbitmq_server_graph_has_the_cookie_cluster_ready_chain() {
     let svg = std::fs::read_to_string(&svg_file).expect("graph.svg written");
     assert!(svg.contains("<svg") && svg.contains("layer_rabbitmq::cluster::join"));
 }
+
+#[test]
+fn item_2_bad_input_is_one_clear_error_and_builds_nothing() {
+    let out = tmp!("cli-item-2-graph-bad-input");
+    let run = |args: &[&str]| {
+        Command::new(REACTIVE)
+            .arg("graph")
+            .args(args)
+            .env("CHARM_BUILD_DIR", &out)
+            .output()
+            .expect("run reactive graph")
+    };
+    let hello = repo_root().join("charms/hello");
+    let bad_format = run(&[hello.to_str().expect("utf-8 path"), "--format", "png"]);
+    assert_eq!(bad_format.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&bad_format.stderr),
+        "error: --format \"png\": expected svg, dot or json\n"
+    );
+    assert!(!out.join("hello").exists(), "built despite a bad --format");
+
+    let missing = out.join("no-such-charm");
+    let not_a_charm = run(&[missing.to_str().expect("utf-8 path")]);
+    assert_eq!(not_a_charm.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&not_a_charm.stderr),
+        format!(
+            "error: {}: neither a built charm (no compiled dispatch) nor a charm source (no \
+             layer.yaml)\n",
+            missing.display()
+        )
+    );
+}
