@@ -133,3 +133,102 @@ pub fn explain(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::describe::{Conditions, FlagSource, HandlerInfo};
+
+    fn handler(id: &str, phase: &str, conditions: Conditions) -> HandlerInfo {
+        HandlerInfo {
+            id: id.into(),
+            layer: "c".into(),
+            file: "src/lib.rs".into(),
+            line: 7,
+            phase: phase.into(),
+            conditions,
+            sets: vec![],
+            clears: vec![],
+            reads: vec![],
+            triggers: vec![],
+        }
+    }
+
+    fn strings(l: &[&str]) -> Vec<String> {
+        l.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn each_handler_runs_or_names_its_first_failing_condition() {
+        let desc = Description {
+            format: crate::describe::FORMAT.into(),
+            charm: "c".into(),
+            layers: vec![],
+            handlers: vec![
+                handler(
+                    "c::ready",
+                    "flags",
+                    Conditions {
+                        when_all: strings(&["a", "hook.install"]),
+                        ..Conditions::default()
+                    },
+                ),
+                handler(
+                    "c::missing",
+                    "flags",
+                    Conditions {
+                        when_all: strings(&["a", "b"]),
+                        ..Conditions::default()
+                    },
+                ),
+                handler(
+                    "c::excluded",
+                    "flags",
+                    Conditions {
+                        when_none: strings(&["a"]),
+                        ..Conditions::default()
+                    },
+                ),
+                handler(
+                    "c::on_start",
+                    "hooks",
+                    Conditions {
+                        hooks: strings(&["{start,stop}"]),
+                        ..Conditions::default()
+                    },
+                ),
+            ],
+            startups: vec![],
+            declared: vec![FlagSource {
+                layer: Some("layer_base".into()),
+                source: None,
+                flags: strings(&["hook.{hook}"]),
+            }],
+            automatic: vec![],
+        };
+        let charm = CharmHooks {
+            endpoints: vec![],
+            hooks: strings(&["install", "start", "stop"]).into_iter().collect(),
+        };
+        let flags: BTreeSet<String> = strings(&["a"]).into_iter().collect();
+        let got: Vec<(String, bool, String)> = explain(&desc, &charm, &flags, "install")
+            .into_iter()
+            .map(|v| (v.id, v.runs, v.reason))
+            .collect();
+        let want = [
+            ("c::ready", true, "its flag conditions hold"),
+            ("c::missing", false, "#[when(\"b\")]: b is not set"),
+            ("c::excluded", false, "#[when_not(\"a\")]: a is set"),
+            (
+                "c::on_start",
+                false,
+                "#[hook(\"{start,stop}\")]: the hook is install",
+            ),
+        ];
+        let want: Vec<(String, bool, String)> = want
+            .iter()
+            .map(|(i, r, m)| (i.to_string(), *r, m.to_string()))
+            .collect();
+        assert_eq!(got, want);
+    }
+}

@@ -259,6 +259,30 @@ pub fn lint(desc: &Description, charm: &CharmHooks) -> Vec<Finding> {
                 ),
             );
         }
+        for group in &c.when_any {
+            if group.iter().all(|f| c.when_none.contains(f)) {
+                push(
+                    Level::Error,
+                    format!(
+                        "handler {} can never run: every flag of its #[when_any] is excluded \
+                         (#[when_not])",
+                        at(h)
+                    ),
+                );
+            }
+        }
+        for group in &c.when_not_all {
+            if group.iter().all(|f| c.when_all.contains(f)) {
+                push(
+                    Level::Error,
+                    format!(
+                        "handler {} can never run: every flag of its #[when_not_all] is \
+                         required (#[when])",
+                        at(h)
+                    ),
+                );
+            }
+        }
         for pattern in &c.hooks {
             for hook in charm.expand_pattern(pattern) {
                 if !charm.hooks.contains(&hook) {
@@ -320,6 +344,111 @@ pub fn lint(desc: &Description, charm: &CharmHooks) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::describe::{Conditions, FlagSource};
+
+    fn handler(id: &str, conditions: Conditions, sets: &[&str]) -> HandlerInfo {
+        HandlerInfo {
+            id: id.into(),
+            layer: "charm".into(),
+            file: "src/lib.rs".into(),
+            line: 1,
+            phase: "flags".into(),
+            conditions,
+            sets: sets.iter().map(|s| s.to_string()).collect(),
+            clears: vec![],
+            reads: vec![],
+            triggers: vec![],
+        }
+    }
+
+    fn strings(l: &[&str]) -> Vec<String> {
+        l.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn messages(desc: &Description) -> Vec<String> {
+        lint(desc, &CharmHooks::default())
+            .into_iter()
+            .map(|f| f.to_string())
+            .collect()
+    }
+
+    fn description(handlers: Vec<HandlerInfo>) -> Description {
+        Description {
+            format: crate::describe::FORMAT.into(),
+            charm: "c".into(),
+            layers: vec![],
+            handlers,
+            startups: vec![],
+            declared: vec![FlagSource {
+                layer: Some("layer_apt".into()),
+                source: None,
+                flags: strings(&["apt.installed.{package}"]),
+            }],
+            automatic: vec![],
+        }
+    }
+
+    #[test]
+    fn flags_nothing_sets_are_errors_unless_a_pattern_or_another_any_flag_covers_them() {
+        let waits = |all: &[&str], any: &[&str]| Conditions {
+            when_all: strings(all),
+            when_any: if any.is_empty() {
+                vec![]
+            } else {
+                vec![strings(any)]
+            },
+            ..Conditions::default()
+        };
+        let desc = description(vec![
+            handler("c::a", Conditions::default(), &["c.ready"]),
+            handler("c::b", waits(&["c.redy", "apt.installed.x"], &[]), &[]),
+            handler("c::d", waits(&[], &["c.ready", "c.other"]), &[]),
+        ]);
+        assert_eq!(
+            messages(&desc),
+            [
+                "E: handler c::b (src/lib.rs:1) waits for flag \"c.redy\", which nothing sets \
+                 (no handler, trigger, layer or automatic flag), so it can never run; did you \
+                 mean \"c.ready\"?",
+                "E: handler c::d (src/lib.rs:1) waits (#[when_any]) for flag \"c.other\", which \
+                 nothing sets (no handler, trigger, layer or automatic flag)",
+            ]
+        );
+    }
+
+    #[test]
+    fn contradicting_conditions_are_errors_and_unread_flags_information() {
+        let desc = description(vec![
+            handler(
+                "c::a",
+                Conditions {
+                    when_any: vec![strings(&["c.x"])],
+                    when_none: strings(&["c.x"]),
+                    ..Conditions::default()
+                },
+                &["c.x", "c.unread"],
+            ),
+            handler(
+                "c::b",
+                Conditions {
+                    when_all: strings(&["c.x"]),
+                    when_not_all: vec![strings(&["c.x"])],
+                    ..Conditions::default()
+                },
+                &[],
+            ),
+        ]);
+        assert_eq!(
+            messages(&desc),
+            [
+                "E: handler c::a (src/lib.rs:1) can never run: every flag of its #[when_any] is \
+                 excluded (#[when_not])",
+                "E: handler c::b (src/lib.rs:1) can never run: every flag of its #[when_not_all] \
+                 is required (#[when])",
+                "I: flag \"c.unread\" is set by handler c::a but no handler reads it",
+            ]
+        );
+    }
 
     #[test]
     fn edit_distance_counts_insertions_deletions_and_substitutions() {
