@@ -172,6 +172,22 @@ fn item_1_another_command_sees_the_agent_executing_and_not_once_the_command_is_k
     std::fs::write(ctl.join("go"), "").unwrap();
     let table = m.ok_stdout(&["status"]);
     assert!(!table.contains("executing"), "{table}");
+    // The next command records the cut-short hook as failed, and it is retried like
+    // any failed hook (item 2): due after 5s of model time, then it runs to the end.
+    let next = m.ok(&["tick"]);
+    assert!(
+        stderr(&next)
+            .contains("kv/0: install hook failed; retry in 5s (automatically-retry-hooks)"),
+        "{}",
+        stderr(&next)
+    );
+    m.ok(&["tick", "--advance", "5s"]);
+    let doc: serde_json::Value =
+        serde_json::from_str(&m.ok_stdout(&["status", "--format", "json"])).unwrap();
+    assert_eq!(
+        doc["applications"]["kv"]["units"]["kv/0"]["workload-status"]["current"], "unknown",
+        "installed and started after the retry: {doc}"
+    );
 }
 
 #[test]

@@ -128,10 +128,16 @@ pub(crate) fn recover(paths: &Paths, model: &mut ModelState) -> anyhow::Result<V
         let hook = next_hook(model, unit_name)
             .filter(|h| name.is_empty() || h.name == name)
             .unwrap_or_else(|| Hook::plain(name));
-        if let Some(u) = model.units.get_mut(unit_name) {
-            if u.agent == Agent::Idle {
+        let failed_now = model.units.get_mut(unit_name).is_some_and(|u| {
+            let idle = u.agent == Agent::Idle;
+            if idle {
                 u.agent = Agent::Error { hook: hook.clone() };
             }
+            idle
+        });
+        if failed_now {
+            // Retried like any failed hook (`automatically-retry-hooks`).
+            crate::retry::record_failure(model, unit_name);
         }
         crate::logs::append(
             &paths.hook_log(),
