@@ -5,8 +5,9 @@
 //!   nothing sets: no handler, trigger, layer declaration or automatic flag. The closest
 //!   name that something does set is suggested (edit distance). Such a handler can never
 //!   run (for `#[when_any]`, when no flag of the group can be set).
-//! * **error**: a handler whose conditions contradict (one flag both required and
-//!   excluded).
+//! * **error**: a handler whose conditions contradict (a flag both required and
+//!   excluded, a `#[when_any]` whose every flag is excluded, a `#[when_not_all]` whose
+//!   every flag is required).
 //! * **error**: a `#[hook]` pattern naming a hook the charm does not have (`instal`, a
 //!   relation hook of an endpoint `metadata.yaml` lacks), with the closest hook name.
 //! * **info**: a flag a handler or trigger sets that no handler reads (in a condition or

@@ -42,7 +42,9 @@
 //!
 //! * The crate root: the handler attributes ([`when`], [`hook`], …), the flag functions
 //!   ([`set_flag`], [`clear_flag`], …), [`data_changed`], [`Scope`], [`unit_name`],
-//!   [`charm_dir`], [`main`] and the macros [`charm_main!`] and [`interface!`]; the
+//!   [`charm_dir`], [`main`] and the macros [`charm_main!`], [`interface!`] and
+//!   [`declare_flags!`] (flags a layer sets under computed names, for `reactive graph`
+//!   and the flag lint); the
 //!   hook tools' error [`ToolError`] and the string map [`Settings`].
 //! * [`status`], [`config`], [`leadership`], [`endpoint`], [`triggers`], [`secrets`]:
 //!   what handlers use.
