@@ -309,6 +309,6 @@ fn item_1_a_unit_leaving_shows_the_uniters_stop_status_while_its_stop_hook_runs(
     );
     std::fs::write(ctl.join("go-stop"), "")?;
     let model = runner.join().expect("the settling thread")?;
-    assert!(model.state().units.get("kv/1").is_none(), "removed");
+    assert!(!model.state().units.contains_key("kv/1"), "removed");
     Ok(())
 }
