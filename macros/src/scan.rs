@@ -52,9 +52,79 @@ const NOT_CALLS: &[&str] = &[
 ];
 
 pub fn body(tokens: TokenStream) -> Body {
+    let mut locals = Vec::new();
+    collect_locals(tokens.clone(), &mut locals);
     let mut out = Body::default();
     walk(tokens, &mut out);
+    // A constant declared or imported inside the body is out of scope where the
+    // registration is emitted: it is not recorded (naming it there would not compile).
+    let outside = |n: &Name| match n {
+        Name::Lit(_) => true,
+        Name::Const(path) => match path.clone().into_iter().next() {
+            Some(TokenTree::Ident(first)) => !locals.contains(&first.to_string()),
+            _ => false,
+        },
+    };
+    out.sets.retain(outside);
+    out.clears.retain(outside);
+    out.reads.retain(outside);
+    for call in &mut out.calls {
+        if call.arg.as_ref().is_some_and(|a| !outside(a)) {
+            call.arg = None;
+        }
+    }
+    for t in &mut out.triggers {
+        if t.when.as_ref().is_some_and(|w| !outside(w)) {
+            t.when = None;
+        }
+        t.sets.retain(outside);
+        t.clears.retain(outside);
+    }
     out
+}
+
+/// Names a body declares or imports for itself: `const X`, `static X`, `let X`, and
+/// every name in a `use …;`.
+fn collect_locals(tokens: TokenStream, out: &mut Vec<String>) {
+    let toks: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut i = 0;
+    while i < toks.len() {
+        match &toks[i] {
+            TokenTree::Ident(id)
+                if matches!(id.to_string().as_str(), "const" | "static" | "let") =>
+            {
+                let mut j = i + 1;
+                while let Some(TokenTree::Ident(next)) = toks.get(j) {
+                    let name = next.to_string();
+                    if name == "mut" || name == "ref" {
+                        j += 1;
+                        continue;
+                    }
+                    out.push(name);
+                    break;
+                }
+            }
+            TokenTree::Ident(id) if *id == "use" => {
+                let mut j = i + 1;
+                while j < toks.len() && !is_punct(&toks[j], ';') {
+                    collect_idents(toks[j].clone(), out);
+                    j += 1;
+                }
+                i = j;
+            }
+            TokenTree::Group(g) => collect_locals(g.stream(), out),
+            _ => {}
+        }
+        i += 1;
+    }
+}
+
+fn collect_idents(tok: TokenTree, out: &mut Vec<String>) {
+    match tok {
+        TokenTree::Ident(id) => out.push(id.to_string()),
+        TokenTree::Group(g) => g.stream().into_iter().for_each(|t| collect_idents(t, out)),
+        _ => {}
+    }
 }
 
 fn walk(tokens: TokenStream, out: &mut Body) {
@@ -312,5 +382,20 @@ mod tests {
         assert_eq!(b.triggers.len(), 1);
         assert_eq!(lits(&b.triggers[0].sets), ["u"]);
         assert!(matches!(&b.triggers[0].when, Some(Name::Lit(w)) if w == "t"));
+    }
+
+    #[test]
+    fn constants_declared_or_imported_in_the_body_are_not_recorded() {
+        let b = body(quote! {{
+            const LOCAL: &str = "x";
+            use crate::flags::IMPORTED;
+            use other::{self as o};
+            set_flag(LOCAL);
+            set_flag(IMPORTED);
+            clear_flag(o::GONE);
+            set_flag(OUTER);
+        }});
+        assert_eq!(lits(&b.sets), ["OUTER"]);
+        assert!(b.clears.is_empty());
     }
 }
