@@ -235,3 +235,89 @@ fn item_3_debug_log_tail_prints_records_while_a_hook_runs() {
     };
     assert!(status.success(), "{status:?}");
 }
+
+/// A Rust charm on this framework's runtime: each handler logs at INFO and DEBUG.
+const TALKER: &str = r#"
+use charms_reactive::prelude::*;
+
+#[when_not("talker.never")]
+fn talk() -> Result<()> {
+    tracing::info!("info from the charm");
+    tracing::debug!("debug from the charm");
+    Ok(())
+}
+"#;
+
+#[test]
+fn item_3_a_rust_charms_records_show_once_and_logging_config_turns_on_its_debug_output() {
+    let root = tmp!("cli-item-3-rust-charm");
+    let charm = root.join("talker");
+    let runtime = test_support::repo_root().join("framework/runtime");
+    for (file, text) in [
+        (
+            "metadata.yaml",
+            "name: talker\nsummary: Logs\ndescription: Logs at INFO and DEBUG.\nmaintainer: charms-reactive developers <dev@example.invalid>\n".to_string(),
+        ),
+        ("layer.yaml", "includes: []\n".to_string()),
+        (
+            "Cargo.toml",
+            format!(
+                "[package]\nname = \"charm-talker\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n\
+                 [dependencies]\nanyhow = \"1\"\ntracing = \"0.1\"\ncharms-reactive = {{ path = {:?} }}\n",
+                runtime.to_string_lossy()
+            ),
+        ),
+        ("src/lib.rs", TALKER.to_string()),
+    ] {
+        test_support::write_file(charm.join(file), &text);
+    }
+    let out = root.join("out");
+    test_support::run_ok(
+        std::process::Command::new(REACTIVE)
+            .arg("build")
+            .arg(&charm)
+            .arg("-o")
+            .arg(&out),
+    );
+    let m = CliModel::new(REACTIVE, root.join("model"));
+    m.ok(&["init"]);
+    m.ok(&["deploy", out.join("talker").to_str().expect("utf-8 path")]);
+
+    // Each record once, through juju-log at its level: not also as a WARNING stderr line.
+    let log = m.ok_stdout(&["debug-log", "--replay", "--include", "talker/0"]);
+    let install: Vec<&str> = log
+        .lines()
+        .filter(|l| l.ends_with(" info from the charm"))
+        .collect();
+    assert!(!install.is_empty(), "{log}");
+    assert!(
+        install
+            .iter()
+            .all(|l| l.contains(" INFO unit.talker/0.juju-log ")),
+        "{log}"
+    );
+    let hooks_run = log
+        .lines()
+        .filter(|l| l.contains(" juju.worker.uniter.operation ran "))
+        .count();
+    assert_eq!(install.len(), hooks_run, "one record per hook:\n{log}");
+    // The default logging-config keeps INFO: the charm was told so, and logged no DEBUG.
+    assert!(!log.contains("debug from the charm"), "{log}");
+
+    m.ok(&["model-config", "logging-config=<root>=INFO;unit=DEBUG"]);
+    m.ok(&["tick"]);
+    let debug = m.ok_stdout(&[
+        "debug-log",
+        "--replay",
+        "--include",
+        "talker/0",
+        "-n",
+        "1000",
+    ]);
+    let wanted = " DEBUG unit.talker/0.juju-log debug from the charm";
+    assert_eq!(
+        debug.lines().filter(|l| l.ends_with(wanted)).count(),
+        1,
+        "update-status logs its DEBUG record once:\n{debug}"
+    );
+}
