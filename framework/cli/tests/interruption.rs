@@ -280,6 +280,19 @@ fn run_case(
         "{}: a folder per unit, no other",
         case.name
     );
+    let tool_links: BTreeSet<String> = std::fs::read_dir(m.dir.join("tools"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with("unit-"))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        tool_links, expected_dirs,
+        "{}: agent tools links of live units only",
+        case.name
+    );
     if case.name == "relate" {
         let text = std::fs::read_to_string(&progress).unwrap_or_default();
         for line in [

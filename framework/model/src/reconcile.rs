@@ -81,6 +81,25 @@ pub(crate) fn collect_garbage(paths: &Paths, model: &ModelState) -> anyhow::Resu
             removed.push(format!("machine {name} (its create was interrupted)"));
         }
     }
+    // The agent tools links of units and machines that are gone (`unit-<app>-<n>`,
+    // `machine-<id>` in the tools folder).
+    let live_ids: BTreeSet<String> = model
+        .units
+        .keys()
+        .map(|u| format!("machine-{}", crate::juju_files::machine_id(model, u)))
+        .collect();
+    if let Ok(entries) = std::fs::read_dir(paths.tools_dir()) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let gone = (name.starts_with("unit-") && !live_dirs.contains(&name))
+                || (name.starts_with("machine-") && !live_ids.contains(&name));
+            if gone && entry.file_type().is_ok_and(|t| t.is_symlink()) {
+                let path = entry.path();
+                std::fs::remove_file(&path)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            }
+        }
+    }
     let units = paths.dir.join("units");
     let entries = match std::fs::read_dir(&units) {
         Ok(entries) => entries,
