@@ -282,3 +282,67 @@ pub fn to_dot(graph: &Graph, clusters: bool) -> String {
     out.push_str("}\n");
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::describe::{Conditions, HandlerInfo};
+
+    #[test]
+    fn dot_groups_handlers_by_layer_and_labels_them_with_id_file_and_line() {
+        let desc = Description {
+            format: crate::describe::FORMAT.into(),
+            charm: "c".into(),
+            layers: vec![],
+            handlers: vec![HandlerInfo {
+                id: "layer_x::h".into(),
+                layer: "layer_x".into(),
+                file: "/src/layers/x/src/lib.rs".into(),
+                line: 12,
+                phase: "flags".into(),
+                conditions: Conditions {
+                    when_all: vec!["a \"quoted\"".into()],
+                    when_none: vec!["b".into()],
+                    ..Conditions::default()
+                },
+                sets: vec!["c".into()],
+                clears: vec![],
+                reads: vec![],
+                triggers: vec![],
+            }],
+            startups: vec![],
+            declared: vec![],
+            automatic: vec![],
+        };
+        let g = graph(&desc);
+        let kinds: Vec<(&str, &str, &str)> = g
+            .edges
+            .iter()
+            .map(|e| (e.from.as_str(), e.to.as_str(), e.kind.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("flag:a \"quoted\"", "handler:layer_x::h", "enables"),
+                ("flag:b", "handler:layer_x::h", "disables"),
+                ("handler:layer_x::h", "flag:c", "sets"),
+            ]
+        );
+        let dot = to_dot(&g, true);
+        assert!(dot.contains("subgraph \"cluster_layer_x\" {"), "{dot}");
+        assert!(
+            dot.contains("label=\"layer_x::h\\nsrc/lib.rs:12\""),
+            "{dot}"
+        );
+        assert!(
+            dot.contains("\"flag:a \\\"quoted\\\"\" [shape=ellipse"),
+            "{dot}"
+        );
+        let flat = to_dot(&g, false);
+        assert!(!flat.contains("subgraph"), "{flat}");
+        assert!(
+            flat.contains("label=\"[layer_x]\\nlayer_x::h\\nsrc/lib.rs:12\""),
+            "{flat}"
+        );
+    }
+}
