@@ -6,7 +6,8 @@
 //! (charmhelpers' SQLite schema: table `kv`, keys `reactive.states.<flag>`), opened
 //! read-only; the handlers from the unit's charm (`dispatch --describe`). The evaluation
 //! is the composer's (`explain`): one pass, as the first iteration of the flag loop.
-//! Without `--hook` the hook is `update-status`, the one Juju runs on an idle unit.
+//! Without `--hook` the hook is the unit's next one as the model's resolver picks it
+//! (Juju's order), or `update-status`, the one Juju runs on an idle unit.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -15,6 +16,8 @@ use anyhow::Context as _;
 use charms_reactive_compose::describe::describe;
 use charms_reactive_compose::explain::explain;
 use charms_reactive_compose::flag_lint::CharmHooks;
+use charms_reactive_model::resolver::next_hook;
+use charms_reactive_model::ModelView;
 
 /// The key prefix of flags in the unit state.
 const FLAG_PREFIX: &str = "reactive.states.";
@@ -45,15 +48,29 @@ pub fn unit_flags(db: &Path) -> anyhow::Result<BTreeSet<String>> {
     Ok(flags)
 }
 
-/// Prints the explanation for the unit whose charm is in `charm_dir`.
-pub fn print(unit: &str, charm_dir: &Path, hook: &str) -> anyhow::Result<()> {
+/// `reactive model explain <unit> [--hook HOOK]`.
+pub fn run(model: &ModelView, unit: &str, hook: Option<String>) -> anyhow::Result<()> {
+    let charm_dir = &model.unit(unit)?.charm_dir;
+    let (hook, why) = match hook {
+        Some(hook) => (hook, "--hook"),
+        None => match next_hook(model.state(), unit) {
+            Some(next) => (next.name, "its next hook"),
+            None => ("update-status".to_string(), "the unit is idle"),
+        },
+    };
+    print(unit, charm_dir, &hook, why)
+}
+
+/// Prints the explanation for the unit whose charm is in `charm_dir`, for `hook`
+/// (chosen because of `why`).
+fn print(unit: &str, charm_dir: &Path, hook: &str, why: &str) -> anyhow::Result<()> {
     let charm = CharmHooks::load(charm_dir);
     if !charm.hooks.contains(hook) {
         anyhow::bail!("--hook {hook:?}: the charm of {unit} has no such hook");
     }
     let desc = describe(charm_dir)?;
     let flags = unit_flags(&charm_dir.join(".unit-state.db"))?;
-    println!("unit {unit}, hook {hook}");
+    println!("unit {unit}, hook {hook} ({why})");
     if flags.is_empty() {
         println!("flags: (none)");
     } else {

@@ -101,9 +101,10 @@ pub enum ReadCommand {
     Explain {
         /// The unit (`app/n`).
         unit: String,
-        /// The hook to explain [default: update-status, the hook an idle unit gets].
-        #[arg(long, value_name = "HOOK", default_value = "update-status")]
-        hook: String,
+        /// The hook to explain [default: the unit's next hook as the model would pick
+        /// it, or update-status, the hook an idle unit gets].
+        #[arg(long, value_name = "HOOK")]
+        hook: Option<String>,
     },
 }
 
@@ -308,9 +309,7 @@ fn read(model: &ModelView, cmd: ReadCommand) -> anyhow::Result<ExitCode> {
             print!("{}", by_id(&[shown], &format)?);
         }
         ReadCommand::DebugLog(args) => return crate::debug_log::run(model, args),
-        ReadCommand::Explain { unit, hook } => {
-            crate::explain::print(&unit, &model.unit(&unit)?.charm_dir, &hook)?
-        }
+        ReadCommand::Explain { unit, hook } => crate::explain::run(model, &unit, hook)?,
         ReadCommand::Ssh { unit, command } => {
             let code = model.ssh(&unit, &command)?;
             return Ok(ExitCode::from(code.clamp(0, 255) as u8));

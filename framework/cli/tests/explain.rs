@@ -39,7 +39,7 @@ fn item_4_explain_names_the_failing_condition_and_item_6_the_log_says_why_a_hand
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(
         lines.first(),
-        Some(&"unit hello/0, hook update-status"),
+        Some(&"unit hello/0, hook update-status (the unit is idle)"),
         "{out}"
     );
     let flags = lines
@@ -64,6 +64,12 @@ fn item_4_explain_names_the_failing_condition_and_item_6_the_log_says_why_a_hand
                     ": #[when(\"endpoint.peers.joined\")]: endpoint.peers.joined is not set"
                 )),
         "{out}"
+    );
+    // --hook names the hook.
+    let stop = m.ok_stdout(&["explain", "hello/0", "--hook", "stop"]);
+    assert!(
+        stop.starts_with("unit hello/0, hook stop (--hook)\n"),
+        "{stop}"
     );
     // An unknown hook is refused, naming it.
     let bad = m.run(&["explain", "hello/0", "--hook", "instal"]);
