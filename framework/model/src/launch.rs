@@ -188,7 +188,7 @@ fn executable(charm_dir: &Path, fallback: &str) -> Result<Option<PathBuf>, Launc
     let dispatch = charm_dir.join("dispatch");
     if std::fs::symlink_metadata(&dispatch).is_ok() {
         return if executable(&dispatch) {
-            Ok(Some(dispatch))
+            kernel_can_run(&dispatch).map(|()| Some(dispatch))
         } else {
             Err(LaunchError::NotExecutable {
                 program: "dispatch".into(),
@@ -198,7 +198,7 @@ fn executable(charm_dir: &Path, fallback: &str) -> Result<Option<PathBuf>, Launc
     let legacy = charm_dir.join(fallback);
     if std::fs::symlink_metadata(&legacy).is_ok() {
         return if executable(&legacy) {
-            Ok(Some(legacy))
+            kernel_can_run(&legacy).map(|()| Some(legacy))
         } else {
             Err(LaunchError::NotExecutable {
                 program: fallback.to_string(),
@@ -206,6 +206,23 @@ fn executable(charm_dir: &Path, fallback: &str) -> Result<Option<PathBuf>, Launc
         };
     }
     Ok(None)
+}
+
+/// Refuses a file the kernel cannot run (neither a `#!` script nor an ELF program) with
+/// the kernel's error, as Juju's uniter fails such a hook (`exec format error`): the
+/// C library's execvp, which starts hooks here, would otherwise hand the file to
+/// `/bin/sh`. A file that cannot be read is left to the start itself to report.
+fn kernel_can_run(exe: &Path) -> Result<(), LaunchError> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(4);
+    let read = std::fs::File::open(exe).and_then(|f| f.take(4).read_to_end(&mut head));
+    if read.is_err() || head.starts_with(b"#!") || head == b"\x7fELF" {
+        return Ok(());
+    }
+    Err(LaunchError::Spawn {
+        exe: exe.to_path_buf(),
+        source: std::io::Error::from_raw_os_error(libc::ENOEXEC),
+    })
 }
 
 /// The environment every hook and action gets, built from scratch as Juju's uniter

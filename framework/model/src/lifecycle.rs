@@ -106,11 +106,17 @@ impl Prepared {
             mut ctx,
             launch,
         } = self;
-        let handler = match &launch {
-            Ok(Some(l)) if l.exe().file_name().is_some_and(|n| n == "dispatch") => {
+        // As Juju names them; a file found but not startable keeps its handler.
+        let handler_of = |exe: &std::path::Path| {
+            if exe.file_name().is_some_and(|n| n == "dispatch") {
                 "hook dispatching script: dispatch"
+            } else {
+                "explicit, bespoke hook script"
             }
-            Ok(Some(_)) => "explicit, bespoke hook script",
+        };
+        let handler = match &launch {
+            Ok(Some(l)) => handler_of(l.exe()),
+            Err(LaunchError::Spawn { exe, .. }) => handler_of(exe),
             _ => "unknown/invalid hook handler",
         };
         let exit = match launch {
