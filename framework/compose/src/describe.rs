@@ -107,6 +107,12 @@ pub struct StartupInfo {
     pub file: String,
     /// The line.
     pub line: u32,
+    /// Flags its body sets.
+    #[serde(default)]
+    pub sets: Vec<String>,
+    /// Flags its body clears.
+    #[serde(default)]
+    pub clears: Vec<String>,
     /// Triggers it registers.
     #[serde(default)]
     pub triggers: Vec<TriggerInfo>,

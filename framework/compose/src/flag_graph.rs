@@ -29,9 +29,9 @@ pub struct Graph {
 /// A handler or a flag.
 #[derive(Debug, Clone, Serialize)]
 pub struct Node {
-    /// `handler:<id>` or `flag:<name>`.
+    /// `handler:<id>`, `startup:<id>` or `flag:<name>`.
     pub id: String,
-    /// `handler` or `flag`.
+    /// `handler`, `startup` (a `#[startup]` function that sets or clears flags) or `flag`.
     pub kind: String,
     /// The handler id or the flag name.
     pub name: String,
@@ -108,6 +108,29 @@ pub fn graph(desc: &Description) -> Graph {
         }
     }
     for s in &desc.startups {
+        // A startup function that sets or clears flags is a node like a handler.
+        if !s.sets.is_empty() || !s.clears.is_empty() {
+            let sid = format!("startup:{}", s.id);
+            nodes.push(Node {
+                id: sid.clone(),
+                kind: "startup".into(),
+                name: s.id.clone(),
+                layer: Some(s.layer.clone()),
+                file: Some(s.file.clone()),
+                line: Some(s.line),
+                automatic: None,
+            });
+            for (list, kind) in [(&s.sets, "sets"), (&s.clears, "clears")] {
+                for f in list {
+                    flags.insert(f.clone());
+                    edges.insert(Edge {
+                        from: sid.clone(),
+                        to: flag_id(f),
+                        kind: kind.into(),
+                    });
+                }
+            }
+        }
         for t in &s.triggers {
             trigger_edges(t, &mut flags, &mut edges);
         }
@@ -193,10 +216,15 @@ fn short_file(file: &str) -> &str {
     &file[cut + 1..]
 }
 
-/// A handler's label: its id, file and line.
+/// A handler's (or startup function's) label: its id, file and line.
 pub fn handler_label(node: &Node) -> String {
+    let startup = if node.kind == "startup" {
+        "#[startup] "
+    } else {
+        ""
+    };
     format!(
-        "{}\n{}:{}",
+        "{startup}{}\n{}:{}",
         node.name,
         short_file(node.file.as_deref().unwrap_or("")),
         node.line.unwrap_or(0)
@@ -217,7 +245,8 @@ pub fn to_dot(graph: &Graph, clusters: bool) -> String {
     let _ = writeln!(out, "digraph {} {{", quoted(&graph.charm));
     let _ = writeln!(out, "  rankdir=LR;");
     let mut layers: Vec<&str> = Vec::new();
-    for n in graph.nodes.iter().filter(|n| n.kind == "handler") {
+    let is_code = |n: &&Node| n.kind == "handler" || n.kind == "startup";
+    for n in graph.nodes.iter().filter(is_code) {
         let layer = n.layer.as_deref().unwrap_or("");
         if !layers.contains(&layer) {
             layers.push(layer);
@@ -228,7 +257,7 @@ pub fn to_dot(graph: &Graph, clusters: bool) -> String {
         let handlers = graph
             .nodes
             .iter()
-            .filter(|n| n.kind == "handler" && n.layer.as_deref() == Some(layer));
+            .filter(|n| is_code(n) && n.layer.as_deref() == Some(layer));
         if clusters {
             let _ = writeln!(out, "  subgraph {} {{", quoted(&format!("cluster_{layer}")));
             let _ = writeln!(out, "    label={};", quoted(layer));

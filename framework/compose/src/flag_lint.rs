@@ -179,6 +179,7 @@ pub fn flag_sources(desc: &Description) -> BTreeSet<String> {
         }
     }
     for s in &desc.startups {
+        out.extend(s.sets.iter().cloned());
         for t in &s.triggers {
             out.extend(t.sets.iter().cloned());
         }
@@ -415,6 +416,33 @@ mod tests {
                  nothing sets (no handler, trigger, layer or automatic flag)",
             ]
         );
+    }
+
+    #[test]
+    fn flags_set_by_startup_functions_and_triggers_count_as_set() {
+        let mut desc = description(vec![handler(
+            "c::a",
+            Conditions {
+                when_all: strings(&["c.started", "c.triggered"]),
+                ..Conditions::default()
+            },
+            &[],
+        )]);
+        desc.startups.push(crate::describe::StartupInfo {
+            id: "c::start".into(),
+            layer: "c".into(),
+            file: "src/lib.rs".into(),
+            line: 2,
+            sets: strings(&["c.started"]),
+            clears: vec![],
+            triggers: vec![crate::describe::TriggerInfo {
+                when: Some("c.started".into()),
+                when_not: None,
+                sets: strings(&["c.triggered"]),
+                clears: vec![],
+            }],
+        });
+        assert!(messages(&desc).is_empty(), "{:?}", messages(&desc));
     }
 
     #[test]
