@@ -1,8 +1,8 @@
 //! `reactive graph`: a charm's handlers and flags as a graph, from its description
 //! ([`crate::describe`]).
 //!
-//! Nodes are handlers (labelled with their id, file and line, grouped by layer) and the
-//! flags they name. Edges: a handler → each flag it sets (`sets`) or clears (`clears`); a
+//! Nodes are handlers (labelled with their id, file and line, grouped by layer), the
+//! `#[startup]` functions that set or clear flags, and the flags they name. Edges: a handler → each flag it sets (`sets`) or clears (`clears`); a
 //! flag → each handler it enables (`enables`: `#[when]`, `#[when_any]`) or disables
 //! (`disables`: `#[when_not]`, `#[when_not_all]`); a trigger's flag → the flags it sets
 //! or clears (`trigger-sets`, `trigger-clears`). Flags no handler names (most automatic
