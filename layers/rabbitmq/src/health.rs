@@ -74,14 +74,28 @@ pub fn from_node() -> anyhow::Result<Option<Status>> {
         Ok(status) => status,
         Err(_) => {
             let state = workload().service_state(SERVICE);
+            let not_running = "RabbitMQ is not running: the service manager is";
             return Ok(Some(match state.as_str() {
-                "active" => st(WorkloadStatus::Waiting, "RabbitMQ is starting: the node does not answer yet"),
-                "activating" | "reloading" => st(WorkloadStatus::Waiting, 
-                    "RabbitMQ is not running: the service manager is restarting it",
+                "active" => st(
+                    WorkloadStatus::Waiting,
+                    "RabbitMQ is starting: the node does not answer yet",
                 ),
-                _ => st(WorkloadStatus::Blocked, &format!(
-                    "RabbitMQ is not running ({SERVICE} is {state}): run `systemctl start {SERVICE}` on the unit, see `journalctl -u {SERVICE}`"
-                )),
+                "activating" | "reloading" => st(
+                    WorkloadStatus::Waiting,
+                    &format!("{not_running} restarting it"),
+                ),
+                // After a crash systemd runs ExecStop= before Restart= applies: a passing
+                // state either way; the next check tells.
+                "deactivating" => st(
+                    WorkloadStatus::Waiting,
+                    &format!("{not_running} stopping it (and restarts it if it failed)"),
+                ),
+                _ => st(
+                    WorkloadStatus::Blocked,
+                    &format!(
+                        "RabbitMQ is not running ({SERVICE} is {state}): run `systemctl start {SERVICE}` on the unit, see `journalctl -u {SERVICE}`"
+                    ),
+                ),
             }));
         }
     };

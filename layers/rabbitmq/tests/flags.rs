@@ -676,6 +676,16 @@ fn update_status_waiting_while_the_service_manager_restarts_the_node() {
 }
 
 #[test]
+fn update_status_waiting_while_the_service_manager_stops_what_is_left_of_a_crashed_node() {
+    let state = update_status(None, "deactivating");
+    assert_eq!(state.unit_status.status, "waiting");
+    assert_eq!(
+        state.unit_status.message,
+        "RabbitMQ is not running: the service manager is stopping it (and restarts it if it failed)"
+    );
+}
+
+#[test]
 fn update_status_blocked_with_the_command_to_run_when_the_service_failed() {
     let state = update_status(None, "failed");
     assert_eq!(state.unit_status.status, "blocked");
