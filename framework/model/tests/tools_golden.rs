@@ -152,6 +152,7 @@ fn sample(v: V) -> HookContextData {
         secrets: secrets(matches!(v, Leader)),
         immediate: vec![],
         transactional: vec![],
+        cpu: None,
     };
     ctx.relations.insert(
         0,
