@@ -86,7 +86,7 @@ pub fn provision(request: &AccessRequest) -> anyhow::Result<String> {
         ctl::ctl(&["add_user", user], Some(&password))?;
     }
     let vhosts = names(&ctl::ctl(&["list_vhosts", "--formatter", "json"], None)?);
-    if !vhosts.iter().any(|v| *v == request.vhost) {
+    if !vhosts.contains(&request.vhost) {
         ctl::ctl(&["add_vhost", &request.vhost], None)?;
     }
     ctl::ctl(
