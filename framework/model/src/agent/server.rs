@@ -27,7 +27,7 @@ pub struct ToolServer {
 /// The debug log of one hook or action and the name Juju logs its output under.
 struct HookLog {
     log: DebugLog,
-    /// `hooks/<name>` or `actions/<name>`: the output's module is `unit.<unit>.<name>`.
+    /// The hook's or action's name: the output's module is `unit.<unit>.<name>`.
     name: String,
 }
 
