@@ -705,3 +705,121 @@ fn update_status_clears_rabbitmq_clustered_when_the_node_lost_the_leaders_cluste
     assert!(!has(&state, "rabbitmq.clustered"));
     assert_eq!(state.unit_status.status, "waiting");
 }
+
+/// A clustered unit of a 3-node cluster with peers /0 and /2 (their hostnames known),
+/// `leader` or not; the cluster as its node sees it: `running` of the three.
+fn clustered(n: u32, leader: bool, running: &[&str]) -> (Rc<Fake>, State) {
+    let fake = Fake::new(&format!("rabbitmq-server-{n}"));
+    let all = [
+        "rabbitmq-server-0",
+        "rabbitmq-server-1",
+        "rabbitmq-server-2",
+    ];
+    *fake.cluster.borrow_mut() = Some(cluster_json(&all, running));
+    let others: Vec<(String, String)> = (0..3)
+        .filter(|i| *i != n)
+        .map(|i| {
+            (
+                format!("rabbitmq-server/{i}"),
+                format!("rabbitmq-server-{i}"),
+            )
+        })
+        .collect();
+    let mut rel = Relation::new("cluster", 1, "rabbitmq-server");
+    for (u, h) in &others {
+        rel = rel.unit(u, [("hostname", h.as_str())]);
+    }
+    let mut state = unit(n)
+        .with_leader(leader)
+        .with_flags([
+            "rabbitmq.installed",
+            "cookie.synced",
+            "cluster.peers.sufficient",
+            "rabbitmq.clustered",
+            "rabbitmq.hostname.published",
+        ])
+        .with_relation(rel);
+    state
+        .leader_settings
+        .insert("leader-hostname".into(), "rabbitmq-server-0".into());
+    (fake, state)
+}
+
+fn departed(fake: &Rc<Fake>, state: &State, remote: &str) -> charms_reactive::testing::Outcome {
+    let workload: Rc<dyn Workload> = fake.clone();
+    with_workload(workload, || {
+        harness().run_relation(
+            "cluster-relation-departed",
+            "cluster:1",
+            Some(remote),
+            state,
+        )
+    })
+    .unwrap_or_else(|f| panic!("cluster-relation-departed failed: {f:?}"))
+}
+
+#[test]
+fn rabbitmq_left_the_leader_forgets_a_departed_unit_whose_node_is_down() {
+    let every = [
+        "rabbitmq-server-0",
+        "rabbitmq-server-1",
+        "rabbitmq-server-2",
+    ];
+    let (fake, state) = clustered(0, true, &every);
+    // Learn the peers' hostnames first (a peer's data changed).
+    let state = harness_relation(&fake, &state, "rabbitmq-server/2").state;
+    *fake.cluster.borrow_mut() = Some(cluster_json(
+        &every,
+        &["rabbitmq-server-0", "rabbitmq-server-1"],
+    ));
+    departed(&fake, &state, "rabbitmq-server/2");
+    assert!(fake
+        .ctl_verbs()
+        .contains(&"forget_cluster_node rabbit@rabbitmq-server-2".to_string()));
+    // Its own node and the other peer's are never forgotten.
+    assert_eq!(
+        fake.ctl_verbs()
+            .iter()
+            .filter(|v| v.starts_with("forget_cluster_node"))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn rabbitmq_left_the_leader_leaves_a_departed_node_still_running_to_leave_by_itself() {
+    let every = [
+        "rabbitmq-server-0",
+        "rabbitmq-server-1",
+        "rabbitmq-server-2",
+    ];
+    let (fake, state) = clustered(0, true, &every);
+    let state = harness_relation(&fake, &state, "rabbitmq-server/2").state;
+    departed(&fake, &state, "rabbitmq-server/2");
+    assert!(!fake
+        .ctl_verbs()
+        .iter()
+        .any(|v| v.starts_with("forget_cluster_node")));
+}
+
+#[test]
+fn rabbitmq_left_a_unit_being_removed_resets_its_node_in_its_stop_hook_once() {
+    let every = [
+        "rabbitmq-server-0",
+        "rabbitmq-server-1",
+        "rabbitmq-server-2",
+    ];
+    let (fake, state) = clustered(1, false, &every);
+    let out = run(&fake, "stop", &state);
+    assert!(has(&out.state, "rabbitmq.left"));
+    assert!(!has(&out.state, "rabbitmq.clustered"));
+    let verbs = fake.ctl_verbs();
+    let reset = verbs.iter().position(|v| v == "reset").expect("reset");
+    assert_eq!(verbs[reset - 1], "stop_app");
+    assert_eq!(verbs[reset + 1], "start_app");
+    assert_eq!(fake.seen.borrow().services, ["stop rabbitmq-server"]);
+    // Once: a later hook of the dying unit resets nothing again.
+    let n = fake.ctl_verbs().len();
+    run(&fake, "stop", &out.state);
+    assert!(!fake.ctl_verbs()[n..].iter().any(|v| v == "reset"));
+}
