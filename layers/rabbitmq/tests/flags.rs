@@ -106,6 +106,9 @@ impl Workload for Fake {
                 },
             },
             Some("list_users") | Some("list_vhosts") => ok("[]"),
+            Some("list_queues") => {
+                ok(r#"[{"name":"idle","messages":0},{"name":"busy","messages":5}]"#)
+            }
             Some("join_cluster") => {
                 // Joined: this node now runs in the leader's cluster.
                 let leader = argv[2].trim_start_matches("rabbit@").to_string();
@@ -164,9 +167,30 @@ impl Workload for Fake {
     }
 }
 
+/// The charm's actions, as charms/rabbitmq-server wires them.
+mod charm {
+    use charms_reactive::prelude::*;
+
+    #[action("cluster-status")]
+    fn cluster_status() -> Result<()> {
+        layer_rabbitmq::actions::cluster_status()
+    }
+
+    #[action("check-queues")]
+    fn check_queues() -> Result<()> {
+        layer_rabbitmq::actions::check_queues()
+    }
+
+    #[action("forget-cluster-node")]
+    fn forget_cluster_node() -> Result<()> {
+        layer_rabbitmq::actions::forget_cluster_node()
+    }
+}
+
 fn harness() -> Harness {
     Harness::new()
         .only([
+            "flags::charm::",
             "layer_base::",
             "layer_leadership::",
             "layer_coordinator::",
@@ -181,6 +205,7 @@ fn harness() -> Harness {
             "interface_rabbitmq_cluster",
             "interface_amqp",
             "layer_rabbitmq",
+            "flags",
         ])
         .metadata(&meta())
         .unwrap()
@@ -822,4 +847,69 @@ fn rabbitmq_left_a_unit_being_removed_resets_its_node_in_its_stop_hook_once() {
     let n = fake.ctl_verbs().len();
     run(&fake, "stop", &out.state);
     assert!(!fake.ctl_verbs()[n..].iter().any(|v| v == "reset"));
+}
+
+fn action(
+    fake: &Rc<Fake>,
+    name: &str,
+    params: serde_json::Value,
+) -> charms_reactive::testing::Outcome {
+    let workload: Rc<dyn Workload> = fake.clone();
+    let state = ready_follower().with_flags(["rabbitmq.clustered"]);
+    with_workload(workload, || harness().run_action(name, params, &state))
+        .unwrap_or_else(|f| panic!("{name} failed: {f:?}"))
+}
+
+#[test]
+fn action_cluster_status_gives_the_json_and_the_running_nodes() {
+    let fake = Fake::new("rabbitmq-server-1");
+    let out = action(&fake, "cluster-status", serde_json::json!({}));
+    let results = &out.record.action_results;
+    assert_eq!(
+        results.get("running-nodes").map(String::as_str),
+        Some("rabbit@rabbitmq-server-1")
+    );
+    assert!(results["output"].contains("running_nodes"));
+}
+
+#[test]
+fn action_check_queues_lists_the_queues_over_the_depth() {
+    let fake = Fake::new("rabbitmq-server-1");
+    let out = action(
+        &fake,
+        "check-queues",
+        serde_json::json!({"queue-depth": 1, "vhost": "/"}),
+    );
+    assert_eq!(
+        out.record.action_results.get("queues").map(String::as_str),
+        Some(r#"{"busy":5}"#)
+    );
+    assert!(fake
+        .ctl_verbs()
+        .contains(&"list_queues -p / name messages --formatter json".to_string()));
+}
+
+#[test]
+fn action_forget_cluster_node_refuses_what_is_not_a_node_name_and_runs_nothing() {
+    let fake = Fake::new("rabbitmq-server-1");
+    let out = action(
+        &fake,
+        "forget-cluster-node",
+        serde_json::json!({"node": "--force"}),
+    );
+    assert_eq!(
+        out.record.action_failure.as_deref(),
+        Some("node \"--force\" is not a node name (rabbit@<hostname>)")
+    );
+    assert!(fake.ctl_verbs().is_empty());
+    let out = action(
+        &fake,
+        "forget-cluster-node",
+        serde_json::json!({"node": "rabbit@rabbitmq-server-9"}),
+    );
+    assert_eq!(out.record.action_failure, None);
+    assert_eq!(
+        fake.ctl_verbs(),
+        ["forget_cluster_node rabbit@rabbitmq-server-9"]
+    );
 }
