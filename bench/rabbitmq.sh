@@ -118,6 +118,8 @@ charm_run() {
     # what it waited for: hook tools, rabbitmqctl, systemctl; not the daemons, nor the
     # package installs the apt shim hands to the machine's init).
     cpu+=("$(awk '{ split($4, u, "="); split($5, s, "="); t += u[2] + s[2] } END { printf "%.2f", t }' "$model/hook-usage.log")")
+    # The last run's records, for a closer look at where the time went.
+    cp "$model/hooks.log" "$model/hook-usage.log" "$model/debug.log" "$work/" 2>/dev/null || true
     m destroy >/dev/null
     model=""
 }
