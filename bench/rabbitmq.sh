@@ -7,8 +7,8 @@
 #
 # Usage: sudo bash bench/rabbitmq.sh [--runs N]        (default 3 runs per side)
 #
-# Needs root (machines). Takes the machines lock (/tmp/reactive-machines.lock) for the
-# whole run, so it never shares the host's namespaces with a machines test.
+# Needs root (machines). Builds, then takes the machines lock (/tmp/reactive-machines.lock)
+# for the measurements, so they never share the host with a machines test.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 runs=3
@@ -23,26 +23,26 @@ if [ "$(id -u)" != 0 ]; then
     echo "bench/rabbitmq.sh: machines need root" >&2
     exit 1
 fi
-if [ -z "${RABBITMQ_BENCH_LOCKED:-}" ]; then
-    RABBITMQ_BENCH_LOCKED=1 exec flock -o /tmp/reactive-machines.lock bash "$0" --runs "$runs"
-fi
-
 target="${CARGO_TARGET_DIR:-$repo/target}"
 work="$target/bench/rabbitmq"
 export REACTIVE_APT_CACHE="${REACTIVE_APT_CACHE:-$target/apt-cache}"
-
-echo "== building reactive (release) and the charms"
-cargo build --release -q -p charms-reactive-cli -p charms-reactive-model -p charms-reactive-machines \
-    --manifest-path "$repo/Cargo.toml"
 reactive="$target/release/reactive"
-rm -rf "$work"
-mkdir -p "$work"
-build() {
-    REACTIVE_TARGET_DIR="$target/reactive-build" "$reactive" build -o "$work/build" "$repo/charms/$1" \
-        >"$work/build-$1.log" 2>&1 || { cat "$work/build-$1.log" >&2; exit 1; }
-}
-build rabbitmq-server
-build hello
+
+# Build first, then take the machines lock (so no one waits on the compiler) and run the
+# rest again under it.
+if [ -z "${RABBITMQ_BENCH_LOCKED:-}" ]; then
+    echo "== building reactive (release) and the charms"
+    cargo build --release -q -p charms-reactive-cli -p charms-reactive-model -p charms-reactive-machines \
+        --manifest-path "$repo/Cargo.toml"
+    rm -rf "$work"
+    mkdir -p "$work"
+    for charm in rabbitmq-server hello; do
+        REACTIVE_TARGET_DIR="$target/reactive-build" "$reactive" build -o "$work/build" "$repo/charms/$charm" \
+            >"$work/build-$charm.log" 2>&1 || { cat "$work/build-$charm.log" >&2; exit 1; }
+    done
+    echo "== waiting for the machines lock (/tmp/reactive-machines.lock)"
+    RABBITMQ_BENCH_LOCKED=1 exec flock -o /tmp/reactive-machines.lock bash "$0" --runs "$runs"
+fi
 
 model=""
 m() { "$reactive" model --model "$model" "$@"; }
