@@ -3,7 +3,8 @@
 //! visibly done (its first machine's folder appearing, or the k-th hook started); then
 //! `status` reads, the next commands complete the deploy (the units end as an
 //! uninterrupted deploy leaves them), and after `destroy` no process, namespace, mount or
-//! link of the model remains. Needs root (skipped otherwise); run it under
+//! link of the model remains. And SIGTERM during a hook in a machine ends the processes
+//! it started there. Needs root (skipped otherwise); run it under
 //! `flock /tmp/reactive-machines.lock`, as every test that makes machines.
 
 mod interruption_common;
@@ -239,4 +240,72 @@ fn item_5_kill_test_sigkill_during_a_machines_deploy_is_completed_and_destroy_le
         let got = deploy(&tmp!(format!("cli-kill-machines-{seed}")), Some(moment));
         assert_eq!(got, expected, "killed at moment {moment} (seed {seed})");
     }
+}
+
+/// The first `install` starts a child and waits for it (ten minutes of work), after
+/// touching `<unit dir>/started`; PIDs inside a machine are its own, so the test finds
+/// the child on the host by its command line among the model's processes.
+const LONG_INSTALL: &str = r#"#!/bin/sh
+d="$CHARM_DIR/.."
+case "$JUJU_HOOK_NAME" in
+install)
+  if [ ! -e "$d/installed-once" ]; then
+    touch "$d/installed-once"
+    sleep 600 &
+    touch "$d/started"
+    wait
+  fi ;;
+start) status-set active ready ;;
+esac
+exit 0
+"#;
+
+/// Host PIDs of the machine's processes running `sleep 600`.
+fn sleepers(dir: &Path) -> Vec<u32> {
+    model_processes(dir)
+        .into_iter()
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| c.starts_with(b"sleep\x00600"))
+        })
+        .collect()
+}
+
+#[test]
+fn item_5_sigterm_during_a_hook_in_a_machine_ends_its_processes_in_the_machine() {
+    if !test_support::is_root() {
+        eprintln!("skipped: machines need root");
+        return;
+    }
+    let root = tmp!("cli-interrupt-machines-TERM");
+    let charm = test_support::charm::write_charm(
+        &root,
+        "long",
+        "name: long\nsummary: s\ndescription: d\n",
+        LONG_INSTALL,
+    );
+    let m = CliModel::new(REACTIVE, root.join("model"));
+    m.ok(&["init", "--provider", "machines"]);
+    let child = start(&m, &["deploy", &charm.to_string_lossy()]);
+    let started = m.dir.join("units/unit-long-0/started");
+    poll("the install hook to start its child", || {
+        started.exists().then_some(())
+    });
+    let running = sleepers(&m.dir);
+    assert_eq!(running.len(), 1, "the hook's child runs in the machine");
+    signal(&child, "TERM");
+    let (code, err) = finish(child);
+    assert_eq!(code, Some(143), "{err}");
+    poll("the hook's child to end", || {
+        running.iter().all(|p| !alive(*p)).then_some(())
+    });
+    let status = m.ok_stdout(&["status"]);
+    assert!(status.contains("hook failed: \"install\""), "{status}");
+    m.ok(&["resolve", "long/0"]);
+    assert_eq!(
+        unit_states(&m),
+        vec![("long/0".into(), "active".into(), "ready".into(), true)]
+    );
+    m.ok(&["destroy"]);
+    assert!(!m.dir.exists());
 }
