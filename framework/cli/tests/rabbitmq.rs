@@ -2,7 +2,8 @@
 //! with machines: Debian's real rabbitmq-server package installed through the apt shim,
 //! real Erlang nodes under the machines' service manager, real `rabbitmqctl`. One model
 //! lives through the whole scenario (a cluster forms, grows, shrinks, loses a node's VM,
-//! restarts for a config change, loses its leader) to keep the time down; a second test
+//! restarts for a config change, loses its leader, serves the amqp-client charm, whose
+//! `send` action round-trips a message) to keep the time down; a second test
 //! deploys with three seeds and compares the clusters they form. Needs root (skipped
 //! otherwise); run under `flock /tmp/reactive-machines.lock`. The model's commands run
 //! hooks until it settles: nothing here sleeps; where a daemon must come back, the test
@@ -419,6 +420,32 @@ fn a_cluster_forms_grows_shrinks_loses_a_node_vm_restarts_one_unit_at_a_time_and
         "the server units answered different passwords"
     );
 
+    // The client connects to the whole cluster and its `send` action round-trips a
+    // message through one of the nodes (amqp-client's own acceptance, on this model
+    // rather than a second one).
+    let status: Value =
+        serde_json::from_str(&m.m.ok_stdout(&["status", "--format", "json"])).expect("status json");
+    let client_status = &status["applications"][CLIENT]["units"][format!("{CLIENT}/0")];
+    assert_eq!(
+        client_status["workload-status"]["current"], "active",
+        "{client_status}"
+    );
+    assert_eq!(
+        client_status["workload-status"]["message"], "Connected to 3-node cluster",
+        "{client_status}"
+    );
+    let text = format!("hello from the test in {}", std::process::id());
+    let send = stdout(&m.m.ok(&[
+        "run",
+        &format!("{CLIENT}/0"),
+        "send",
+        &format!("text={text}"),
+    ]));
+    let sent: serde_yaml::Value = serde_yaml::from_str(&send).expect("action yaml");
+    assert_eq!(sent["status"], "completed", "{send}");
+    assert!(send.contains(&text), "{send}");
+    assert!(send.contains("rabbitmq-server-"), "{send}");
+
     // add-unit: the 4th node joins.
     m.ok(&["add-unit", APP]);
     assert_eq!(m.units().len(), 4);
@@ -576,10 +603,16 @@ fn a_cluster_forms_grows_shrinks_loses_a_node_vm_restarts_one_unit_at_a_time_and
         secrets.len() >= 2,
         "the cookie and a password are in the secret store"
     );
-    let debug = stdout(&m.m.ok(&["debug-log"]));
+    let debug = stdout(&m.m.ok(&["debug-log", "--replay", "--no-tail"]));
     let mut haystacks = searchable_files(&m.m.dir);
     haystacks.push(("debug-log".into(), debug.into_bytes()));
     haystacks.push(("action output".into(), action.into_bytes()));
+    haystacks.push(("send's output".into(), send.into_bytes()));
+    haystacks.push(("status".into(), m.m.ok_stdout(&["status"]).into_bytes()));
+    haystacks.push((
+        "status json".into(),
+        m.m.ok_stdout(&["status", "--format", "json"]).into_bytes(),
+    ));
     for (i, secret) in secrets.iter().enumerate() {
         for (path, bytes) in &haystacks {
             let found = bytes.windows(secret.len()).any(|w| w == secret.as_bytes());
