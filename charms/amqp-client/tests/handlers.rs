@@ -1,6 +1,6 @@
 //! The amqp-client charm's handlers in the harness: what it asks for, the statuses on the
 //! way to a connection, a server it cannot reach, and the `send` action's refusals. The
-//! round trip through a real RabbitMQ cluster is in framework/cli/tests/amqp_client.rs.
+//! round trip through a real RabbitMQ cluster is in framework/cli/tests/rabbitmq.rs.
 
 use charms_reactive::testing::{Harness, Outcome, Relation, State};
 // Name the crates, or the linker drops their handlers from this test binary.
