@@ -38,6 +38,26 @@ macro_rules! tmp {
     };
 }
 
+/// `target_dir!()`: the calling test crate's cargo target directory (the parent of its
+/// `CARGO_TARGET_TMPDIR`), where tests keep what they build once and share, such as the
+/// charms `reactive build` compiles (`<target>/reactive-build`). A macro for the same
+/// reason as [`tmp!`].
+#[macro_export]
+macro_rules! target_dir {
+    () => {
+        $crate::target_dir_of(env!("CARGO_TARGET_TMPDIR"))
+    };
+}
+
+/// The cargo target directory holding `tmpdir` (a test crate's `CARGO_TARGET_TMPDIR`);
+/// the repository's `target` if it has no parent.
+pub fn target_dir_of(tmpdir: &str) -> PathBuf {
+    Path::new(tmpdir)
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| repo_root().join("target"))
+}
+
 /// The repository's root directory.
 pub fn repo_root() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");

@@ -13,18 +13,11 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 use test_support::cli::CliModel;
+use test_support::target_dir;
 use test_support::{repo_root, tmp};
 
 const REACTIVE: &str = env!("CARGO_BIN_EXE_reactive");
 const APP: &str = "coordinated";
-
-/// The cargo target directory (for the shared `reactive-build`).
-fn target_dir() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| repo_root().join("target"))
-}
 
 /// The test charm, built once for every test of this file.
 fn charm() -> &'static Path {
@@ -38,7 +31,7 @@ fn charm() -> &'static Path {
                 .arg(&source)
                 .arg("-o")
                 .arg(&out)
-                .env("REACTIVE_TARGET_DIR", target_dir().join("reactive-build")),
+                .env("REACTIVE_TARGET_DIR", target_dir!().join("reactive-build")),
         );
         out.join(APP)
     })

@@ -3,20 +3,13 @@
 //! names, for each handler the hook would not run, the condition that fails; and the
 //! debug log has, for each handler invocation, the flags that made its conditions true.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use test_support::cli::{stderr, CliModel};
+use test_support::target_dir;
 use test_support::{repo_root, run_ok, tmp};
 
 const REACTIVE: &str = env!("CARGO_BIN_EXE_reactive");
-
-fn target_dir() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .expect("CARGO_TARGET_TMPDIR has a parent")
-}
 
 #[test]
 fn item_4_explain_names_the_failing_condition_and_item_6_the_log_says_why_a_handler_ran() {
@@ -27,7 +20,7 @@ fn item_4_explain_names_the_failing_condition_and_item_6_the_log_says_why_a_hand
             .arg(repo_root().join("charms/hello"))
             .arg("-o")
             .arg(&root)
-            .env("REACTIVE_TARGET_DIR", target_dir().join("reactive-build")),
+            .env("REACTIVE_TARGET_DIR", target_dir!().join("reactive-build")),
     );
     let charm = root.join("hello");
     let m = CliModel::new(REACTIVE, root.join("model"));

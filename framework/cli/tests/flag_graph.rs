@@ -4,19 +4,13 @@
 //! sets `rabbitmq.clustered`, which enables the handlers answering AMQP clients. The
 //! SVG is drawn in-process.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
+use test_support::target_dir;
 use test_support::{repo_root, run_ok, tmp};
 
 const REACTIVE: &str = env!("CARGO_BIN_EXE_reactive");
-
-fn target_dir() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .expect("CARGO_TARGET_TMPDIR has a parent")
-}
 
 fn has_edge(graph: &serde_json::Value, from: &str, to: &str, kind: &str) -> bool {
     graph["edges"].as_array().is_some_and(|edges| {
@@ -37,7 +31,7 @@ fn item_2_the_rabbitmq_server_graph_has_the_cookie_cluster_ready_chain() {
                 .args(["--format", format, "-o"])
                 .arg(file)
                 .env("CHARM_BUILD_DIR", &out)
-                .env("REACTIVE_TARGET_DIR", target_dir().join("reactive-build")),
+                .env("REACTIVE_TARGET_DIR", target_dir!().join("reactive-build")),
         )
     };
     let json_file = out.join("graph.json");

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use test_support::cli::{stderr, stdout};
+use test_support::target_dir;
 use test_support::tmp;
 
 const REACTIVE: &str = env!("CARGO_BIN_EXE_reactive");
@@ -17,14 +18,6 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// The workspace's cargo target directory (`CARGO_TARGET_TMPDIR` is `<target>/tmp`).
-fn target_dir() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .expect("CARGO_TARGET_TMPDIR has a parent")
-}
-
 /// `reactive build <fixture> -o <out>`, compiling in the workspace's shared charm target.
 fn build(name: &str, out: &Path) -> Output {
     Command::new(REACTIVE)
@@ -32,7 +25,7 @@ fn build(name: &str, out: &Path) -> Output {
         .arg(fixture(name))
         .arg("-o")
         .arg(out)
-        .env("REACTIVE_TARGET_DIR", target_dir().join("reactive-build"))
+        .env("REACTIVE_TARGET_DIR", target_dir!().join("reactive-build"))
         .output()
         .expect("run reactive build")
 }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use test_support::run_ok;
+use test_support::target_dir;
 
 const REACTIVE: &str = env!("CARGO_BIN_EXE_reactive");
 /// What the guide writes where the reader's checkout goes.
@@ -16,14 +17,6 @@ const CHECKOUT_PLACEHOLDER: &str = "/path/to/charms-reactive";
 fn repo_root() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     root.canonicalize().unwrap_or(root)
-}
-
-/// The workspace's cargo target directory (`CARGO_TARGET_TMPDIR` is `<target>/tmp`).
-fn target_dir() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| repo_root().join("target"))
 }
 
 /// The guide's files: each fenced block right after a `<!-- file: PATH -->` line.
@@ -154,7 +147,7 @@ fn the_guide_builds_proofs_tests_and_deploys_a_charm_from_an_empty_folder() {
         Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
             .arg("test")
             .current_dir(&charm)
-            .env("CARGO_TARGET_DIR", target_dir().join("guide-charm")),
+            .env("CARGO_TARGET_DIR", target_dir!().join("guide-charm")),
     );
     let tested = String::from_utf8_lossy(&tested.stdout);
     assert!(
@@ -171,7 +164,7 @@ fn the_guide_builds_proofs_tests_and_deploys_a_charm_from_an_empty_folder() {
             .current_dir(&charm)
             .env_remove("CHARM_BUILD_DIR")
             .env_remove("CARGO_TARGET_DIR")
-            .env("REACTIVE_TARGET_DIR", target_dir().join("reactive-build")),
+            .env("REACTIVE_TARGET_DIR", target_dir!().join("reactive-build")),
     );
     let built = charm.join("target/charms/greeter");
     assert!(

@@ -2,20 +2,14 @@
 //! `reactive build demo`, `reactive proof` and the scaffold's own `cargo test`, all
 //! succeeding at once.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use test_support::cli::{stderr, stdout};
+use test_support::target_dir;
 use test_support::{repo_root, run_ok};
 
 const REACTIVE: &str = env!("CARGO_BIN_EXE_reactive");
-
-fn target_dir() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .expect("CARGO_TARGET_TMPDIR has a parent")
-}
 
 /// A folder removed when the test ends, passed or failed.
 struct TempDir(PathBuf);
@@ -72,7 +66,7 @@ fn item_5_a_new_charm_builds_proofs_clean_and_passes_its_test_outside_the_worksp
             .current_dir(work)
             .env_remove("CHARM_BUILD_DIR")
             .env_remove("CARGO_TARGET_DIR")
-            .env("REACTIVE_TARGET_DIR", target_dir().join("reactive-build")),
+            .env("REACTIVE_TARGET_DIR", target_dir!().join("reactive-build")),
     );
     let build_err = stderr(&built);
     assert!(
@@ -99,7 +93,7 @@ fn item_5_a_new_charm_builds_proofs_clean_and_passes_its_test_outside_the_worksp
         Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
             .arg("test")
             .current_dir(work.join("demo"))
-            .env("CARGO_TARGET_DIR", target_dir().join("guide-charm")),
+            .env("CARGO_TARGET_DIR", target_dir!().join("guide-charm")),
     );
     assert!(
         stdout(&tested).contains("test the_status_shows_the_configured_message ... ok"),

@@ -16,6 +16,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 use test_support::cli::{stdout, CliModel};
+use test_support::target_dir;
 use test_support::{repo_root, tmp};
 
 const REACTIVE: &str = env!("CARGO_BIN_EXE_reactive");
@@ -25,13 +26,6 @@ const READY: &str = "Unit is ready and clustered";
 
 fn progress(line: &str) {
     eprintln!("rabbitmq e2e: {line}");
-}
-
-fn target_dir() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| repo_root().join("target"))
 }
 
 /// Builds `charms/<name>` once for every test of this file.
@@ -50,7 +44,7 @@ fn charm(name: &'static str) -> PathBuf {
                     .arg(repo_root().join("charms").join(name))
                     .arg("-o")
                     .arg(&out)
-                    .env("REACTIVE_TARGET_DIR", target_dir().join("reactive-build")),
+                    .env("REACTIVE_TARGET_DIR", target_dir!().join("reactive-build")),
             );
             out.join(name)
         })
