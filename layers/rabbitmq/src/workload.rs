@@ -9,23 +9,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::rc::Rc;
 
-/// What a program printed and how it exited.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Output {
-    /// The exit code (`None`: killed by a signal).
-    pub code: Option<i32>,
-    /// Its standard output.
-    pub stdout: String,
-    /// Its standard error.
-    pub stderr: String,
-}
-
-impl Output {
-    /// Whether it exited 0.
-    pub fn success(&self) -> bool {
-        self.code == Some(0)
-    }
-}
+/// What a program printed and how it exited: layer:apt's type, the same for both layers.
+pub use layer_apt::system::Output;
 
 /// The machine as this layer sees it.
 pub trait Workload {
