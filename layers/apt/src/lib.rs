@@ -27,6 +27,7 @@ use charms_reactive::ToolError;
 use serde_json::Value;
 
 pub mod apt_get;
+pub mod no_start;
 pub mod sources;
 pub mod system;
 
@@ -193,6 +194,28 @@ pub fn install_queued() -> Result<bool, ToolError> {
         groups.entry(options).or_default().push(package);
     }
     let system = system::current();
+    let held_back: Vec<String> = layer_base::options::get(LAYER, "no_start").unwrap_or_default();
+    if let Some(bad) = held_back
+        .iter()
+        .find_map(|s| no_start::check_service(s).err())
+    {
+        tracing::error!("{bad}");
+        status::blocked(&bad)?;
+        return Ok(false);
+    }
+    // Removed when this function returns, however it returns.
+    let _policy = match no_start::hold(system.as_ref(), &held_back) {
+        Ok(held) => held,
+        Err(e) => {
+            let message = format!(
+                "Cannot write /{} (layer option apt.no_start): {e}",
+                no_start::POLICY_RC_D
+            );
+            tracing::error!("{message}");
+            status::blocked(&message)?;
+            return Ok(false);
+        }
+    };
     for (options, packages) in groups {
         status::maintenance(&format!("Installing {}", packages.join(", ")))?;
         let argv = apt_get::install_argv(&packages, &options);
@@ -315,6 +338,7 @@ fn apt_start() -> Result<()> {
         HOOK.with(|h| h.borrow_mut().bad_package_status = Some(package_status));
     }
     let system = system::current();
+    no_start::remove_stale(system.as_ref());
     forget_removed(system.as_ref())?;
     configure_sources(&config)?;
     let mut packages: Vec<String> = layer_base::options::get(LAYER, "packages").unwrap_or_default();

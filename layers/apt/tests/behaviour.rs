@@ -253,3 +253,86 @@ fn a_package_no_longer_asked_for_leaves_the_queue() {
         machine.commands.borrow()
     );
 }
+
+/// Runs the policy helper as Debian's tools do (`policy-rc.d [options] <id> <action>`).
+fn policy_answer(helper: &std::path::Path, args: &[&str]) -> i32 {
+    std::process::Command::new("sh")
+        .arg(helper)
+        .args(args)
+        .status()
+        .expect("sh runs")
+        .code()
+        .unwrap_or(-1)
+}
+
+#[test]
+fn no_start_denies_starting_the_named_services_only_while_the_install_runs() {
+    let root = tmp!("no-start");
+    let machine = FakeMachine::new(root.clone());
+    let h = harness("{packages: [hello, cowsay], no_start: [hello]}");
+    let out = run(&machine, &h, "install", &State::default());
+    assert!(has_flag(&out.state, "apt.installed.hello"));
+    let text = machine
+        .policy_during_install
+        .borrow()
+        .clone()
+        .expect("a policy-rc.d while apt-get install ran");
+    let helper = root.join("helper.sh");
+    std::fs::write(&helper, text).unwrap();
+    for (args, want) in [
+        (&["hello.service", "start"][..], 101),
+        (&["hello", "start"][..], 101),
+        (&["--quiet", "hello", "restart"][..], 101),
+        (&["hello", "try-restart"][..], 101),
+        (&["hello", "stop"][..], 0),
+        (&["cowsay.service", "start"][..], 0),
+        (&["hello-extra", "start"][..], 0),
+    ] {
+        assert_eq!(policy_answer(&helper, args), want, "policy-rc.d {args:?}");
+    }
+    assert!(
+        !root.join("usr/sbin/policy-rc.d").exists(),
+        "the helper is removed once the install returns"
+    );
+}
+
+#[test]
+fn no_start_leaves_a_machine_s_own_policy_rc_d_and_removes_one_a_killed_hook_left() {
+    let root = tmp!("no-start-foreign");
+    std::fs::create_dir_all(root.join("usr/sbin")).unwrap();
+    let own = "#!/bin/sh\nexit 101\n";
+    std::fs::write(root.join("usr/sbin/policy-rc.d"), own).unwrap();
+    let machine = FakeMachine::new(root.clone());
+    let h = harness("{packages: [hello], no_start: [hello]}");
+    let out = run(&machine, &h, "install", &State::default());
+    assert!(has_flag(&out.state, "apt.installed.hello"));
+    assert_eq!(machine.policy_during_install.borrow().as_deref(), Some(own));
+    assert_eq!(
+        std::fs::read_to_string(root.join("usr/sbin/policy-rc.d")).unwrap(),
+        own
+    );
+
+    // A helper of this layer's left by a hook killed mid-install goes at the next hook.
+    let left = layer_apt::no_start::script(&["hello".to_string()]);
+    std::fs::write(root.join("usr/sbin/policy-rc.d"), left).unwrap();
+    run(&machine, &h, "update-status", &out.state);
+    assert!(!root.join("usr/sbin/policy-rc.d").exists());
+}
+
+#[test]
+fn no_start_refuses_a_name_that_is_not_a_service_and_installs_nothing() {
+    let machine = FakeMachine::new(tmp!("no-start-bad"));
+    let h = harness("{packages: [hello], no_start: [\"x) rm -rf /;\"]}");
+    let out = run(&machine, &h, "install", &State::default());
+    assert_eq!(out.state.unit_status.status, "blocked");
+    assert!(
+        out.state.unit_status.message.contains("apt.no_start"),
+        "{}",
+        out.state.unit_status.message
+    );
+    assert!(machine
+        .apt_get_runs()
+        .iter()
+        .all(|c| !c.contains("install")));
+    assert!(has_flag(&out.state, "apt.queued_installs"));
+}

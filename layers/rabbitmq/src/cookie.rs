@@ -1,8 +1,10 @@
 //! The Erlang cookie: made once by the leader from the OS's randomness, kept in an
 //! application-owned Juju secret (every unit of the application may read it); only the
 //! secret's id travels, in the leader settings. Every unit writes it to
-//! `/var/lib/rabbitmq/.erlang.cookie` (owner `rabbitmq`, mode 0400) and restarts its
-//! node once with it → `cookie.synced`.
+//! `/var/lib/rabbitmq/.erlang.cookie` (owner `rabbitmq`, mode 0400) and starts its node
+//! with it → `cookie.synced`. The package's scripts do not start the node (layer:apt's
+//! `no_start`), so a node first comes up with the application's cookie: one start, not
+//! a start with the package's cookie and a restart.
 
 use std::path::Path;
 
@@ -20,17 +22,22 @@ pub const LABEL: &str = "rabbitmq-erlang-cookie";
 /// The secret's content key.
 pub const KEY: &str = "cookie";
 
-/// Makes the node run with `cookie`: if the file differs, the service is stopped (with
-/// the cookie it runs with), the file written, the service started and the node awaited.
-/// Sets `cookie.synced`.
+/// Makes the node run with `cookie`: if the file differs, the service is stopped if it
+/// runs (with another cookie: a machine's own policy-rc.d let the package start it), the
+/// file written, the service started and the node awaited. Sets `cookie.synced`.
 pub fn sync(cookie: &str) -> anyhow::Result<()> {
     let path = Path::new(COOKIE_PATH);
     let current = workload().read(path)?;
     if current.as_deref() != Some(cookie.as_bytes()) {
-        status::maintenance("Restarting RabbitMQ with the application's Erlang cookie")?;
+        status::maintenance("Starting RabbitMQ with the application's Erlang cookie")?;
         // The node starts with the current rabbitmq.conf too: no second restart for it.
         crate::install::write_conf()?;
-        workload().service("stop", SERVICE)?;
+        if !matches!(
+            workload().service_state(SERVICE).as_str(),
+            "inactive" | "failed"
+        ) {
+            workload().service("stop", SERVICE)?;
+        }
         workload().write(path, cookie.as_bytes(), 0o400, Some("rabbitmq"))?;
         workload().service("start", SERVICE)?;
         ctl::await_startup()?;
@@ -41,7 +48,7 @@ pub fn sync(cookie: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The leader, once: a new cookie, its node restarted with it, the secret created and
+/// The leader, once: a new cookie, its node started with it, the secret created and
 /// its id in the leader settings (last, as `leader-set` applies at once).
 #[when_all("leadership.is_leader", "rabbitmq.installed")]
 #[when_not("leadership.set.cookie-secret-id")]

@@ -153,7 +153,8 @@ pub fn from_node() -> anyhow::Result<Option<Status>> {
 )]
 fn set_status() -> Result<()> {
     let mut status = from_flags()?;
-    if is_flag_set("hook.update-status") && is_flag_set(INSTALLED) && !is_flag_set(LEFT) {
+    // Before the cookie the node is not meant to run (the package does not start it).
+    if is_flag_set("hook.update-status") && is_flag_set(COOKIE_SYNCED) && !is_flag_set(LEFT) {
         if let Some(real) = from_node()? {
             status = real;
         }

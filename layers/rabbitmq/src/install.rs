@@ -71,8 +71,9 @@ pub fn write_conf() -> anyhow::Result<bool> {
     Ok(true)
 }
 
-/// The package is in: the unit enabled (started at boot), `rabbitmq.conf` written. The
-/// node the package started picks the file up when it restarts with the cookie.
+/// The package is in (its scripts did not start the node: layer:apt's `no_start`): the
+/// unit enabled (started at boot), `rabbitmq.conf` written, read when the cookie's
+/// handler starts the node.
 #[when("apt.installed.rabbitmq-server")]
 #[when_not("rabbitmq.installed")]
 fn installed() -> Result<()> {

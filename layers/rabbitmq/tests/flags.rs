@@ -64,6 +64,16 @@ impl Fake {
         })
     }
 
+    /// A machine where the package installed the service without starting it (layer:apt's
+    /// `no_start`).
+    fn stopped(hostname: &str) -> Rc<Fake> {
+        Rc::new(Fake {
+            service_state: "inactive".into(),
+            cluster: RefCell::new(None),
+            ..Rc::into_inner(Fake::new(hostname)).expect("a new fake has one owner")
+        })
+    }
+
     /// The rabbitmqctl subcommands run, in order.
     fn ctl_verbs(&self) -> Vec<String> {
         self.seen
@@ -281,7 +291,7 @@ fn rabbitmq_installed_waits_for_the_package() {
 #[test]
 fn cookie_synced_on_the_leader_keeps_the_cookie_in_an_application_secret_and_only_its_id_in_the_leader_settings(
 ) {
-    let fake = Fake::new("rabbitmq-server-0");
+    let fake = Fake::stopped("rabbitmq-server-0");
     let state = unit(0)
         .with_leader(true)
         .with_flags(["apt.installed.rabbitmq-server", "rabbitmq.installed"])
@@ -311,12 +321,9 @@ fn cookie_synced_on_the_leader_keeps_the_cookie_in_an_application_secret_and_onl
             .map(String::as_str),
         Some("rabbitmq-server-0")
     );
-    // The node restarted once with it: stop, write (rabbitmq, 0400), start.
+    // The package did not start the node: write (rabbitmq, 0400), one start.
     let seen = fake.seen.borrow();
-    assert_eq!(
-        seen.services,
-        ["stop rabbitmq-server", "start rabbitmq-server"]
-    );
+    assert_eq!(seen.services, ["start rabbitmq-server"]);
     let (content, mode, owner) = &seen.files[Path::new("/var/lib/rabbitmq/.erlang.cookie")];
     assert_eq!(content, cookie.as_bytes());
     assert_eq!((*mode, owner.as_deref()), (0o400, Some("rabbitmq")));
@@ -343,6 +350,8 @@ fn cookie_synced_on_the_leader_keeps_the_cookie_in_an_application_secret_and_onl
 
 #[test]
 fn cookie_synced_on_a_follower_from_the_secret_named_in_the_leader_settings_with_one_restart() {
+    // Running with another cookie (a machine's own policy-rc.d let the package start
+    // it): stopped before the cookie is written, then started.
     let fake = Fake::new("rabbitmq-server-1");
     let mut state = unit(1)
         .with_flags(["apt.installed.rabbitmq-server", "rabbitmq.installed"])
@@ -667,6 +676,30 @@ fn amqp_a_follower_answers_with_the_leaders_password_and_its_own_hostname() {
     );
     // Followers create nothing in RabbitMQ.
     assert!(!fake.ctl_verbs().iter().any(|v| v.starts_with("add_user")));
+}
+
+#[test]
+fn rabbitmq_installed_without_the_package_starting_the_node_layer_apt_no_start() {
+    let layer: serde_yaml::Value =
+        serde_yaml::from_str(include_str!("../layer.yaml")).expect("layer.yaml parses");
+    let no_start = &layer["options"]["apt"]["no_start"];
+    assert_eq!(
+        no_start
+            .as_sequence()
+            .map(|s| s.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>()),
+        Some(vec!["rabbitmq-server"])
+    );
+    // Installed, no cookie yet, the node not running: update-status waits for the
+    // cookie rather than asking the operator to start the service.
+    let fake = Fake::stopped("rabbitmq-server-1");
+    let state = unit(1).with_flags(["apt.installed.rabbitmq-server", "rabbitmq.installed"]);
+    let out = run(&fake, "update-status", &state);
+    assert_eq!(out.state.unit_status.status, "waiting");
+    assert_eq!(
+        out.state.unit_status.message,
+        "Waiting for the leader's Erlang cookie"
+    );
+    assert!(fake.seen.borrow().services.is_empty());
 }
 
 /// A clustered follower's update-status with the node in `cluster` (None: no answer)

@@ -29,6 +29,8 @@ pub struct FakeMachine {
     /// Bumped whenever dpkg's database changes.
     pub stamp: Cell<u32>,
     pub root: PathBuf,
+    /// `usr/sbin/policy-rc.d` below `root` as the last `apt-get install` found it.
+    pub policy_during_install: RefCell<Option<String>>,
 }
 
 impl FakeMachine {
@@ -94,6 +96,8 @@ impl System for FakeMachine {
         match (program, verb_at.map(|i| args[i])) {
             ("apt-get", Some("update")) => Ok(out(0, "Reading package lists...\n", "")),
             ("apt-get", Some("install")) => {
+                *self.policy_during_install.borrow_mut() =
+                    std::fs::read_to_string(self.root.join("usr/sbin/policy-rc.d")).ok();
                 let pkgs = &args[verb_at.unwrap_or(0) + 1..];
                 if let Some(missing) = pkgs.iter().find(|p| !self.archive.contains_key(**p)) {
                     return Ok(out(
