@@ -274,6 +274,55 @@ fn item_3_charms_reactive_log_debug_sends_debug_records_to_juju_log() {
     assert!(debug.contains("-l DEBUG --"), "{debug}");
 }
 
+/// A long hook's INFO records reach juju-log while it runs, not when it ends (issue 16
+/// item 3: debug-log streamed while hooks run). The hook logs, then waits for the test,
+/// which lets it go on only once juju-log has the record.
+#[test]
+fn item_3_an_info_record_reaches_juju_log_while_the_hook_still_runs() {
+    let charm = Charm::new("log-wait");
+    let mut child = charm
+        .command("config-changed", "log-wait", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert_eq!(line.trim(), "ready");
+    // juju-log runs beside the hook: wait (bounded) for its record to land.
+    let log = charm.fake.join("juju-log.txt");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let seen = loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if text.contains("-l INFO -- e2e: logged before the wait") {
+            break true;
+        }
+        if std::time::Instant::now() > deadline {
+            break false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    // Let the hook finish either way, so that no process is left behind.
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"go\n").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        seen,
+        "the INFO record was not sent while the hook ran: {:?}",
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn a_database_written_by_python_charms_reactive_keeps_its_flags_and_hashes() {
     let fixture = repo().join("framework/runtime/tests/fixtures/python-unit-state");

@@ -2,7 +2,8 @@
 //!
 //! Every hook runs `work`, which records the run (`run.<E2E_RUN>`) and then behaves as
 //! `E2E_MODE` says: `ok`; `fail` (returns an error); `block` (prints `ready`, then waits
-//! on stdin until killed); `exit0` (calls `process::exit(0)` mid-handler).
+//! on stdin until killed); `exit0` (calls `process::exit(0)` mid-handler); `log-wait`
+//! (logs an INFO record, prints `ready`, waits for a line on stdin, then succeeds).
 
 use std::io::{BufRead, Write};
 
@@ -31,6 +32,15 @@ fn work() -> anyhow::Result<()> {
             anyhow::bail!("stdin closed before the test killed this hook")
         }
         "exit0" => std::process::exit(0),
+        "log-wait" => {
+            tracing::info!("e2e: logged before the wait");
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "ready")?;
+            out.flush()?;
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line)?;
+            Ok(())
+        }
         _ => Ok(()),
     }
 }

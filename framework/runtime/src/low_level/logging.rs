@@ -3,10 +3,13 @@
 //! Each record goes to Juju once: through `juju-log`, at its level. Juju also records
 //! every line a hook writes on stderr (at WARNING), so the records are not echoed there;
 //! only a record `juju-log` could not take (no such tool, a failed call) is written to
-//! stderr instead, so that it is not lost. The records of a hook are buffered and sent
-//! when the hook ends, consecutive records of one level joined into one call, and
-//! immediately for warnings and errors: one subprocess per log line would cost more than
-//! the whole dispatch.
+//! stderr instead, so that it is not lost. Records at INFO and above are sent as they
+//! happen, so `debug-log` shows a long hook's progress with the time each step happened
+//! (each call runs while the hook goes on, one outstanding at a time, so records keep
+//! their order). DEBUG and TRACE records, which come in bursts when turned on, are
+//! buffered and sent together, consecutive records of one level joined into one call,
+//! before the next record of a higher level and when the hook ends: one subprocess per
+//! debug line would cost more than the whole dispatch.
 //!
 //! The level comes from `CHARMS_REACTIVE_LOG` (the local model sets it from its
 //! `logging-config`; `error`, `warn`, `info` (default),
@@ -119,7 +122,7 @@ impl<S: Subscriber> Layer<S> for JujuLogLayer {
             return;
         };
         ctx.logs.borrow_mut().push((level, msg.0));
-        if level >= LogLevel::Warning {
+        if level >= LogLevel::Info {
             flush(&ctx);
         }
     }
