@@ -12,7 +12,7 @@ use charms_reactive::service::{Manager, Service};
 use common::{host_pids_with_cmdline, wait_until};
 
 #[test]
-fn a_charm_starts_restarts_and_stops_a_service_through_the_supervisor() {
+fn item_8_a_charm_starts_restarts_and_stops_a_service_through_the_supervisor() {
     if std::path::Path::new("/run/systemd/system").is_dir() {
         eprintln!("skipped: systemd runs here, so the API would use it");
         return;
