@@ -91,6 +91,9 @@ pub(crate) struct Unit {
     pub since: SystemTime,
     pub status_text: Option<String>,
     starts: VecDeque<Instant>,
+    /// Notifications that came before the manager recorded the main PID (see
+    /// [`Unit::too_early`]), applied, in order, once it has.
+    early_notifications: Vec<notify::Message>,
 }
 
 impl Unit {
@@ -111,7 +114,56 @@ impl Unit {
             since: SystemTime::now(),
             status_text: None,
             starts: VecDeque::new(),
+            early_notifications: Vec::new(),
         }
+    }
+
+    /// Whether a notification must wait for the main PID: the main process was forked
+    /// but the spawning thread has not recorded its PID yet, and a quick child (or its
+    /// helper) may notify first. systemd records the PID in the event loop that reads the
+    /// socket, so it never judges `NotifyAccess=` nor takes `MAINPID=` before knowing it.
+    fn too_early(&self) -> bool {
+        self.sub == "start"
+            && self.main_pid.is_none()
+            && matches!(
+                self.config.service_type,
+                ServiceType::Simple | ServiceType::Exec | ServiceType::Notify
+            )
+    }
+
+    /// Applies one notification (`NotifyAccess=`, then its fields).
+    fn apply_notification(&mut self, message: &notify::Message) -> Notified {
+        let allowed = match self.config.notify_access {
+            NotifyAccess::None => false,
+            NotifyAccess::All => true,
+            NotifyAccess::Main => Some(message.sender) == self.main_pid,
+            NotifyAccess::Exec => {
+                Some(message.sender) == self.main_pid || Some(message.sender) == self.control_pid
+            }
+        };
+        if !allowed {
+            return Notified::Refused {
+                sender: message.sender,
+                main: self.main_pid.unwrap_or(0),
+            };
+        }
+        let mut new_main = None;
+        for (key, value) in &message.fields {
+            match key.as_str() {
+                "READY" if value == "1" => self.ready = true,
+                "STATUS" => self.status_text = Some(value.clone()),
+                "MAINPID" => {
+                    if let Ok(pid) = value.parse::<i32>() {
+                        if pid > 1 && Some(pid) != self.main_pid {
+                            self.main_pid = Some(pid);
+                            new_main = Some((self.generation, pid));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Notified::Applied { new_main }
     }
 
     fn set(&mut self, active: ActiveState, sub: &'static str) {
@@ -121,6 +173,15 @@ impl Unit {
         self.active = active;
         self.sub = sub;
     }
+}
+
+/// What a notification did, for what the manager does after releasing its lock.
+#[derive(Debug)]
+enum Notified {
+    /// `NotifyAccess=` refused it.
+    Refused { sender: i32, main: i32 },
+    /// Applied; `MAINPID=` named a new main process (generation, PID).
+    Applied { new_main: Option<(u64, i32)> },
 }
 
 /// The manager of one machine.
@@ -526,6 +587,7 @@ impl Manager {
                 u.main_exit = None;
                 u.ready = false;
                 u.status_text = None;
+                u.early_notifications.clear();
                 u.result = "success";
                 u.set(ActiveState::Activating, "start-pre");
                 u.generation
@@ -576,11 +638,22 @@ impl Manager {
                         };
                     }
                 };
-                self.update(name, |u| {
-                    u.main_pid = Some(pid);
-                    u.sessions.push(pid);
-                });
+                // Notifications the child sent before this point are applied now, under
+                // the same lock as the PID, so none is judged without it.
+                let early = self
+                    .update(name, |u| {
+                        u.main_pid = Some(pid);
+                        u.sessions.push(pid);
+                        std::mem::take(&mut u.early_notifications)
+                            .iter()
+                            .map(|m| u.apply_notification(m))
+                            .collect::<Vec<_>>()
+                    })
+                    .unwrap_or_default();
                 self.watch_main(name, generation, pid, true);
+                for outcome in early {
+                    self.after_notification(name, outcome);
+                }
                 if config.service_type == ServiceType::Notify {
                     let outcome = self.wait_ready(name, generation, deadline);
                     if let Err(result) = outcome {
@@ -1223,50 +1296,35 @@ impl Manager {
     }
 
     fn on_notify(self: &Arc<Self>, name: &str, message: notify::Message) {
-        let mut units = relock(self.units.lock());
-        let Some(unit) = units.get_mut(name) else {
-            return;
-        };
-        let allowed = match unit.config.notify_access {
-            NotifyAccess::None => false,
-            NotifyAccess::All => true,
-            NotifyAccess::Main => Some(message.sender) == unit.main_pid,
-            NotifyAccess::Exec => {
-                Some(message.sender) == unit.main_pid || Some(message.sender) == unit.control_pid
+        let outcome = {
+            let mut units = relock(self.units.lock());
+            let Some(unit) = units.get_mut(name) else {
+                return;
+            };
+            if unit.too_early() {
+                unit.early_notifications.push(message);
+                return;
             }
+            unit.apply_notification(&message)
         };
-        if !allowed {
-            drop(units);
-            self.log_once(
+        self.changed.notify_all();
+        self.after_notification(name, outcome);
+    }
+
+    /// What follows a notification, outside the units' lock: the refusal logged (once),
+    /// or a new main process watched.
+    fn after_notification(self: &Arc<Self>, name: &str, outcome: Notified) {
+        match outcome {
+            Notified::Refused { sender, main } => self.log_once(
                 name,
                 &format!(
-                    "{name}: Got notification message from PID {}, but reception only permitted for main PID {}",
-                    message.sender,
-                    self.unit(name).and_then(|u| u.main_pid).unwrap_or(0)
+                    "{name}: Got notification message from PID {sender}, but reception only permitted for main PID {main}"
                 ),
-            );
-            return;
-        }
-        let mut new_main = None;
-        for (key, value) in &message.fields {
-            match key.as_str() {
-                "READY" if value == "1" => unit.ready = true,
-                "STATUS" => unit.status_text = Some(value.clone()),
-                "MAINPID" => {
-                    if let Ok(pid) = value.parse::<i32>() {
-                        if pid > 1 && Some(pid) != unit.main_pid {
-                            unit.main_pid = Some(pid);
-                            new_main = Some((unit.generation, pid));
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        drop(units);
-        self.changed.notify_all();
-        if let Some((generation, pid)) = new_main {
-            self.watch_main(name, generation, pid, false);
+            ),
+            Notified::Applied {
+                new_main: Some((generation, pid)),
+            } => self.watch_main(name, generation, pid, false),
+            Notified::Applied { new_main: None } => {}
         }
     }
 }
@@ -1327,4 +1385,75 @@ fn condition_holds(key: &str, value: &str) -> bool {
         _ => true,
     };
     holds != negate
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::systemd::unit_file::{parse, Settings};
+    use crate::systemd::units::Found;
+
+    fn unit(service: &str) -> Unit {
+        let file = Path::new("/etc/systemd/system/helper.service");
+        let found = Found {
+            name: "helper.service".into(),
+            fragment: file.into(),
+            drop_ins: Vec::new(),
+            settings: Settings::merge(parse(service, file).expect("parses")),
+        };
+        Unit::new(Arc::new(directives::interpret(&found, "host")))
+    }
+
+    fn message(sender: i32, fields: &[(&str, &str)]) -> notify::Message {
+        notify::Message {
+            sender,
+            fields: fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    /// A child that notifies before the spawning thread recorded its PID (a loaded
+    /// machine): its message waits, and is then judged and applied with the PID known, so
+    /// `MAINPID=` is not overwritten by the spawned PID and `NotifyAccess=main` does not
+    /// refuse the main process.
+    #[test]
+    fn a_notification_before_the_main_pid_is_known_waits_for_it() {
+        let mut all = unit("[Service]\nType=notify\nNotifyAccess=all\nExecStart=/bin/sh -c x\n");
+        all.set(ActiveState::Activating, "start");
+        assert!(all.too_early());
+        all.main_pid = Some(26);
+        assert!(!all.too_early());
+        let outcome = all.apply_notification(&message(28, &[("READY", "1"), ("MAINPID", "27")]));
+        assert!(matches!(
+            outcome,
+            Notified::Applied {
+                new_main: Some((_, 27))
+            }
+        ));
+        assert_eq!((all.main_pid, all.ready), (Some(27), true));
+
+        let mut main = unit("[Service]\nType=notify\nExecStart=/usr/bin/python3 -c x\n");
+        main.set(ActiveState::Activating, "start");
+        assert!(main.too_early());
+        main.main_pid = Some(40);
+        assert!(matches!(
+            main.apply_notification(&message(40, &[("READY", "1")])),
+            Notified::Applied { new_main: None }
+        ));
+        assert!(main.ready);
+        assert!(matches!(
+            main.apply_notification(&message(41, &[("STATUS", "x")])),
+            Notified::Refused {
+                sender: 41,
+                main: 40
+            }
+        ));
+
+        // Other types and phases are judged at once.
+        let mut forking = unit("[Service]\nType=forking\nExecStart=/bin/true\n");
+        forking.set(ActiveState::Activating, "start");
+        assert!(!forking.too_early());
+    }
 }
