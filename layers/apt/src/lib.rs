@@ -184,7 +184,10 @@ pub fn queued() -> BTreeMap<String, Vec<String>> {
 /// `apt.installed.<pkg>`, the queue is emptied, `apt.queued_installs` cleared, and
 /// `true` returned. On failure the unit is `blocked` with a message naming the packages
 /// and apt's reason, the queue and flags stay (the next hook tries again), and `false`
-/// is returned. Does nothing (`false`) while `package_status` is invalid.
+/// is returned. Does nothing (`false`) while `package_status` is invalid. With the layer
+/// option `no_start`, a `policy-rc.d` keeps the named services from starting for the
+/// length of the install ([`no_start`]); a name that is not a service's, or a helper
+/// that cannot be written, blocks the unit naming the option, and nothing is installed.
 pub fn install_queued() -> Result<bool, ToolError> {
     if HOOK.with(|h| h.borrow().bad_package_status.is_some()) {
         return Ok(false);

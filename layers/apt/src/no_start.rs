@@ -5,7 +5,9 @@
 //! Debian's way: while `apt-get install` runs, `/usr/sbin/policy-rc.d` answers 101
 //! ("action forbidden") to `invoke-rc.d` and `deb-systemd-invoke` for those services
 //! (see [invoke-rc.d(8)] and Debian's `policy-rc.d` interface in
-//! `/usr/share/doc/init-system-helpers/README.policy-rc.d`); anything else is allowed.
+//! `/usr/share/doc/init-system-helpers/README.policy-rc.d`); an action in parentheses
+//! (one invoke-rc.d's own policy refuses, such as starting a service that is not
+//! enabled) is refused too, as it would be with no helper; anything else is allowed.
 //! Enabling the service at boot is not a policy action and still happens. The file
 //! carries a marker line; it is removed when the install returns, and at the start of
 //! the next hook if a killed hook left it. A machine's own `policy-rc.d` is never
@@ -49,9 +51,10 @@ pub fn script(services: &[String]) -> String {
         "#!/bin/sh\n\
          {MARKER}: written while the charm installs packages, removed after.\n\
          # policy-rc.d [options] <service> <action>: deny starting {names}.\n\
+         # \"(start)\": invoke-rc.d itself would not run it; 0 would override that.\n\
          service=\n\
          for arg in \"$@\"; do\n\
-         \x20   case \"$arg\" in -*) continue ;; esac\n\
+         \x20   case \"$arg\" in -*) continue ;; \\(*\\)) exit 101 ;; esac\n\
          \x20   if [ -z \"$service\" ]; then service=\"${{arg%.service}}\"; continue; fi\n\
          \x20   case \"$service:$arg\" in\n\
          \x20       {patterns}) exit 101 ;;\n\
@@ -87,12 +90,22 @@ pub struct Held {
 
 impl Drop for Held {
     fn drop(&mut self) {
+        // A package may have put its own helper there meanwhile: only ours goes.
+        if !is_ours(&self.path) {
+            return;
+        }
         if let Err(e) = std::fs::remove_file(&self.path) {
             if e.kind() != std::io::ErrorKind::NotFound {
                 tracing::warn!("removing {}: {e}", self.path.display());
             }
         }
     }
+}
+
+/// Whether anything is at `path`, a dangling link included (Debian manages the helper
+/// with alternatives, so it may be a link).
+fn present(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
 }
 
 /// Puts the helper in place for `services` (nothing to do for none). A `policy-rc.d`
@@ -102,7 +115,7 @@ pub fn hold(system: &dyn System, services: &[String]) -> std::io::Result<Option<
         return Ok(None);
     }
     let path = path(system);
-    if path.exists() && !is_ours(&path) {
+    if present(&path) && !is_ours(&path) {
         tracing::info!(
             "{} exists and is not this layer's: the packages' scripts may start {}",
             path.display(),
@@ -115,7 +128,7 @@ pub fn hold(system: &dyn System, services: &[String]) -> std::io::Result<Option<
     }
     // Written beside it and renamed, so the helper is never seen half-written.
     let tmp = path.with_extension("layer-apt-tmp");
-    {
+    let written = (|| {
         let mut file = std::fs::OpenOptions::new()
             .write(true)
             .create(true)
@@ -124,15 +137,20 @@ pub fn hold(system: &dyn System, services: &[String]) -> std::io::Result<Option<
             .open(&tmp)?;
         file.write_all(script(services).as_bytes())?;
         file.set_permissions(std::fs::Permissions::from_mode(0o755))?;
+        drop(file);
+        std::fs::rename(&tmp, &path)
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
     }
-    std::fs::rename(&tmp, &path)?;
     Ok(Some(Held { path }))
 }
 
 /// At a hook's start: removes the helper a killed hook left behind.
 pub fn remove_stale(system: &dyn System) {
     let path = path(system);
-    if path.exists() && is_ours(&path) {
+    if present(&path) && is_ours(&path) {
         match std::fs::remove_file(&path) {
             Ok(()) => tracing::warn!("removed {} left by an interrupted install", path.display()),
             Err(e) => tracing::warn!("removing {}: {e}", path.display()),

@@ -287,6 +287,9 @@ fn no_start_denies_starting_the_named_services_only_while_the_install_runs() {
         (&["hello", "stop"][..], 0),
         (&["cowsay.service", "start"][..], 0),
         (&["hello-extra", "start"][..], 0),
+        // invoke-rc.d asks "(start)" for what its own policy refuses: still refused.
+        (&["hello", "(start)"][..], 101),
+        (&["cowsay", "(restart)"][..], 101),
     ] {
         assert_eq!(policy_answer(&helper, args), want, "policy-rc.d {args:?}");
     }

@@ -179,12 +179,22 @@ pub(crate) fn invoke_rc_d_main(args: Vec<String>) -> i32 {
             rc = 101;
         }
     }
-    let policy_rc = policy(&id, &action);
-    if policy_rc == 101 {
-        rc = 101;
-        if !quiet {
-            eprintln!("invoke-rc.d: policy-rc.d denied execution of {action}.");
+    // As invoke-rc.d's querypolicy: an action the local policy refuses is asked about in
+    // parentheses, and the helper's 0 ("allowed") overrides the refusal.
+    let asked = if rc == 101 && matches!(action.as_str(), "start" | "restart" | "try-restart") {
+        format!("({action})")
+    } else {
+        action.clone()
+    };
+    match policy(&id, &asked) {
+        101 => {
+            rc = 101;
+            if !quiet {
+                eprintln!("invoke-rc.d: policy-rc.d denied execution of {action}.");
+            }
         }
+        0 if is_executable(Path::new(POLICY_RC_D)) => rc = 104,
+        _ => {}
     }
     if query {
         return rc;
