@@ -125,6 +125,7 @@ impl Unit {
     fn too_early(&self) -> bool {
         self.sub == "start"
             && self.main_pid.is_none()
+            && self.main_exit.is_none()
             && matches!(
                 self.config.service_type,
                 ServiceType::Simple | ServiceType::Exec | ServiceType::Notify
