@@ -23,22 +23,26 @@ pub const LABEL: &str = "rabbitmq-erlang-cookie";
 pub const KEY: &str = "cookie";
 
 /// Makes the node run with `cookie`: if the file differs, the service is stopped if it
-/// runs (with another cookie: a machine's own policy-rc.d let the package start it), the
-/// file written, the service started and the node awaited. Sets `cookie.synced`.
+/// runs (with another cookie: a machine's own policy-rc.d let the package start it) and
+/// the file written; then, unless the node already runs with it, the service is started
+/// and the node awaited. Sets `cookie.synced`.
 pub fn sync(cookie: &str) -> anyhow::Result<()> {
     let path = Path::new(COOKIE_PATH);
-    let current = workload().read(path)?;
-    if current.as_deref() != Some(cookie.as_bytes()) {
+    let state = workload().service_state(SERVICE);
+    let written = workload().read(path)?.as_deref() == Some(cookie.as_bytes());
+    // Written but not running: a hook wrote the file and failed before the node came up
+    // (the package does not start it); this is its retry.
+    let running = matches!(state.as_str(), "active" | "activating" | "reloading");
+    if !written || !running {
         status::maintenance("Starting RabbitMQ with the application's Erlang cookie")?;
         // The node starts with the current rabbitmq.conf too: no second restart for it.
         crate::install::write_conf()?;
-        if !matches!(
-            workload().service_state(SERVICE).as_str(),
-            "inactive" | "failed"
-        ) {
-            workload().service("stop", SERVICE)?;
+        if !written {
+            if !matches!(state.as_str(), "inactive" | "failed") {
+                workload().service("stop", SERVICE)?;
+            }
+            workload().write(path, cookie.as_bytes(), 0o400, Some("rabbitmq"))?;
         }
-        workload().write(path, cookie.as_bytes(), 0o400, Some("rabbitmq"))?;
         workload().service("start", SERVICE)?;
         ctl::await_startup()?;
         crate::install::conf_applied()?;

@@ -84,7 +84,7 @@ fn installed() -> Result<()> {
 }
 
 /// A config change that needs a restart: `rabbitmq.conf` is rewritten and, once the node
-/// runs with the cookie (before that, the cookie's restart applies it), a restart is
+/// runs with the cookie (before that, the cookie's start applies it), a restart is
 /// asked for, done when this unit holds the coordinator's `restart` lock.
 #[when_all("rabbitmq.installed", "config.changed.cluster-partition-handling")]
 fn partition_handling_changed() -> Result<()> {

@@ -556,8 +556,8 @@ fn rabbitmq_config_invalid_blocks_naming_the_modes_and_writes_nothing() {
 #[test]
 fn a_partition_handling_change_after_the_cookie_asks_for_a_coordinated_restart() {
     let fake = Fake::new("rabbitmq-server-1");
-    // Before the cookie: the conf is written, nothing restarted (the cookie's restart
-    // applies it).
+    // Before the cookie: the conf is written, nothing restarted (the node's start with
+    // the cookie applies it).
     let mut first = ready_follower().with_config("cluster-partition-handling", "ignore");
     first.unit_state.remove("reactive.states.cookie.synced");
     let out = run(&fake, "config-changed", &first);
@@ -565,7 +565,7 @@ fn a_partition_handling_change_after_the_cookie_asks_for_a_coordinated_restart()
     let conf = fake.seen.borrow().files[Path::new("/etc/rabbitmq/rabbitmq.conf")]
         .0
         .clone();
-    // The node restarted with the cookie and this conf.
+    // The node started with the cookie and this conf.
     let mut state = out.state.with_flags(["cookie.synced"]);
     state.unit_state.insert(
         "rabbitmq.conf.running".into(),
@@ -676,6 +676,27 @@ fn amqp_a_follower_answers_with_the_leaders_password_and_its_own_hostname() {
     );
     // Followers create nothing in RabbitMQ.
     assert!(!fake.ctl_verbs().iter().any(|v| v.starts_with("add_user")));
+}
+
+#[test]
+fn cookie_synced_by_a_retry_starts_a_node_whose_cookie_was_written_before_its_hook_failed() {
+    let fake = Fake::stopped("rabbitmq-server-1");
+    fake.write(
+        Path::new("/var/lib/rabbitmq/.erlang.cookie"),
+        COOKIE.as_bytes(),
+        0o400,
+        Some("rabbitmq"),
+    )
+    .unwrap();
+    let mut state = unit(1)
+        .with_flags(["rabbitmq.installed"])
+        .with_secret(cookie_secret(COOKIE));
+    state
+        .leader_settings
+        .insert("cookie-secret-id".into(), COOKIE_ID.into());
+    let out = run(&fake, "leader-settings-changed", &state);
+    assert!(has(&out.state, "cookie.synced"));
+    assert_eq!(fake.seen.borrow().services, ["start rabbitmq-server"]);
 }
 
 #[test]
