@@ -323,6 +323,37 @@ fn item_3_an_info_record_reaches_juju_log_while_the_hook_still_runs() {
     );
 }
 
+/// A record juju-log does not take (it failed after the runtime went on) is written to
+/// the hook's stderr, which Juju records, rather than lost.
+#[test]
+fn a_record_juju_log_fails_to_take_goes_to_stderr() {
+    let charm = Charm::new("log-fails");
+    let broken = charm.fake.join("broken-tools");
+    std::fs::create_dir_all(&broken).unwrap();
+    let tool = broken.join("juju-log");
+    std::fs::write(
+        &tool,
+        "#!/bin/sh\necho 'juju-log: cannot reach the agent' >&2\nexit 1\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let tools = repo().join("bench/fake-hook-tools");
+    let out = charm
+        .command("config-changed", "ok", "1")
+        .env(
+            "PATH",
+            format!("{}:{}:/usr/bin:/bin", broken.display(), tools.display()),
+        )
+        .output()
+        .unwrap();
+    ok(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("INFO Invoking reactive handler: crash_charm::work"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn a_database_written_by_python_charms_reactive_keeps_its_flags_and_hashes() {
     let fixture = repo().join("framework/runtime/tests/fixtures/python-unit-state");

@@ -31,7 +31,9 @@ fn json_args<'a>(args: &[&'a str]) -> Vec<&'a str> {
 pub struct JujuTools {
     cache: RefCell<HashMap<Vec<String>, Vec<u8>>>,
     prefetched: RefCell<HashMap<Vec<String>, Child>>,
-    detached: RefCell<Option<(String, Child)>>,
+    /// The outstanding detached call: its tool, its process, and what to write on stderr
+    /// if it fails (so that a log record is not lost).
+    detached: RefCell<Option<(String, Child, String)>>,
     /// The last `is-leader` answer and when it was given.
     pub(crate) leader_seen: std::cell::Cell<Option<(bool, std::time::Instant)>>,
     dir: Option<PathBuf>,
@@ -215,18 +217,25 @@ impl JujuTools {
 
     /// Starts a tool whose outcome only matters for reporting (`juju-log`), after the
     /// previous such call finished.
-    pub(crate) fn write_detached(&self, tool: &str, args: &[&str]) -> Result<(), ToolError> {
+    pub(crate) fn write_detached(
+        &self,
+        tool: &str,
+        args: &[&str],
+        on_failure: String,
+    ) -> Result<(), ToolError> {
         self.wait_detached();
         let child = self.spawn(tool, args, false)?;
-        *self.detached.borrow_mut() = Some((tool.to_string(), child));
+        *self.detached.borrow_mut() = Some((tool.to_string(), child, on_failure));
         Ok(())
     }
 
     /// Waits for the outstanding detached call; its failure is reported on stderr.
     pub fn wait_detached(&self) {
-        if let Some((tool, child)) = self.detached.borrow_mut().take() {
+        if let Some((tool, child, on_failure)) = self.detached.borrow_mut().take() {
             if let Err(e) = JujuTools::finish(&tool, &[], &[], child) {
-                let _ = writeln!(std::io::stderr().lock(), "WARNING {e}");
+                let mut err = std::io::stderr().lock();
+                let _ = writeln!(err, "WARNING {e}");
+                let _ = write!(err, "{on_failure}");
             }
         }
     }

@@ -49,6 +49,16 @@ pub trait LogTools {
 
 impl LogTools for JujuTools {
     fn juju_log(&self, level: LogLevel, message: &str) -> Result<(), ToolError> {
-        self.write_detached("juju-log", &["-l", level.as_str(), "--", message])
+        // If juju-log fails after this returns, the record goes to stderr as the caller
+        // would have written it (Juju records a hook's stderr).
+        let on_failure: String = message
+            .lines()
+            .map(|line| format!("{} {line}\n", level.as_str()))
+            .collect();
+        self.write_detached(
+            "juju-log",
+            &["-l", level.as_str(), "--", message],
+            on_failure,
+        )
     }
 }
