@@ -378,9 +378,9 @@ fn cookie_synced_on_a_follower_from_the_secret_named_in_the_leader_settings_with
     assert_eq!(fake.seen.borrow().services.len(), 2);
 }
 
-#[test]
-fn cookie_synced_without_a_restart_when_the_node_already_has_the_cookie() {
-    let fake = Fake::new("rabbitmq-server-1");
+/// A follower whose machine already has the application's cookie gets the leader's
+/// setting naming the cookie's secret.
+fn sync_with_the_cookie_already_written(fake: &Rc<Fake>) -> charms_reactive::testing::Outcome {
     fake.write(
         Path::new("/var/lib/rabbitmq/.erlang.cookie"),
         COOKIE.as_bytes(),
@@ -394,7 +394,13 @@ fn cookie_synced_without_a_restart_when_the_node_already_has_the_cookie() {
     state
         .leader_settings
         .insert("cookie-secret-id".into(), COOKIE_ID.into());
-    let out = run(&fake, "leader-settings-changed", &state);
+    run(fake, "leader-settings-changed", &state)
+}
+
+#[test]
+fn cookie_synced_without_a_restart_when_the_node_already_has_the_cookie() {
+    let fake = Fake::new("rabbitmq-server-1");
+    let out = sync_with_the_cookie_already_written(&fake);
     assert!(has(&out.state, "cookie.synced"));
     assert!(fake.seen.borrow().services.is_empty());
 }
@@ -681,20 +687,7 @@ fn amqp_a_follower_answers_with_the_leaders_password_and_its_own_hostname() {
 #[test]
 fn cookie_synced_by_a_retry_starts_a_node_whose_cookie_was_written_before_its_hook_failed() {
     let fake = Fake::stopped("rabbitmq-server-1");
-    fake.write(
-        Path::new("/var/lib/rabbitmq/.erlang.cookie"),
-        COOKIE.as_bytes(),
-        0o400,
-        Some("rabbitmq"),
-    )
-    .unwrap();
-    let mut state = unit(1)
-        .with_flags(["rabbitmq.installed"])
-        .with_secret(cookie_secret(COOKIE));
-    state
-        .leader_settings
-        .insert("cookie-secret-id".into(), COOKIE_ID.into());
-    let out = run(&fake, "leader-settings-changed", &state);
+    let out = sync_with_the_cookie_already_written(&fake);
     assert!(has(&out.state, "cookie.synced"));
     assert_eq!(fake.seen.borrow().services, ["start rabbitmq-server"]);
 }
