@@ -341,7 +341,11 @@ fn apt_start() -> Result<()> {
         HOOK.with(|h| h.borrow_mut().bad_package_status = Some(package_status));
     }
     let system = system::current();
-    no_start::remove_stale(system.as_ref());
+    // Only a charm with `no_start` ever writes the helper: others skip the look.
+    let held_back: Vec<String> = layer_base::options::get(LAYER, "no_start").unwrap_or_default();
+    if !held_back.is_empty() {
+        no_start::remove_stale(system.as_ref());
+    }
     forget_removed(system.as_ref())?;
     configure_sources(&config)?;
     let mut packages: Vec<String> = layer_base::options::get(LAYER, "packages").unwrap_or_default();
